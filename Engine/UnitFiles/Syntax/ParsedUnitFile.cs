@@ -1,0 +1,10 @@
+namespace Units.UnitFiles.Syntax;
+
+/// <summary>One assignment "Key=Value" as read from a file, after continuation lines are joined.</summary>
+public sealed record ParsedEntry(string Key, string Value, int Line);
+
+/// <summary>One "[Section]" with its entries in file order.</summary>
+public sealed record ParsedSection(string Name, int Line, IReadOnlyList<ParsedEntry> Entries);
+
+/// <summary>The syntax tree of one unit file or drop-in: sections in file order (a section may repeat).</summary>
+public sealed record ParsedUnitFile(string Path, IReadOnlyList<ParsedSection> Sections);
