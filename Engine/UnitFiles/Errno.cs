@@ -8,6 +8,7 @@ namespace Units.UnitFiles;
 public enum Errno
 {
     ENOENT = 2,
+    ENXIO = 6,
     EIO = 5,
     ENOEXEC = 8,
     EACCES = 13,
@@ -16,6 +17,7 @@ public enum Errno
     ENAMETOOLONG = 36,
     ELOOP = 40,
     EBADMSG = 74,
+    EBADSLT = 57,
     ENOBUFS = 105,
 }
 
@@ -35,6 +37,8 @@ public static class ErrnoText
         Errno.ELOOP => "Too many levels of symbolic links",
         Errno.EBADMSG => "Bad message",
         Errno.ENOBUFS => "No buffer space available",
+        Errno.ENXIO => "No such device or address",
+        Errno.EBADSLT => "Invalid slot",
         _ => $"Unknown error {(int)errno}",
     };
 
