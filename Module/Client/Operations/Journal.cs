@@ -1,0 +1,163 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace Units.Client;
+
+/// <summary>What Get-UnitLog asks the journal for.</summary>
+public sealed record LogQuery
+{
+    /// <summary>Units whose entries to read; empty for the whole journal.</summary>
+    public IReadOnlyList<string> Units { get; init; } = [];
+
+    /// <summary>Entries at or after this time.</summary>
+    public DateTime? Since { get; init; }
+
+    /// <summary>Entries at or before this time.</summary>
+    public DateTime? Until { get; init; }
+
+    /// <summary>Entries of this priority or more important.</summary>
+    public LogPriority? Priority { get; init; }
+
+    /// <summary>Entries of one boot: 0 the current, -1 the one before... (journalctl -b).</summary>
+    public int? Boot { get; init; }
+
+    /// <summary>Only the last N entries.</summary>
+    public int? Last { get; init; }
+
+    /// <summary>A regular expression the message must match (applied here, so it works on every journalctl).</summary>
+    public string? Match { get; init; }
+
+    /// <summary>A journal directory to read instead of the host's journal (journalctl -D).</summary>
+    public string? Directory { get; init; }
+}
+
+public sealed partial class ManagerClient
+{
+    /// <summary>Reads journal entries on the manager's host (journalctl -o json), oldest first.</summary>
+    public async Task<IReadOnlyList<UnitLogEntry>> ReadLogAsync(LogQuery query, CancellationToken cancellation)
+    {
+        var result = await Shell.RunAsync(JournalCommand(query, Target.Scope, follow: false), null, cancellation).ConfigureAwait(false);
+        // journalctl exits 1 with "-- No entries --" style messages only on stderr when nothing matched.
+        if (result.ExitCode != 0 && result.StandardOutput.Length == 0 && !result.StandardError.Contains("No entries", StringComparison.Ordinal))
+        {
+            throw new UnitOperationException(new UnitError("JournalReadFailed", UnitErrorCategory.ReadError, $"journalctl on {ComputerName} failed: {result.StandardError.Trim()}", query.Units.FirstOrDefault()));
+        }
+        var match = query.Match is null ? null : new Regex(query.Match, RegexOptions.CultureInvariant);
+        var entries = new List<UnitLogEntry>();
+        foreach (var line in result.StandardOutput.Split('\n'))
+        {
+            if (ParseJournalLine(line, ComputerName) is { } entry && (match is null || match.IsMatch(entry.Message)))
+            {
+                entries.Add(entry);
+            }
+        }
+        return entries;
+    }
+
+    /// <summary>Follows the journal (journalctl -f) until cancelled.</summary>
+    public async IAsyncEnumerable<UnitLogEntry> FollowLogAsync(LogQuery query, [EnumeratorCancellation] CancellationToken cancellation)
+    {
+        var match = query.Match is null ? null : new Regex(query.Match, RegexOptions.CultureInvariant);
+        await foreach (var line in Shell.ReadLinesAsync(JournalCommand(query, Target.Scope, follow: true), cancellation).ConfigureAwait(false))
+        {
+            if (ParseJournalLine(line, ComputerName) is { } entry && (match is null || match.IsMatch(entry.Message)))
+            {
+                yield return entry;
+            }
+        }
+    }
+
+    /// <summary>The journalctl command line for a query.</summary>
+    public static IReadOnlyList<string> JournalCommand(LogQuery query, ManagerScope scope, bool follow)
+    {
+        var command = new List<string> { "journalctl", "--output=json", "--no-pager", "--quiet" };
+        foreach (var unit in query.Units)
+        {
+            command.Add(scope == ManagerScope.User ? "--user-unit=" + SystemdNames.Mangle(unit) : "--unit=" + SystemdNames.Mangle(unit));
+        }
+        if (query.Since is { } since)
+        {
+            command.Add("--since=" + JournalTime(since));
+        }
+        if (query.Until is { } until)
+        {
+            command.Add("--until=" + JournalTime(until));
+        }
+        if (query.Priority is { } priority)
+        {
+            command.Add("--priority=" + ((int)priority).ToString(CultureInfo.InvariantCulture));
+        }
+        if (query.Boot is { } boot)
+        {
+            command.Add("--boot=" + boot.ToString(CultureInfo.InvariantCulture));
+        }
+        if (query.Last is { } last)
+        {
+            command.Add("--lines=" + last.ToString(CultureInfo.InvariantCulture));
+        }
+        if (query.Directory is { Length: > 0 } directory)
+        {
+            command.Add("--directory=" + directory);
+        }
+        if (follow)
+        {
+            command.Add("--follow");
+        }
+        return command;
+    }
+
+    /// <summary>One line of journalctl -o json as an entry; null for blank or malformed lines.</summary>
+    public static UnitLogEntry? ParseJournalLine(string line, string computerName)
+    {
+        if (string.IsNullOrWhiteSpace(line))
+        {
+            return null;
+        }
+        Dictionary<string, string> fields;
+        try
+        {
+            using var document = JsonDocument.Parse(line);
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                return null;
+            }
+            fields = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var property in document.RootElement.EnumerateObject())
+            {
+                fields[property.Name] = FieldText(property.Value);
+            }
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+        string Field(string name) => fields.TryGetValue(name, out var value) ? value : "";
+        var time = ulong.TryParse(Field("__REALTIME_TIMESTAMP"), NumberStyles.None, CultureInfo.InvariantCulture, out var micros)
+            ? PropertyBag.FromMicroseconds(micros)
+            : DateTime.MinValue;
+        var priority = int.TryParse(Field("PRIORITY"), NumberStyles.None, CultureInfo.InvariantCulture, out var level) && level is >= 0 and <= 7
+            ? (LogPriority)level
+            : LogPriority.Informational;
+        uint? pid = uint.TryParse(Field("_PID"), NumberStyles.None, CultureInfo.InvariantCulture, out var parsedPid) ? parsedPid : null;
+        var unit = new[] { "_SYSTEMD_USER_UNIT", "_SYSTEMD_UNIT", "USER_UNIT", "UNIT" }.Select(Field).FirstOrDefault(value => value.Length > 0) ?? "";
+        var identifier = Field("SYSLOG_IDENTIFIER") is { Length: > 0 } syslog ? syslog : Field("_COMM");
+        var host = Field("_HOSTNAME") is { Length: > 0 } hostname ? hostname : computerName;
+        return new UnitLogEntry(time, unit, priority, identifier, pid, Field("MESSAGE"), host, Field("_BOOT_ID"), Field("__CURSOR")) { Fields = fields };
+    }
+
+    // journalctl -o json writes binary or non-UTF-8 fields as arrays of bytes, and repeated fields as arrays of those.
+    private static string FieldText(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.String => value.GetString() ?? "",
+        JsonValueKind.Array when value.EnumerateArray().All(item => item.ValueKind == JsonValueKind.Number) =>
+            System.Text.Encoding.UTF8.GetString(value.EnumerateArray().Select(item => item.TryGetByte(out var b) ? b : (byte)'?').ToArray()),
+        JsonValueKind.Array => string.Join('\n', value.EnumerateArray().Select(FieldText)),
+        JsonValueKind.Null => "",
+        _ => value.GetRawText(),
+    };
+
+    private static string JournalTime(DateTime time) =>
+        time.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + " UTC";
+}
