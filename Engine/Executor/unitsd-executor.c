@@ -23,8 +23,9 @@
  *   passed-fds=N              count of descriptors at 5..5+N-1
  *   listen-fds=N              the first N passed descriptors become 3..3+N-1 (LISTEN_PID is set)
  *   stdin=null|tty|fd:N       N indexes the passed descriptors (0 = fd 5)
- *   stdout=, stderr=          null|inherit|tty|kmsg|fd:N|file:PATH|append:PATH|truncate:PATH
- *                             (inherit: stdout copies stdin, stderr copies stdout)
+ *   stdout=, stderr=          null|inherit|keep|tty|kmsg|fd:N|file:PATH|append:PATH|truncate:PATH
+ *                             (inherit: stdout copies stdin, stderr copies stdout; keep: what
+ *                             unitsd itself had, used while no journal stream is available)
  *   stdin=file:PATH           also accepted
  *   tty-path=PATH             terminal for tty (default /dev/console)
  *   cgroup=DIR                cgroup directory to join before anything else (cgroup.procs)
@@ -37,6 +38,7 @@
  *   cpu-sched-policy=N, cpu-sched-priority=N, cpu-sched-reset-on-fork=0|1
  *   rlimit=RES:SOFT:HARD      RES is the numeric RLIMIT_*; SOFT/HARD a number or "infinity"
  *   user=NAME|UID, group=NAME|GID, supplementary-group=NAME|GID
+ *   credentials=0|1           0 ("+"/"!" commands): user/group only own the directories below
  *   no-new-privileges=0|1
  *   capability-bounding-set=HEX, ambient-capabilities=HEX   (bit n = capability n)
  *   private-tmp=TMPDIR:VARTMPDIR  directories (made by unitsd) bound over /tmp and /var/tmp
@@ -152,7 +154,7 @@ struct context {
     int has_oom, oom_score_adjust;
     int has_sched, sched_policy, sched_priority, sched_reset_on_fork;
     const char *user, *group;
-    int no_new_privileges;
+    int no_new_privileges, credentials;
     int has_bounding, has_ambient;
     uint64_t bounding, ambient;
     const char *private_tmp;
@@ -242,6 +244,7 @@ static void parse_context(char *data, size_t length, struct context *c) {
     memset(c, 0, sizeof(*c));
     c->umask_value = -1;
     c->setsid = 1;
+    c->credentials = 1;
     char *end = data + length;
     int first = 1;
     char *next;
@@ -285,6 +288,7 @@ static void parse_context(char *data, size_t length, struct context *c) {
         else if (IS("user")) c->user = value;
         else if (IS("group")) c->group = value;
         else if (IS("supplementary-group")) list_add(&c->supplementary_groups, value);
+        else if (IS("credentials")) c->credentials = (int)parse_long(value, 10, key);
         else if (IS("no-new-privileges")) c->no_new_privileges = (int)parse_long(value, 10, key);
         else if (IS("capability-bounding-set")) { c->has_bounding = 1; c->bounding = parse_hex(value, key); }
         else if (IS("ambient-capabilities")) { c->has_ambient = 1; c->ambient = parse_hex(value, key); }
@@ -407,6 +411,8 @@ static int open_stdio(const struct context *c, int target, const char *spec, int
         fd = open("/dev/null", (target == 0 ? O_RDONLY : O_WRONLY) | O_CLOEXEC);
     else if (strcmp(spec, "inherit") == 0)
         return target == 0 ? -1 : dup(target - 1);
+    else if (strcmp(spec, "keep") == 0)
+        return -1;
     else if (strcmp(spec, "tty") == 0)
         fd = open_terminal(c, target == 0 ? O_RDWR : O_WRONLY);
     else if (strcmp(spec, "kmsg") == 0)
@@ -979,18 +985,20 @@ int main(void) {
 
     if (c.has_bounding)
         drop_bounding_set(c.bounding);
-    int keep_ambient = c.has_ambient && c.ambient && id.set_user && id.uid != 0;
+    /* "+" and "!" commands keep unitsd's credentials: user/group only named the directories' owner. */
+    int switch_user = c.credentials && id.set_user, switch_group = c.credentials && id.set_group;
+    int keep_ambient = c.has_ambient && c.ambient && switch_user && id.uid != 0;
     if (keep_ambient && prctl(PR_SET_KEEPCAPS, 1) < 0)
         fail(EXIT_CODE_CAPABILITIES, errno, "PR_SET_KEEPCAPS");
-    if (id.set_user || c.supplementary_groups.count) {
+    if (switch_user || (c.credentials && c.supplementary_groups.count)) {
         if (setgroups((size_t)id.group_count, id.groups) < 0)
             fail(EXIT_CODE_GROUP, errno, "setgroups");
     }
-    if (id.set_group && setresgid(id.gid, id.gid, id.gid) < 0)
+    if (switch_group && setresgid(id.gid, id.gid, id.gid) < 0)
         fail(EXIT_CODE_GROUP, errno, c.group ? c.group : c.user);
-    if (id.set_user && setresuid(id.uid, id.uid, id.uid) < 0)
+    if (switch_user && setresuid(id.uid, id.uid, id.uid) < 0)
         fail(EXIT_CODE_USER, errno, c.user);
-    if (c.has_ambient && c.ambient && (!id.set_user || id.uid != 0))
+    if (keep_ambient)
         raise_ambient(c.ambient);
 
     /* After the credential change, so permissions are checked as the service's user. */
@@ -1005,7 +1013,7 @@ int main(void) {
 
     if (c.no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         fail(EXIT_CODE_NO_NEW_PRIVILEGES, errno, "NoNewPrivileges=");
-    install_seccomp(&c, !id.set_user || id.uid == 0);
+    install_seccomp(&c, !switch_user || id.uid == 0);
 
     if (id.set_user) {
         set_env(&c.env, "USER", id.name);

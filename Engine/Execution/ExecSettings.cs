@@ -1,0 +1,125 @@
+namespace Units.Execution;
+
+/// <summary>Where a standard stream goes (StandardInput=/StandardOutput=/StandardError= of systemd.exec(5)).</summary>
+public enum StdioKind
+{
+    Inherit,
+    Null,
+    Tty,
+    Journal,
+    Kmsg,
+    Socket,
+    /// <summary>fd:NAME, a descriptor the unit was passed under that name.</summary>
+    NamedFd,
+    /// <summary>file:PATH (input: read; output: write without truncating).</summary>
+    File,
+    Append,
+    Truncate,
+}
+
+/// <summary>One StandardInput=/StandardOutput=/StandardError= value.</summary>
+public readonly record struct StdioSetting(StdioKind Kind, string? Argument = null)
+{
+    public static StdioSetting Inherit => new(StdioKind.Inherit);
+    public static StdioSetting Null => new(StdioKind.Null);
+    public static StdioSetting Journal => new(StdioKind.Journal);
+}
+
+/// <summary>ProtectSystem=.</summary>
+public enum ProtectSystem { No, Yes, Full, Strict }
+
+/// <summary>ProtectHome=.</summary>
+public enum ProtectHome { No, Yes, ReadOnly, Tmpfs }
+
+/// <summary>The RLIMIT_* resources of Limit*= (values are Linux's resource numbers).</summary>
+public enum ResourceLimit
+{
+    CPU = 0, FSIZE = 1, DATA = 2, STACK = 3, CORE = 4, RSS = 5, NPROC = 6, NOFILE = 7, MEMLOCK = 8, AS = 9,
+    LOCKS = 10, SIGPENDING = 11, MSGQUEUE = 12, NICE = 13, RTPRIO = 14, RTTIME = 15,
+}
+
+/// <summary>A soft/hard limit pair; null is "infinity".</summary>
+public readonly record struct LimitValue(ulong? Soft, ulong? Hard);
+
+/// <summary>
+/// The execution context of systemd.exec(5), as a unit's settings say it: names mirror the unit-file options.
+/// The unit-file loader maps its typed settings into this; tests build it directly.
+/// </summary>
+public sealed class ExecSettings
+{
+    public string? User { get; init; }
+    public string? Group { get; init; }
+    public IReadOnlyList<string> SupplementaryGroups { get; init; } = [];
+    /// <summary>DynamicUser=: not implemented; reported at load (see <see cref="ExecSettingsCheck"/>).</summary>
+    public bool DynamicUser { get; init; }
+    /// <summary>WorkingDirectory= as written: "~" for the user's home, "-" prefix ignores a missing directory.</summary>
+    public string? WorkingDirectory { get; init; }
+    public string? RootDirectory { get; init; }
+    /// <summary>Environment= assignments "NAME=VALUE" in order.</summary>
+    public IReadOnlyList<string> Environment { get; init; } = [];
+    /// <summary>EnvironmentFile= paths; a "-" prefix ignores a missing file.</summary>
+    public IReadOnlyList<string> EnvironmentFiles { get; init; } = [];
+    public IReadOnlyList<string> PassEnvironment { get; init; } = [];
+    /// <summary>UnsetEnvironment= entries: a name, or an exact "NAME=VALUE" assignment.</summary>
+    public IReadOnlyList<string> UnsetEnvironment { get; init; } = [];
+    public int? UMask { get; init; }
+    public int? Nice { get; init; }
+    public int? OOMScoreAdjust { get; init; }
+    /// <summary>CPUSchedulingPolicy= as the kernel's SCHED_* number (other=0, fifo=1, rr=2, batch=3, idle=5).</summary>
+    public int? CPUSchedulingPolicy { get; init; }
+    public int? CPUSchedulingPriority { get; init; }
+    public bool CPUSchedulingResetOnFork { get; init; }
+    public IReadOnlyDictionary<ResourceLimit, LimitValue> Limits { get; init; } = new Dictionary<ResourceLimit, LimitValue>();
+    public StdioSetting StandardInput { get; init; } = StdioSetting.Null;
+    public StdioSetting StandardOutput { get; init; } = StdioSetting.Journal;
+    public StdioSetting StandardError { get; init; } = StdioSetting.Inherit;
+    public string? TTYPath { get; init; }
+    public string? SyslogIdentifier { get; init; }
+    public IReadOnlyList<string> RuntimeDirectory { get; init; } = [];
+    public int RuntimeDirectoryMode { get; init; } = 0x1ED; // 0755
+    /// <summary>RuntimeDirectoryPreserve=: false removes the runtime directories when the unit stops.</summary>
+    public bool RuntimeDirectoryPreserve { get; init; }
+    public IReadOnlyList<string> StateDirectory { get; init; } = [];
+    public int StateDirectoryMode { get; init; } = 0x1ED;
+    public IReadOnlyList<string> CacheDirectory { get; init; } = [];
+    public int CacheDirectoryMode { get; init; } = 0x1ED;
+    public IReadOnlyList<string> LogsDirectory { get; init; } = [];
+    public int LogsDirectoryMode { get; init; } = 0x1ED;
+    public IReadOnlyList<string> ConfigurationDirectory { get; init; } = [];
+    public int ConfigurationDirectoryMode { get; init; } = 0x1ED;
+    public bool NoNewPrivileges { get; init; }
+    /// <summary>CapabilityBoundingSet= as a mask (bit n = capability n); null leaves the set unchanged.</summary>
+    public ulong? CapabilityBoundingSet { get; init; }
+    public ulong AmbientCapabilities { get; init; }
+    public bool PrivateTmp { get; init; }
+    public ProtectSystem ProtectSystem { get; init; }
+    public ProtectHome ProtectHome { get; init; }
+    public IReadOnlyList<string> ReadOnlyPaths { get; init; } = [];
+    public IReadOnlyList<string> ReadWritePaths { get; init; } = [];
+    public IReadOnlyList<string> InaccessiblePaths { get; init; } = [];
+    public bool PrivateDevices { get; init; }
+    public bool PrivateNetwork { get; init; }
+    public bool ProtectKernelTunables { get; init; }
+    public bool ProtectKernelModules { get; init; }
+    public bool ProtectKernelLogs { get; init; }
+    /// <summary>RestrictNamespaces=: the CLONE_NEW* flags still allowed; null is unrestricted.</summary>
+    public ulong? RestrictNamespaces { get; init; }
+    /// <summary>PermissionsStartOnly= (older systemd): only ExecStart= gets credentials and sandboxing.</summary>
+    public bool PermissionsStartOnly { get; init; }
+    /// <summary>RootDirectoryStartOnly=: only ExecStart= runs in RootDirectory=.</summary>
+    public bool RootDirectoryStartOnly { get; init; }
+
+    public static ExecSettings Default { get; } = new();
+}
+
+/// <summary>Settings the execution layer does not implement yet: reported when the unit loads and in its status.</summary>
+public static class ExecSettingsCheck
+{
+    public static IReadOnlyList<string> Unsupported(ExecSettings settings)
+    {
+        var missing = new List<string>();
+        if (settings.DynamicUser)
+            missing.Add("DynamicUser= is not supported yet; the service runs with User=/Group= as given (root if unset).");
+        return missing;
+    }
+}

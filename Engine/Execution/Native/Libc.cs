@@ -1,0 +1,161 @@
+using System.Runtime.InteropServices;
+
+namespace Units.Execution.Native;
+
+/// <summary>The libc calls execution needs (glibc, Linux). Source-generated marshalling: AOT-clean.</summary>
+internal static unsafe partial class Libc
+{
+    private const string Lib = "libc";
+
+    public const int O_CLOEXEC = 0x80000;
+    public const int O_NONBLOCK = 0x800;
+    public const int EINTR = 4;
+    public const int EAGAIN = 11;
+    public const int ECHILD = 10;
+    public const int ESRCH = 3;
+
+    public const int P_ALL = 0;
+    public const int WEXITED = 4;
+    public const int WNOHANG = 1;
+    public const int CLD_EXITED = 1;
+    public const int CLD_KILLED = 2;
+    public const int CLD_DUMPED = 3;
+
+    public const int PR_SET_CHILD_SUBREAPER = 36;
+
+    public const int AF_UNIX = 1;
+    public const int SOCK_DGRAM = 2;
+    public const int SOCK_CLOEXEC = 0x80000;
+    public const int SOCK_NONBLOCK = 0x800;
+    public const int SOL_SOCKET = 1;
+    public const int SO_PASSCRED = 16;
+    public const int SO_RCVBUF = 8;
+    public const int SCM_CREDENTIALS = 2;
+    public const int SCM_RIGHTS = 1;
+    public const int MSG_DONTWAIT = 0x40;
+    public const int MSG_CMSG_CLOEXEC = 0x40000000;
+    public const int MSG_TRUNC = 0x20;
+
+    public const int EPOLL_CLOEXEC = 0x80000;
+    public const int EPOLL_CTL_ADD = 1;
+    public const int EPOLL_CTL_DEL = 2;
+    public const uint EPOLLIN = 1;
+    public const uint EPOLLHUP = 0x10;
+
+    public const int IN_CLOEXEC = 0x80000;
+    public const int IN_NONBLOCK = 0x800;
+    public const uint IN_MODIFY = 2;
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int pipe2(int* fds, int flags);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int close(int fd);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial nint read(int fd, byte* buffer, nint count);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial nint write(int fd, byte* buffer, nint count);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int fcntl(int fd, int command, int argument);
+
+    /// <summary>Returns an error number (not -1/errno) as POSIX specifies.</summary>
+    [LibraryImport(Lib)]
+    public static partial int posix_spawn(int* pid, byte* path, void* fileActions, void* attributes, byte** argv, byte** envp);
+
+    [LibraryImport(Lib)]
+    public static partial int posix_spawn_file_actions_init(void* actions);
+
+    [LibraryImport(Lib)]
+    public static partial int posix_spawn_file_actions_destroy(void* actions);
+
+    [LibraryImport(Lib)]
+    public static partial int posix_spawn_file_actions_adddup2(void* actions, int fd, int newFd);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int waitid(int idType, int id, byte* info, int options);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int kill(int pid, int signal);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int prctl(int option, nuint arg2, nuint arg3, nuint arg4, nuint arg5);
+
+    [LibraryImport(Lib)]
+    public static partial int getpid();
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int socket(int domain, int type, int protocol);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int bind(int fd, byte* address, int length);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int setsockopt(int fd, int level, int name, void* value, int length);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial nint recvmsg(int fd, MessageHeader* message, int flags);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int epoll_create1(int flags);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int epoll_ctl(int epfd, int op, int fd, byte* ev);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int epoll_wait(int epfd, byte* events, int maxEvents, int timeout);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int inotify_init1(int flags);
+
+    [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int inotify_add_watch(int fd, string path, uint mask);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int inotify_rm_watch(int fd, int wd);
+
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial nint strerror(int error);
+
+    public static string ErrorText(int error) => Marshal.PtrToStringUTF8(strerror(error)) ?? $"errno {error}";
+
+    /// <summary>struct msghdr.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct MessageHeader
+    {
+        public void* Name;
+        public uint NameLength;
+        public IoVector* Vectors;
+        public nuint VectorCount;
+        public void* Control;
+        public nuint ControlLength;
+        public int Flags;
+    }
+
+    /// <summary>struct iovec.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct IoVector
+    {
+        public void* Base;
+        public nuint Length;
+    }
+
+    /// <summary>
+    /// struct epoll_event is packed on x86-64 (12 bytes) and naturally aligned elsewhere (16 bytes): accessed
+    /// through these helpers over raw bytes.
+    /// </summary>
+    public static readonly int EpollEventSize = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 12 : 16;
+
+    private static int EpollDataOffset => EpollEventSize == 12 ? 4 : 8;
+
+    public static void WriteEpollEvent(byte* ev, uint events, ulong data)
+    {
+        *(uint*)ev = events;
+        *(ulong*)(ev + EpollDataOffset) = data;
+    }
+
+    public static (uint Events, ulong Data) ReadEpollEvent(byte* ev) =>
+        (*(uint*)ev, *(ulong*)(ev + EpollDataOffset));
+}

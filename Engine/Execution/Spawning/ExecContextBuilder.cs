@@ -1,0 +1,226 @@
+using System.Globalization;
+using System.Text;
+
+namespace Units.Execution.Spawning;
+
+/// <summary>A process ready to spawn: the serialized context and the descriptors it refers to.</summary>
+public sealed class PreparedExec
+{
+    internal PreparedExec(byte[] context, int[] passedFds, IReadOnlyList<string> argv)
+    {
+        Context = context;
+        PassedFds = passedFds;
+        Argv = argv;
+    }
+
+    /// <summary>The records of Engine/Executor/unitsd-executor.c's format.</summary>
+    public byte[] Context { get; }
+
+    /// <summary>Descriptors the executor receives at 5, 6, ...</summary>
+    public int[] PassedFds { get; }
+
+    /// <summary>argv after expansion, for logs.</summary>
+    public IReadOnlyList<string> Argv { get; }
+}
+
+/// <summary>
+/// Turns a unit's <see cref="ExecSettings"/>, one <see cref="ExecCommand"/> and the manager's
+/// <see cref="ExecParameters"/> into the executor's context. The prefixes are folded in here: "+" sends neither
+/// credentials nor sandboxing, "!" no credentials; "!!" is ignored because this kernel has ambient capabilities.
+/// </summary>
+public static class ExecContextBuilder
+{
+    public static PreparedExec Build(ExecSettings settings, ExecCommand command, ExecParameters parameters,
+        IEnumerable<string>? extraEnvironment = null)
+    {
+        var writer = new RecordWriter();
+        writer.Add("unitsd-exec-context", "1");
+
+        var env = ExecEnvironment.Build(settings, parameters, extraEnvironment ?? []);
+        bool privileged = (command.Flags & ExecFlags.FullPrivileges) != 0 ||
+                          (settings.PermissionsStartOnly && !parameters.IsMainCommand);
+        bool credentials = !privileged && (command.Flags & ExecFlags.NoSetUid) == 0;
+        bool sandbox = !privileged;
+
+        var passed = new List<int>();
+        foreach (var (fd, _) in parameters.ListenFds)
+            passed.Add(fd);
+        if (parameters.ListenFds.Count > 0)
+        {
+            writer.Add("listen-fds", parameters.ListenFds.Count);
+            env["LISTEN_FDNAMES"] = string.Join(':', parameters.ListenFds.Select(l => l.Name));
+        }
+
+        var directories = new List<(string Key, int Mode, string Path)>();
+        AddDirectories(directories, "runtime-directory", "RUNTIME_DIRECTORY", settings.RuntimeDirectory, settings.RuntimeDirectoryMode, parameters.Directories.Runtime, env);
+        AddDirectories(directories, "state-directory", "STATE_DIRECTORY", settings.StateDirectory, settings.StateDirectoryMode, parameters.Directories.State, env);
+        AddDirectories(directories, "cache-directory", "CACHE_DIRECTORY", settings.CacheDirectory, settings.CacheDirectoryMode, parameters.Directories.Cache, env);
+        AddDirectories(directories, "logs-directory", "LOGS_DIRECTORY", settings.LogsDirectory, settings.LogsDirectoryMode, parameters.Directories.Logs, env);
+        AddDirectories(directories, "configuration-directory", "CONFIGURATION_DIRECTORY", settings.ConfigurationDirectory, settings.ConfigurationDirectoryMode, parameters.Directories.Configuration, env);
+
+        var argv = command.ExpandArgv(env);
+        if (argv.Count == 0)
+            throw new ExecSetupException($"{command.Path}: the command line expands to nothing");
+        writer.Add("path", command.Path);
+        foreach (var arg in argv)
+            writer.Add("argv", arg);
+        foreach (var (name, value) in env)
+            writer.Add("env", name + "=" + value);
+
+        writer.Add("stdin", Stdio(settings.StandardInput, isInput: true, parameters, passed, settings));
+        writer.Add("stdout", Stdio(settings.StandardOutput, isInput: false, parameters, passed, settings));
+        writer.Add("stderr", Stdio(settings.StandardError, isInput: false, parameters, passed, settings));
+        if (settings.TTYPath is { } tty)
+            writer.Add("tty-path", tty);
+        writer.Add("passed-fds", passed.Count);
+
+        if (parameters.CgroupPath is { } cgroup)
+            writer.Add("cgroup", cgroup);
+        if (parameters.ParentDeathSignal != 0)
+            writer.Add("pdeathsig", parameters.ParentDeathSignal);
+        if (settings.WorkingDirectory is { } cwd)
+            writer.Add("working-directory", cwd);
+        if (settings.RootDirectory is { } root && (!settings.RootDirectoryStartOnly || parameters.IsMainCommand) && sandbox)
+            writer.Add("root-directory", root);
+        if (settings.UMask is { } umask)
+            writer.Add("umask", Convert.ToString(umask, 8));
+        if (settings.Nice is { } nice)
+            writer.Add("nice", nice);
+        if (settings.OOMScoreAdjust is { } oom)
+            writer.Add("oom-score-adjust", oom);
+        if (settings.CPUSchedulingPolicy is { } policy)
+            writer.Add("cpu-sched-policy", policy);
+        if (settings.CPUSchedulingPriority is { } priority)
+            writer.Add("cpu-sched-priority", priority);
+        if (settings.CPUSchedulingResetOnFork)
+            writer.Add("cpu-sched-reset-on-fork", 1);
+        foreach (var (resource, limit) in settings.Limits)
+            writer.Add("rlimit", $"{(int)resource}:{Limit(limit.Soft)}:{Limit(limit.Hard)}");
+
+        // Directories are owned by the unit's user even for "+" commands, as in systemd.
+        if (settings.User is { } user && (credentials || directories.Count > 0))
+            writer.Add("user", user);
+        if (settings.Group is { } group && (credentials || directories.Count > 0))
+            writer.Add("group", group);
+        foreach (var (key, mode, path) in directories)
+            writer.Add(key, Convert.ToString(mode, 8) + ":" + path);
+        if (!credentials && (settings.User is not null || settings.Group is not null))
+            writer.Add("credentials", 0);
+        if (credentials)
+        {
+            foreach (var supplementary in settings.SupplementaryGroups)
+                writer.Add("supplementary-group", supplementary);
+            if (settings.AmbientCapabilities != 0)
+                writer.Add("ambient-capabilities", settings.AmbientCapabilities.ToString("x", CultureInfo.InvariantCulture));
+        }
+        if (sandbox)
+            AddSandbox(writer, settings, parameters);
+        return new PreparedExec(writer.ToArray(), [.. passed], argv);
+    }
+
+    private static void AddSandbox(RecordWriter writer, ExecSettings settings, ExecParameters parameters)
+    {
+        if (settings.NoNewPrivileges)
+            writer.Add("no-new-privileges", 1);
+        ulong? bounding = settings.CapabilityBoundingSet;
+        // systemd drops these with PrivateDevices=/ProtectKernelModules=/ProtectKernelLogs=.
+        const int CAP_SYS_MODULE = 16, CAP_SYS_RAWIO = 17, CAP_MKNOD = 27, CAP_SYSLOG = 34;
+        if (settings.PrivateDevices)
+            bounding = (bounding ?? ulong.MaxValue) & ~(1UL << CAP_MKNOD | 1UL << CAP_SYS_RAWIO);
+        if (settings.ProtectKernelModules)
+            bounding = (bounding ?? ulong.MaxValue) & ~(1UL << CAP_SYS_MODULE);
+        if (settings.ProtectKernelLogs)
+            bounding = (bounding ?? ulong.MaxValue) & ~(1UL << CAP_SYSLOG);
+        if (bounding is { } mask)
+            writer.Add("capability-bounding-set", mask.ToString("x", CultureInfo.InvariantCulture));
+        if (settings.PrivateTmp && parameters.PrivateTmp is { } tmp)
+            writer.Add("private-tmp", tmp.Tmp + ":" + tmp.VarTmp);
+        if (settings.PrivateDevices)
+            writer.Add("private-devices", 1);
+        if (settings.PrivateNetwork)
+            writer.Add("private-network", 1);
+        if (settings.ProtectSystem != ProtectSystem.No)
+            writer.Add("protect-system", settings.ProtectSystem.ToString().ToLowerInvariant());
+        if (settings.ProtectHome != ProtectHome.No)
+            writer.Add("protect-home", settings.ProtectHome == ProtectHome.ReadOnly ? "read-only" : settings.ProtectHome.ToString().ToLowerInvariant());
+        foreach (var path in settings.ReadOnlyPaths)
+            writer.Add("read-only-path", path);
+        foreach (var path in settings.ReadWritePaths)
+            writer.Add("read-write-path", path);
+        foreach (var path in settings.InaccessiblePaths)
+            writer.Add("inaccessible-path", path);
+        if (settings.ProtectKernelTunables)
+            writer.Add("protect-kernel-tunables", 1);
+        if (settings.ProtectKernelModules)
+            writer.Add("protect-kernel-modules", 1);
+        if (settings.ProtectKernelLogs)
+            writer.Add("protect-kernel-logs", 1);
+        if (settings.RestrictNamespaces is { } allowed)
+            writer.Add("restrict-namespaces", allowed.ToString("x", CultureInfo.InvariantCulture));
+    }
+
+    private static void AddDirectories(List<(string, int, string)> into, string key, string variable,
+        IReadOnlyList<string> names, int mode, string root, Dictionary<string, string> env)
+    {
+        if (names.Count == 0)
+            return;
+        var paths = names.Select(n => Path.Combine(root, n)).ToList();
+        foreach (var path in paths)
+            into.Add((key, mode, path));
+        env[variable] = string.Join(':', paths);
+    }
+
+    private static string Limit(ulong? value) =>
+        value is { } v ? v.ToString(CultureInfo.InvariantCulture) : "infinity";
+
+    private static string Stdio(StdioSetting setting, bool isInput, ExecParameters parameters, List<int> passed, ExecSettings settings)
+    {
+        string Pass(int fd)
+        {
+            passed.Add(fd);
+            return "fd:" + (passed.Count - 1).ToString(CultureInfo.InvariantCulture);
+        }
+        return setting.Kind switch
+        {
+            StdioKind.Null => "null",
+            StdioKind.Inherit => isInput ? "null" : "inherit",
+            StdioKind.Tty => "tty",
+            StdioKind.Kmsg => "kmsg",
+            // Until the journal is wired a caller without a journal stream keeps the manager's own stream,
+            // so no line is lost.
+            StdioKind.Journal => parameters.JournalFd is { } journal ? Pass(journal) : isInput ? "null" : "keep",
+            StdioKind.Socket => parameters.SocketFd is { } socket ? Pass(socket)
+                : throw new ExecSetupException("StandardInput=socket without a connection socket"),
+            StdioKind.NamedFd => Pass(parameters.ListenFds.FirstOrDefault(l => l.Name == setting.Argument) is { Name: not null } named
+                ? named.Fd : throw new ExecSetupException($"fd:{setting.Argument}: no descriptor of that name")),
+            StdioKind.File => "file:" + setting.Argument,
+            StdioKind.Append => "append:" + setting.Argument,
+            StdioKind.Truncate => "truncate:" + setting.Argument,
+            _ => throw new ExecSetupException($"Unknown standard stream setting {setting.Kind} ({settings.SyslogIdentifier})"),
+        };
+    }
+
+    private sealed class RecordWriter
+    {
+        private readonly MemoryStream _stream = new(512);
+
+        public void Add(string key, string value)
+        {
+            if (value.Contains('\0', StringComparison.Ordinal))
+                throw new ExecSetupException($"{key}: value contains a NUL byte");
+            Span<byte> buffer = stackalloc byte[256];
+            int length = Encoding.UTF8.GetByteCount(key) + 1 + Encoding.UTF8.GetByteCount(value) + 1;
+            byte[]? rented = length > buffer.Length ? new byte[length] : null;
+            var span = rented ?? buffer[..length];
+            int at = Encoding.UTF8.GetBytes(key, span);
+            span[at++] = (byte)'=';
+            at += Encoding.UTF8.GetBytes(value, span[at..]);
+            span[at++] = 0;
+            _stream.Write(span[..at]);
+        }
+
+        public void Add(string key, int value) => Add(key, value.ToString(CultureInfo.InvariantCulture));
+
+        public byte[] ToArray() => _stream.ToArray();
+    }
+}
