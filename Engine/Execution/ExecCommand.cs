@@ -79,7 +79,8 @@ public sealed record ExecCommand(string Path, IReadOnlyList<string> Argv, ExecFl
     /// <summary>
     /// $VAR/${VAR} substitution as systemd 252 does it: a word that is exactly "$NAME" becomes the value split at
     /// whitespace (zero or more words); "${NAME}" anywhere is replaced by the exact value; "$$" is a literal "$";
-    /// other "$" are left alone. Unset variables expand to nothing.
+    /// other "$" are left alone. Unset variables expand to nothing; "${NAME:-default}" and "${NAME:+alternative}" work as
+    /// in the shell.
     /// </summary>
     public IReadOnlyList<string> ExpandArgv(IReadOnlyDictionary<string, string> environment)
     {
@@ -121,8 +122,7 @@ public sealed record ExecCommand(string Path, IReadOnlyList<string> Argv, ExecFl
                     text.Append(word, i, word.Length - i);
                     break;
                 }
-                if (environment.TryGetValue(word[(i + 2)..close], out var value))
-                    text.Append(value);
+                text.Append(Lookup(word[(i + 2)..close], environment));
                 i = close;
             }
             else
@@ -131,6 +131,17 @@ public sealed record ExecCommand(string Path, IReadOnlyList<string> Argv, ExecFl
             }
         }
         return text.ToString();
+    }
+
+    /// <summary>"NAME", "NAME:-default" (default when unset or empty), "NAME:+alternative" (when set and not empty).</summary>
+    private static string Lookup(string expression, IReadOnlyDictionary<string, string> environment)
+    {
+        int colon = expression.IndexOf(':', StringComparison.Ordinal);
+        if (colon < 0 || colon + 1 >= expression.Length || expression[colon + 1] is not ('-' or '+'))
+            return environment.GetValueOrDefault(expression, "");
+        string value = environment.GetValueOrDefault(expression[..colon], "");
+        string other = expression[(colon + 2)..];
+        return expression[colon + 1] == '-' ? (value.Length == 0 ? other : value) : (value.Length == 0 ? "" : other);
     }
 
     private static bool IsName(ReadOnlySpan<char> name)
