@@ -1,0 +1,140 @@
+using Units.UnitFiles.Settings.Values;
+
+namespace Units.UnitFiles.Settings;
+
+/// <summary>StandardInput=/StandardOutput=/StandardError=: a kind and, for fd:/file:/append:/truncate:, its argument.</summary>
+public readonly record struct StandardStream<TKind>(TKind Kind, string? Argument)
+    where TKind : struct, Enum;
+
+/// <summary>One Limit…= value: soft and hard limits, <see cref="ResourceLimit.Infinity"/> for "infinity".</summary>
+public readonly record struct ResourceLimit(ulong Soft, ulong Hard)
+{
+    public const ulong Infinity = ulong.MaxValue;
+}
+
+/// <summary>The execution environment of systemd.exec(5) shared by services, sockets, mounts and swaps.</summary>
+public sealed class ExecSettings
+{
+    private readonly List<string> environment = [];
+    private readonly Dictionary<string, ResourceLimit> limits = new(StringComparer.Ordinal);
+    private List<string>? environmentFiles;
+    private List<string>? passEnvironment;
+    private List<string>? unsetEnvironment;
+    private List<string>? supplementaryGroups;
+    private List<string>?[]? directories;
+
+    /// <summary>WorkingDirectory=; null when unset or "~" (see <see cref="WorkingDirectoryHome"/>).</summary>
+    public string? WorkingDirectory { get; internal set; }
+
+    /// <summary>WorkingDirectory=~: the user's home directory.</summary>
+    public bool WorkingDirectoryHome { get; internal set; }
+
+    /// <summary>WorkingDirectory=-…: a missing directory is not an error.</summary>
+    public bool WorkingDirectoryMissingOk { get; internal set; }
+
+    public string? RootDirectory { get; internal set; }
+
+    public string? User { get; internal set; }
+
+    public string? Group { get; internal set; }
+
+    public IReadOnlyList<string> SupplementaryGroups => supplementaryGroups ?? (IReadOnlyList<string>)[];
+
+    public bool DynamicUser { get; internal set; }
+
+    /// <summary>Nice=; null when unset.</summary>
+    public int? Nice { get; internal set; }
+
+    public int? OOMScoreAdjust { get; internal set; }
+
+    /// <summary>UMask= (default 0022).</summary>
+    public uint UMask { get; internal set; } = 0x12;
+
+    /// <summary>Environment= as "NAME=value" (later assignments of a name replace earlier ones); $VAR not expanded.</summary>
+    public IReadOnlyList<string> Environment => environment;
+
+    /// <summary>EnvironmentFile= paths; a leading "-" means the file may be missing.</summary>
+    public IReadOnlyList<string> EnvironmentFiles => environmentFiles ?? (IReadOnlyList<string>)[];
+
+    public IReadOnlyList<string> PassEnvironment => passEnvironment ?? (IReadOnlyList<string>)[];
+
+    public IReadOnlyList<string> UnsetEnvironment => unsetEnvironment ?? (IReadOnlyList<string>)[];
+
+    /// <summary>StandardInput=; null when unset (null input, or socket for Accept=yes instances — decided at load).</summary>
+    public StandardStream<ExecInput>? StandardInput { get; internal set; }
+
+    public StandardStream<ExecOutput>? StandardOutput { get; internal set; }
+
+    public StandardStream<ExecOutput>? StandardError { get; internal set; }
+
+    /// <summary>StandardInputText=/StandardInputData= concatenated, as bytes.</summary>
+    public byte[]? StandardInputData { get; internal set; }
+
+    public string? TTYPath { get; internal set; }
+
+    public string? SyslogIdentifier { get; internal set; }
+
+    public bool NoNewPrivileges { get; internal set; }
+
+    public bool PrivateTmp { get; internal set; }
+
+    public bool IgnoreSIGPIPE { get; internal set; } = true;
+
+    public string? PAMName { get; internal set; }
+
+    /// <summary>TimeoutCleanSec= in µs.</summary>
+    public ulong TimeoutCleanUsec { get; internal set; } = TimeSpans.Infinity;
+
+    /// <summary>Limit…= by resource name as systemd spells it after "Limit" ("NOFILE", "CORE", ...).</summary>
+    public IReadOnlyDictionary<string, ResourceLimit> Limits => limits;
+
+    /// <summary>RuntimeDirectory= (and State/Cache/Logs/ConfigurationDirectory=) relative paths, by kind.</summary>
+    public IReadOnlyList<string> Directories(ExecDirectoryType type) => directories?[(int)type] ?? (IReadOnlyList<string>)[];
+
+    /// <summary>RuntimeDirectoryMode= and friends (default 0755).</summary>
+    public uint DirectoryMode(ExecDirectoryType type) => directoryModes[(int)type];
+
+    private readonly uint[] directoryModes = [0x1ED, 0x1ED, 0x1ED, 0x1ED, 0x1ED];
+
+    internal List<string> EnvironmentList => environment;
+
+    internal List<string> EnvironmentFileList => environmentFiles ??= [];
+
+    internal List<string> PassEnvironmentList => passEnvironment ??= [];
+
+    internal List<string> UnsetEnvironmentList => unsetEnvironment ??= [];
+
+    internal List<string> SupplementaryGroupList => supplementaryGroups ??= [];
+
+    internal void ResetEnvironmentFiles() => environmentFiles = null;
+
+    internal void ResetPassEnvironment() => passEnvironment = null;
+
+    internal void ResetUnsetEnvironment() => unsetEnvironment = null;
+
+    internal void ResetSupplementaryGroups() => supplementaryGroups = null;
+
+    internal void SetLimit(string resource, ResourceLimit limit) => limits[resource] = limit;
+
+    internal List<string> DirectoryList(ExecDirectoryType type) => (directories ??= new List<string>?[5])[(int)type] ??= [];
+
+    internal void ResetDirectories(ExecDirectoryType type)
+    {
+        if (directories is not null)
+        {
+            directories[(int)type] = null;
+        }
+    }
+
+    internal void SetDirectoryMode(ExecDirectoryType type, uint mode) => directoryModes[(int)type] = mode;
+}
+
+/// <summary>The directory kinds of systemd.exec(5) that systemd creates for a unit.</summary>
+public enum ExecDirectoryType
+{
+    Runtime,
+    State,
+    Cache,
+    Logs,
+    Configuration,
+}
