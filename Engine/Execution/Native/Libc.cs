@@ -96,6 +96,9 @@ internal static unsafe partial class Libc
     public static partial int setsockopt(int fd, int level, int name, void* value, int length);
 
     [LibraryImport(Lib, SetLastError = true)]
+    public static partial int shutdown(int fd, int how);
+
+    [LibraryImport(Lib, SetLastError = true)]
     public static partial nint recvmsg(int fd, MessageHeader* message, int flags);
 
     [LibraryImport(Lib, SetLastError = true)]
@@ -117,6 +120,9 @@ internal static unsafe partial class Libc
     public static partial int inotify_rm_watch(int fd, int wd);
 
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int access(string path, int mode);
+
+    [LibraryImport(Lib)]
     public static partial nint strerror(int error);
 
     public static string ErrorText(int error) => Marshal.PtrToStringUTF8(strerror(error)) ?? $"errno {error}";
