@@ -11,6 +11,9 @@ public interface IManagerConnection : IAsyncDisposable
     /// <summary>The host this connection reaches, as the user named it; "localhost" for local connections.</summary>
     string ComputerName { get; }
 
+    /// <summary>False once the connection is lost; a session then connects again.</summary>
+    bool IsConnected { get; }
+
     /// <summary>Manager.ListUnitsByPatterns(asas) -> a(ssssssouso).</summary>
     Task<IReadOnlyList<UnitListEntry>> ListUnitsByPatternsAsync(IReadOnlyList<string> states, IReadOnlyList<string> patterns, CancellationToken cancellation);
 

@@ -16,21 +16,37 @@ public sealed class ManagerSession : IAsyncDisposable
     public ManagerSession(IManagerConnector connector) => _connector = connector;
 
     /// <summary>The targets named by cmdlet parameters: one per host, or the local manager.</summary>
+    /// <remarks>
+    /// "localhost" and "." name the local manager (not ssh to this machine): objects from the
+    /// local manager carry ComputerName "localhost", and deserialized objects piped back by
+    /// property name must reach the local manager again.
+    /// </remarks>
     public static IReadOnlyList<ManagerTarget> TargetsFor(ManagerScope scope, IReadOnlyList<string>? hostNames, string? address)
     {
         if (hostNames is { Count: > 0 })
         {
-            return hostNames.Distinct(StringComparer.OrdinalIgnoreCase).Select(host => new ManagerTarget(scope, host, address)).ToList();
+            return hostNames
+                .Select(host => IsLocal(host) ? null : host)
+                .Distinct(StringComparer.OrdinalIgnoreCase)
+                .Select(host => new ManagerTarget(scope, host, address))
+                .ToList();
         }
         return [new ManagerTarget(scope, null, address)];
     }
+
+    /// <summary>Whether a host name means this machine's manager.</summary>
+    public static bool IsLocal(string hostName) =>
+        hostName is "." || string.Equals(hostName, "localhost", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The client for a target, connecting on first use.</summary>
     public Task<ManagerClient> ClientAsync(ManagerTarget target, CancellationToken cancellation)
     {
         lock (_gate)
         {
-            if (!_clients.TryGetValue(target, out var client))
+            // A lost connection, or a connection attempt that failed, is tried again.
+            if (!_clients.TryGetValue(target, out var client)
+                || client.IsFaulted || client.IsCanceled
+                || (client.IsCompletedSuccessfully && !client.Result.Connection.IsConnected))
             {
                 client = ConnectAsync(target, cancellation);
                 _clients[target] = client;
