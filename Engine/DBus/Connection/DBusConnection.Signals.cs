@@ -197,3 +197,37 @@ public sealed partial class DBusConnection
             return names.ToArray();
         }, cancellationToken: cancellationToken);
 }
+
+public sealed partial class DBusConnection
+{
+    private static int s_lastPeerId;
+    private string? _peerUniqueName;
+
+    // Clients that always talk as if to a bus (busctl, gdbus) say Hello and AddMatch even on a direct
+    // connection. Answer those few calls as a bus would, so they work peer-to-peer; sd-bus does the same.
+    private void AnswerAsPeerBus(Message message)
+    {
+        using (message)
+        {
+            if (message.NoReplyExpected)
+                return;
+            MessageWriter reply;
+            switch (message.Member)
+            {
+                case "Hello" when message.Signature.Length == 0:
+                    _peerUniqueName ??= ":1." + Interlocked.Increment(ref s_lastPeerId).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    reply = MessageWriter.CreateMethodReturn(message.Serial, null, "s", DefaultSender);
+                    reply.WriteString(_peerUniqueName.AsSpan());
+                    break;
+                case "AddMatch" or "RemoveMatch" when message.Signature == "s":
+                    reply = MessageWriter.CreateMethodReturn(message.Serial, null, sender: DefaultSender);
+                    break;
+                default:
+                    reply = MessageWriter.CreateError(message.Serial, null, DBusErrors.UnknownMethod,
+                        $"Method '{message.Member}' of the bus is not available on a peer-to-peer connection.", DefaultSender);
+                    break;
+            }
+            Send(reply.Finish());
+        }
+    }
+}

@@ -341,6 +341,11 @@ public sealed partial class DBusConnection : IDisposable
 
     private void DispatchCall(Message message)
     {
+        if (!IsBus && message.Destination == BusName && message.Path == BusPath && message.Interface is null or BusName)
+        {
+            AnswerAsPeerBus(message);
+            return;
+        }
         if (Objects is not null)
         {
             Objects.Dispatch(this, message);

@@ -193,7 +193,7 @@ public ref struct Reader
                 }
             case 'a':
                 {
-                    int length = Signature.FirstCompleteTypeLength(signature, start);
+                    int length = Signature.ValidatedTypeLength(signature, start);
                     string arraySignature = start == 0 && length == signature.Length ? signature : signature.Substring(start, length);
                     ArrayEnd end = ReadArrayStart(signature[start + 1]);
                     var items = new List<DBusValue>();
@@ -204,7 +204,7 @@ public ref struct Reader
             case '(':
             case '{':
                 {
-                    int length = Signature.FirstCompleteTypeLength(signature, start);
+                    int length = Signature.ValidatedTypeLength(signature, start);
                     string structSignature = start == 0 && length == signature.Length ? signature : signature.Substring(start, length);
                     ReadStructStart();
                     var fields = new List<DBusValue>();
@@ -212,7 +212,7 @@ public ref struct Reader
                     while (p < structSignature.Length - 1)
                     {
                         fields.Add(ReadValueAt(structSignature, p, depth + 1));
-                        p += Signature.FirstCompleteTypeLength(structSignature, p);
+                        p += Signature.ValidatedTypeLength(structSignature, p);
                     }
                     return DBusValue.FromParts(structSignature, 0, fields.ToArray());
                 }
@@ -240,7 +240,7 @@ public ref struct Reader
             case 'a':
                 {
                     ArrayEnd end = ReadArrayStart(signature[1]);
-                    ReadOnlySpan<char> element = signature.Slice(1, Signature.FirstCompleteTypeLength(signature, 1));
+                    ReadOnlySpan<char> element = signature.Slice(1, Signature.ValidatedTypeLength(signature, 1));
                     while (HasNext(end))
                         Skip(element, depth + 1);
                     break;
@@ -248,11 +248,11 @@ public ref struct Reader
             case '(' or '{':
                 {
                     ReadStructStart();
-                    int length = Signature.FirstCompleteTypeLength(signature);
+                    int length = Signature.ValidatedTypeLength(signature, 0);
                     int p = 1;
                     while (p < length - 1)
                     {
-                        int fieldLength = Signature.FirstCompleteTypeLength(signature, p);
+                        int fieldLength = Signature.ValidatedTypeLength(signature, p);
                         Skip(signature.Slice(p, fieldLength), depth + 1);
                         p += fieldLength;
                     }

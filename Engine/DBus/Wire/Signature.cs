@@ -44,8 +44,32 @@ public static class Signature
     /// <summary>Length of the complete type at <paramref name="start"/>; throws if it is not valid.</summary>
     public static int FirstCompleteTypeLength(ReadOnlySpan<char> signature, int start = 0)
     {
-        int length = CompleteTypeLength(signature, start, 0, 0);
+        // A dict entry is complete only as an array element, so measure it with its 'a'.
+        int length = start > 0 && start < signature.Length && signature[start] == '{' && signature[start - 1] == 'a'
+            ? CompleteTypeLength(signature, start - 1, 0, 0) - 1
+            : CompleteTypeLength(signature, start, 0, 0);
         return length > 0 ? length : throw new ProtocolException($"invalid signature '{signature.ToString()}'");
+    }
+
+    /// <summary>Length of the type at <paramref name="start"/> in a signature already known to be valid
+    /// (by bracket matching; also accepts a dict entry on its own).</summary>
+    internal static int ValidatedTypeLength(ReadOnlySpan<char> signature, int start)
+    {
+        int position = start;
+        while (signature[position] == 'a')
+            position++;
+        if (signature[position] is not ('(' or '{'))
+            return position - start + 1;
+        int depth = 0;
+        for (; position < signature.Length; position++)
+        {
+            char c = signature[position];
+            if (c is '(' or '{')
+                depth++;
+            else if (c is ')' or '}' && --depth == 0)
+                return position - start + 1;
+        }
+        throw new ProtocolException($"unbalanced signature '{signature.ToString()}'");
     }
 
     /// <summary>Throws <see cref="ArgumentException"/> unless the signature is valid.</summary>
