@@ -39,6 +39,12 @@ internal readonly struct SettingInput(
 
     public bool IsEmpty => Value.Length == 0;
 
+    /// <summary>Whether the unit belongs to a user manager (some values are refused or mapped there).</summary>
+    public bool IsUserManager => specifiers?.Scope == UnitScope.User;
+
+    /// <summary>The unit's name for messages that carry it, when known.</summary>
+    public string UnitId => specifiers?.Unit.ToString() ?? System.IO.Path.GetFileName(Path);
+
     public SettingOutcome Warn(string message)
     {
         Diagnostics.Warn(Path, Line, message);
