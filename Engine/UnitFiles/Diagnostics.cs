@@ -13,8 +13,8 @@ public enum DiagnosticSeverity
 /// <summary>One finding, worded as systemd words it. <see cref="Line"/> is 1-based, 0 when it concerns the whole file.</summary>
 public sealed record Diagnostic(string Path, int Line, DiagnosticSeverity Severity, string Message)
 {
-    /// <summary>The form systemd-analyze verify prints: "path:line: message" (or "path: message").</summary>
-    public override string ToString() => Line > 0 ? $"{Path}:{Line}: {Message}" : $"{Path}: {Message}";
+    /// <summary>The form systemd-analyze verify prints: "path:line: message", "path: message", or the bare message when <see cref="Path"/> is empty.</summary>
+    public override string ToString() => Path.Length == 0 ? Message : Line > 0 ? $"{Path}:{Line}: {Message}" : $"{Path}: {Message}";
 }
 
 /// <summary>Collects diagnostics while a unit is read; never throws for bad input.</summary>

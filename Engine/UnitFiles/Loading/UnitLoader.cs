@@ -1,0 +1,467 @@
+using Units.UnitFiles.Names;
+using Units.UnitFiles.Settings;
+using Units.UnitFiles.Specifiers;
+using Units.UnitFiles.Syntax;
+
+namespace Units.UnitFiles.Loading;
+
+/// <summary>
+/// Loads units from the search path the way systemd 252 does (unit_load_fragment_and_dropin):
+/// find the fragment by name (aliases, templates), collect the unit's names, read and parse the
+/// fragment (an empty file or a /dev/null link masks the unit), then the drop-ins
+/// (<c>name.d/*.conf</c>, template, prefix "foo-.service.d" and type-level "service.d" directories,
+/// ordered by file name with the first directory winning a name) and the ".wants/", ".requires/",
+/// ".upholds/" symlinks. Bad files never throw: they become diagnostics and load states.
+/// </summary>
+public sealed class UnitLoader
+{
+    private static readonly string[] DependencyDirectories = [".wants", ".requires", ".upholds"];
+    private static readonly string[] DependencyNames = ["Wants", "Requires", "Upholds"];
+
+    private readonly UnitLoaderOptions options;
+    private readonly IUnitFileSystem fs;
+    private readonly Dictionary<string, IReadOnlyList<DirectoryEntry>?> directories = new(StringComparer.Ordinal);
+    private UnitNameMap map;
+
+    public UnitLoader(UnitLoaderOptions? options = null)
+    {
+        this.options = options ?? new UnitLoaderOptions();
+        fs = this.options.FileSystem;
+        map = BuildMap();
+    }
+
+    public UnitScope Scope => options.Scope;
+
+    public IReadOnlyList<string> SearchPath => map.SearchPath;
+
+    /// <summary>What systemd logs while scanning the search path (e.g. rejected alias symlinks).</summary>
+    public IReadOnlyList<Diagnostic> Diagnostics => map.Diagnostics;
+
+    /// <summary>Entries skipped silently while scanning (directories named like units, self-aliases).</summary>
+    public IReadOnlyList<Diagnostic> Notes => map.Notes;
+
+    /// <summary>Every unit name present in the search path (files, links, masks, aliases, templates), sorted.</summary>
+    public IReadOnlyList<string> UnitNames => [.. map.Names.Order(StringComparer.Ordinal)];
+
+    /// <summary>Rescans the search path (daemon-reload).</summary>
+    public void Reload()
+    {
+        directories.Clear();
+        map = BuildMap();
+    }
+
+    /// <summary>Loads a unit by name; the name must be a plain or instance name.</summary>
+    /// <exception cref="ArgumentException">With systemd's message when the name is not loadable.</exception>
+    public LoadedUnit Load(string name)
+    {
+        if (!UnitName.TryParse(name, UnitNameKinds.Plain | UnitNameKinds.Instance, out UnitName unitName))
+        {
+            throw new ArgumentException(UnitName.IsValid(name, UnitNameKinds.Template)
+                ? $"Unit name {name} is missing the instance name."
+                : $"Unit name {name} is not valid.", nameof(name));
+        }
+        return Load(unitName);
+    }
+
+    /// <summary>
+    /// Loads every unit of the search path once (aliases load their unit; templates load as
+    /// <paramref name="templateInstance"/> instances, as systemd-analyze verify does, or are skipped when null).
+    /// </summary>
+    public IReadOnlyList<LoadedUnit> LoadAll(string? templateInstance = null)
+    {
+        var loaded = new List<LoadedUnit>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (string name in UnitNames)
+        {
+            UnitName n = UnitName.Parse(name);
+            if (n.IsTemplate && (templateInstance is null || !n.TryWithInstance(templateInstance, out n)))
+                continue;
+            if (seen.Contains(n.Name))
+                continue;
+            LoadedUnit unit = Load(n);
+            foreach (string alias in unit.Names)
+                seen.Add(alias);
+            if (seen.Add(unit.Name) || unit.Name == n.Name)
+                loaded.Add(unit);
+        }
+        return loaded;
+    }
+
+    public LoadedUnit Load(UnitName requested)
+    {
+        var d = new DiagnosticBag();
+        var notes = new List<Diagnostic>();
+        string? fragment = map.GetFragment(requested.Name, out Errno lookupError);
+        if (fragment is null && requested.IsInstance)
+            fragment = map.GetFragment(requested.Template!, out lookupError);
+        if (fragment is null && lookupError == Errno.ELOOP)
+            notes.Add(new Diagnostic(requested.Name, 0, DiagnosticSeverity.Warning, "Alias symlinks form a loop; treating the unit as not found."));
+
+        UnitName id = IdFor(requested, fragment);
+        var unit = new LoadedUnit(id.Name, id.Type) { Names = NamesOf(requested, id, fragment) };
+        try
+        {
+            LoadInto(unit, id, fragment, d, notes);
+        }
+        finally
+        {
+            unit.Diagnostics = d.Items;
+            unit.Notes = notes;
+        }
+        return unit;
+    }
+
+    private void LoadInto(LoadedUnit unit, UnitName id, string? fragment, DiagnosticBag d, List<Diagnostic> notes)
+    {
+        var files = new List<ParsedUnitFile>();
+        unit.Files = files;
+        UnitSettings? settings = null;
+        SpecifierContext specifiers = new(id, options.Scope, options.Host) { FragmentRealPath = fragment is null ? null : RealPath(fragment) };
+
+        if (fragment is null)
+        {
+            if (IsFragmentRequired(id))
+            {
+                SetNotFound(unit);
+                return;
+            }
+            unit.LoadState = LoadState.Loaded;
+        }
+        else
+        {
+            FileContent content = fs.Read(fragment);
+            if (content.Error != 0)
+            {
+                d.Warn(id.Name, 0, $"Failed to open {fragment}: {content.Error.Describe()}");
+                SetNotFound(unit);
+                return;
+            }
+            unit.FragmentPath = fragment;
+            if (content.IsNullOrEmpty && !IsPerpetual(id))
+            {
+                unit.LoadState = LoadState.Masked;
+                unit.LoadError = new UnitLoadError("org.freedesktop.systemd1.UnitMasked", $"Unit {id.Name} is masked.");
+            }
+            else
+            {
+                unit.LoadState = LoadState.Loaded;
+                WarnAboutPermissions(fragment, content.Mode, d);
+                settings = options.Binder?.Create(id, specifiers);
+                int fatalLine = ReadFile(fragment, content.Content ?? [], id, settings, specifiers, files, d, out ParseFailure? failure);
+                if (failure is not null)
+                {
+                    notes.Add(new Diagnostic(fragment, failure.Line, DiagnosticSeverity.Error, failure.Detail));
+                    SetError(unit, failure.Errno);
+                    return;
+                }
+                if (fatalLine > 0)
+                {
+                    d.Warn(id.Name, 0, "Unit configuration has fatal error, unit will not be started.");
+                    SetBadSetting(unit);
+                    return;
+                }
+            }
+        }
+
+        LoadDependencyDirectories(unit, id, d, notes);
+        unit.DropInPaths = LoadDropIns(unit, id, settings, specifiers, files, d, notes);
+
+        if (unit.LoadState == LoadState.Loaded && settings is not null)
+        {
+            unit.Settings = settings;
+            if (!options.Binder!.Verify(settings, d))
+                SetBadSetting(unit);
+        }
+    }
+
+    /// <summary>Parses one file and applies it; parser diagnostics after a fatal setting are dropped, as systemd never reads that far.</summary>
+    private int ReadFile(string path, byte[] content, UnitName id, UnitSettings? settings, SpecifierContext specifiers,
+        List<ParsedUnitFile> files, DiagnosticBag d, out ParseFailure? failure)
+    {
+        var parseBag = new DiagnosticBag();
+        ParsedUnitFile parsed = UnitFileParser.Parse(path, content, parseBag, id.Type.Sections());
+        files.Add(parsed);
+        failure = parsed.Failure;
+        if (settings is null)
+        {
+            Append(d, parseBag.Items);
+            return 0;
+        }
+        var bindBag = new DiagnosticBag();
+        int fatalLine = options.Binder!.Apply(settings, parsed, specifiers, bindBag);
+        IEnumerable<Diagnostic> parseItems = fatalLine > 0 ? parseBag.Items.Where(x => x.Path != path || x.Line <= fatalLine) : parseBag.Items;
+        Append(d, MergeByLine([.. parseItems], bindBag.Items));
+        return fatalLine;
+    }
+
+    /// <summary>Interleaves two line-ordered lists the way one pass over the file would have produced them.</summary>
+    private static IEnumerable<Diagnostic> MergeByLine(IReadOnlyList<Diagnostic> first, IReadOnlyList<Diagnostic> second)
+    {
+        int i = 0, j = 0, lastFirst = 0, lastSecond = 0;
+        while (i < first.Count || j < second.Count)
+        {
+            int lineFirst = i < first.Count ? (first[i].Line > 0 ? first[i].Line : lastFirst) : int.MaxValue;
+            int lineSecond = j < second.Count ? (second[j].Line > 0 ? second[j].Line : lastSecond) : int.MaxValue;
+            if (lineFirst <= lineSecond)
+            {
+                lastFirst = lineFirst;
+                yield return first[i++];
+            }
+            else
+            {
+                lastSecond = lineSecond;
+                yield return second[j++];
+            }
+        }
+    }
+
+    private static void Append(DiagnosticBag d, IEnumerable<Diagnostic> items)
+    {
+        foreach (Diagnostic x in items)
+        {
+            if (x.Severity == DiagnosticSeverity.Error)
+                d.Error(x.Path, x.Line, x.Message);
+            else
+                d.Warn(x.Path, x.Line, x.Message);
+        }
+    }
+
+    /// <summary>stat_warn_permissions().</summary>
+    private static void WarnAboutPermissions(string path, UnixFileMode mode, DiagnosticBag d)
+    {
+        if ((mode & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0)
+            d.Warn("", 0, $"Configuration file {path} is marked executable. Please remove executable permission bits. Proceeding anyway.");
+        if ((mode & UnixFileMode.OtherWrite) != 0)
+            d.Warn("", 0, $"Configuration file {path} is marked world-writable. Please remove world writability permission bits. Proceeding anyway.");
+    }
+
+    private IReadOnlyList<string> LoadDropIns(LoadedUnit unit, UnitName id, UnitSettings? settings, SpecifierContext specifiers,
+        List<ParsedUnitFile> files, DiagnosticBag d, List<Diagnostic> notes)
+    {
+        List<string> paths = FindDropInFiles(unit, ".d", ".conf");
+        foreach (string path in paths)
+        {
+            FileContent content = fs.Read(path);
+            if (content.Error != 0)
+            {
+                if (content.Error != Errno.ENOENT)
+                    notes.Add(new Diagnostic(path, 0, DiagnosticSeverity.Warning, $"Failed to open configuration file '{path}': {content.Error.Describe()}"));
+                continue;
+            }
+            WarnAboutPermissions(path, content.Mode, d);
+            ReadFile(path, content.Content ?? [], id, settings, specifiers, files, d, out ParseFailure? failure);
+            if (failure is not null)
+                notes.Add(new Diagnostic(path, failure.Line, DiagnosticSeverity.Warning, failure.Detail + "; the rest of this drop-in is ignored."));
+        }
+        return paths;
+    }
+
+    /// <summary>process_deps() for ".wants/", ".requires/" and ".upholds/".</summary>
+    private void LoadDependencyDirectories(LoadedUnit unit, UnitName id, DiagnosticBag d, List<Diagnostic> notes)
+    {
+        for (int k = 0; k < DependencyDirectories.Length; k++)
+        {
+            var names = new List<string>();
+            foreach (string path in FindDropInFiles(unit, DependencyDirectories[k], null))
+            {
+                string entry = path[(path.LastIndexOf('/') + 1)..];
+                string? target = fs.ReadLink(path);
+                if (target == "/dev/null" || (target is not null && fs.KindFollowingLinks(path) == EntryKind.Other))
+                {
+                    notes.Add(new Diagnostic(id.Name, 0, DiagnosticSeverity.Warning, $"{DependencyNames[k]} dependency on {entry} is masked by {path}, ignoring."));
+                    continue;
+                }
+                if (target is null)
+                {
+                    d.Warn(id.Name, 0, $"{DependencyNames[k]} dependency dropin {path} is not a symlink, ignoring.");
+                    continue;
+                }
+                if (!UnitName.TryParse(entry, out UnitName dep))
+                {
+                    d.Warn(id.Name, 0, $"{DependencyNames[k]} dependency dropin {path} is not a valid unit name, ignoring.");
+                    continue;
+                }
+                if (dep.IsTemplate)
+                {
+                    if (id.Instance is null || !dep.TryWithInstance(id.Instance, out dep))
+                    {
+                        d.Warn(id.Name, 0, $"Cannot add {DependencyNames[k]} dependency on {entry}, ignoring: Invalid argument");
+                        continue;
+                    }
+                }
+                if (!names.Contains(dep.Name))
+                    names.Add(dep.Name);
+            }
+            switch (k)
+            {
+                case 0: unit.Wants = names; break;
+                case 1: unit.Requires = names; break;
+                default: unit.Upholds = names; break;
+            }
+        }
+    }
+
+    /// <summary>
+    /// unit_file_find_dropin_paths(): the directories "NAME{dirSuffix}" for every name of the unit in every search
+    /// directory (with template and dash-prefix variants), then the type-level ones; the files in them (not hidden,
+    /// with <paramref name="fileSuffix"/> when given) with the first directory winning a file name, sorted by name.
+    /// </summary>
+    private List<string> FindDropInFiles(LoadedUnit unit, string dirSuffix, string? fileSuffix)
+    {
+        var dirs = new List<string>();
+        foreach (string name in unit.Names)
+        {
+            foreach (string p in map.SearchPath)
+                FindDirectories(p, name, dirSuffix, dirs);
+        }
+        foreach (string p in map.SearchPath)
+            FindDirectories(p, unit.Type.Suffix(), dirSuffix, dirs);
+        if (dirs.Count == 0)
+            return [];
+
+        var byName = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (string dir in dirs)
+        {
+            foreach (DirectoryEntry e in ListDirectory(dir) ?? [])
+            {
+                if (e.Name[0] == '.' || e.Kind is EntryKind.Directory or EntryKind.Other)
+                    continue;
+                if (fileSuffix is not null && !e.Name.EndsWith(fileSuffix, StringComparison.Ordinal))
+                    continue;
+                byName.TryAdd(e.Name, dir + "/" + e.Name);
+            }
+        }
+        return [.. byName.Values];
+    }
+
+    private void FindDirectories(string searchDir, string name, string suffix, List<string> dirs)
+    {
+        string path = searchDir + "/" + name + suffix;
+        if (map.HasEntry(path) && ListDirectory(path) is not null && !dirs.Contains(path))
+            dirs.Add(path);
+
+        if (!UnitName.TryParse(name, out UnitName n))
+            return; // a type-level name such as "service"
+        if (n.IsInstance)
+            FindDirectories(searchDir, n.Template!, suffix, dirs);
+
+        string? prefix = ChopPrefix(n.Prefix);
+        if (prefix is null || !UnitName.TryBuild(prefix, n.Instance, n.Type, out UnitName built))
+            return;
+        FindDirectories(searchDir, built.Name, suffix, dirs);
+    }
+
+    /// <summary>"foo-bar-baz" gives "foo-bar-", "foo-bar-" gives "foo-", "foo" or "-foo" give null.</summary>
+    private static string? ChopPrefix(string prefix)
+    {
+        bool chopped = false;
+        while (true)
+        {
+            int dash = prefix.LastIndexOf('-');
+            if (dash <= 0)
+                return null;
+            if (dash + 1 < prefix.Length || chopped)
+                return prefix[..(dash + 1)];
+            prefix = prefix[..dash];
+            chopped = true;
+        }
+    }
+
+    private IReadOnlyList<DirectoryEntry>? ListDirectory(string path)
+    {
+        if (!directories.TryGetValue(path, out IReadOnlyList<DirectoryEntry>? list))
+            directories[path] = list = fs.ListDirectory(path);
+        return list;
+    }
+
+    /// <summary>The unit's id: the fragment's file name (with the instance filled into a template), else the requested name.</summary>
+    private static UnitName IdFor(UnitName requested, string? fragment)
+    {
+        if (fragment is null)
+            return requested;
+        string basename = fragment[(fragment.LastIndexOf('/') + 1)..];
+        if (!UnitName.TryParse(basename, out UnitName f) || f.Type != requested.Type)
+            return requested;
+        if (f.IsTemplate)
+            return requested.Instance is not null && f.TryWithInstance(requested.Instance, out UnitName inst) ? inst : requested;
+        return f;
+    }
+
+    /// <summary>unit_file_find_fragment()'s set of names: the requested name, the id, and their aliases (instances filled in).</summary>
+    private List<string> NamesOf(UnitName requested, UnitName id, string? fragment)
+    {
+        var names = new List<string> { id.Name };
+        void Add(string n)
+        {
+            if (!names.Contains(n))
+                names.Add(n);
+        }
+        Add(requested.Name);
+        string? fragmentName = fragment?[(fragment.LastIndexOf('/') + 1)..];
+        foreach (string? key in (string?[])[requested.Name, id.Name, fragmentName])
+        {
+            if (key is null)
+                continue;
+            foreach (string alias in map.AliasesOf(key))
+            {
+                if (requested.Instance is not null && UnitName.TryParse(alias, UnitNameKinds.Template, out UnitName t))
+                {
+                    if (!t.TryWithInstance(requested.Instance, out UnitName inst))
+                        continue;
+                    string? instFragment = map.GetFragment(inst.Name, out _);
+                    // An alias instance with a fragment of its own points elsewhere: not one of our names.
+                    if (instFragment is not null && fragmentName is not null && !instFragment.EndsWith("/" + fragmentName, StringComparison.Ordinal))
+                        continue;
+                    Add(inst.Name);
+                }
+                else if (!UnitName.IsValid(alias, UnitNameKinds.Template))
+                {
+                    Add(alias);
+                }
+            }
+        }
+        return names;
+    }
+
+    private string? RealPath(string path)
+    {
+        string current = path;
+        for (int hop = 0; hop < 40; hop++)
+        {
+            string? target = fs.ReadLink(current);
+            if (target is null)
+                return UnitNameMap.Simplify(current);
+            current = target.StartsWith('/') ? target : current[..(current.LastIndexOf('/') + 1)] + target;
+        }
+        return null;
+    }
+
+    /// <summary>Units that exist without a file: devices (from udev) and the perpetual root slice, root mount and init scope.</summary>
+    private bool IsFragmentRequired(UnitName id) => id.Type != UnitType.Device && !IsPerpetual(id);
+
+    private bool IsPerpetual(UnitName id) =>
+        id.Name is "-.slice" or "init.scope" || (id.Name == "-.mount" && options.Scope == UnitScope.System);
+
+    private static void SetNotFound(LoadedUnit unit)
+    {
+        unit.LoadState = LoadState.NotFound;
+        unit.LoadError = new UnitLoadError("org.freedesktop.systemd1.NoSuchUnit", $"Unit {unit.Name} not found.");
+    }
+
+    private static void SetBadSetting(LoadedUnit unit)
+    {
+        unit.LoadState = LoadState.BadSetting;
+        unit.LoadError = new UnitLoadError("org.freedesktop.systemd1.BadUnitSetting", $"Unit {unit.Name} has a bad unit file setting.");
+        unit.Settings = null;
+    }
+
+    private static void SetError(LoadedUnit unit, Errno errno)
+    {
+        unit.LoadState = LoadState.Error;
+        unit.LoadError = new UnitLoadError(errno.DBusName(),
+            $"Unit {unit.Name} failed to load properly, please adjust/correct and reload service manager: {errno.Describe()}");
+    }
+
+    private UnitNameMap BuildMap() =>
+        new(options.SearchPath ?? UnitSearchPaths.FromEnvironment(options.Scope), fs);
+}
