@@ -82,11 +82,15 @@ public sealed record InstallChange(InstallChangeType Type, string Path, string? 
 /// </summary>
 public sealed class InstallResult
 {
-    internal InstallResult(int result, IReadOnlyList<InstallChange> changes)
+    internal InstallResult(int result, IReadOnlyList<InstallChange> changes, IReadOnlyList<Diagnostic> warnings)
     {
         Result = result;
         Changes = changes;
+        Warnings = warnings;
     }
+
+    /// <summary>What systemd would log while reading unit and preset files on the way ("Unknown key …", "Couldn't parse line …").</summary>
+    public IReadOnlyList<Diagnostic> Warnings { get; }
 
     public int Result { get; }
 

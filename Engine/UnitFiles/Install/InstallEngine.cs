@@ -6,7 +6,7 @@ namespace Units.UnitFiles.Install;
 /// and removing every symlink that leads to a set of names. Functions return 0 or a count on success and a
 /// negative errno on failure, exactly where systemd does, because callers branch on those values the same way.
 /// </summary>
-internal sealed class InstallEngine(InstallLookupPaths lp)
+internal sealed class InstallEngine(InstallLookupPaths lp, DiagnosticBag diagnostics)
 {
     private const int FollowSymlinkMax = 64;
 
@@ -15,7 +15,7 @@ internal sealed class InstallEngine(InstallLookupPaths lp)
     public InstallScope Scope => lp.Scope;
 
     /// <summary>Diagnostics about [Install] sections read on the way (unknown keys, bad values).</summary>
-    public DiagnosticBag Diagnostics { get; } = new();
+    public DiagnosticBag Diagnostics => diagnostics;
 
     // ---- loading -------------------------------------------------------------------------------
 

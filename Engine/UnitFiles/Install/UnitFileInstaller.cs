@@ -30,20 +30,14 @@ public sealed class UnitFileInstaller
     /// <summary>The state resolver over the same scope, root and environment.</summary>
     public UnitFileStateResolver States => new(scope, root, getenv);
 
-    internal int Open(out InstallEngine engine)
-    {
-        int r = InstallLookupPaths.Create(scope, root, getenv, out InstallLookupPaths lp);
-        engine = r < 0 ? null! : new InstallEngine(lp);
-        return r;
-    }
-
     private InstallResult Run(Func<InstallEngine, ChangeList, int> operation)
     {
         var changes = new ChangeList();
-        int r = Open(out InstallEngine engine);
+        var diagnostics = new DiagnosticBag();
+        int r = InstallLookupPaths.Create(scope, root, getenv, out InstallLookupPaths lp);
         if (r >= 0)
-            r = operation(engine, changes);
-        return new InstallResult(r, changes.Items);
+            r = operation(new InstallEngine(lp, diagnostics), changes);
+        return new InstallResult(r, changes.Items, diagnostics.Items);
     }
 
     /// <summary>systemctl enable: creates the symlinks [Install] asks for (names, or absolute paths of files to link and enable).</summary>

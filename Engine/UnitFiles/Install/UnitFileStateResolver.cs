@@ -22,10 +22,10 @@ public sealed class UnitFileStateResolver
         getenv = environment ?? Environment.GetEnvironmentVariable;
     }
 
-    private int Open(out InstallEngine engine)
+    private int Open(DiagnosticBag? diagnostics, out InstallEngine engine)
     {
         int r = InstallLookupPaths.Create(scope, root, getenv, out InstallLookupPaths lp);
-        engine = r < 0 ? null! : new InstallEngine(lp);
+        engine = r < 0 ? null! : new InstallEngine(lp, diagnostics ?? new DiagnosticBag());
         return r;
     }
 
@@ -34,10 +34,11 @@ public sealed class UnitFileStateResolver
     /// not found (ENOENT), a dangling alias (ENOLINK) or otherwise unresolvable; systemctl then prints
     /// "Failed to get unit file state for NAME: strerror".
     /// </summary>
-    public int TryGetState(string name, out UnitFileState state)
+    /// <param name="diagnostics">Receives what systemd logs while reading the unit's files (unknown keys, bad values).</param>
+    public int TryGetState(string name, out UnitFileState state, DiagnosticBag? diagnostics = null)
     {
         state = UnitFileState.Bad;
-        int r = Open(out InstallEngine engine);
+        int r = Open(diagnostics, out InstallEngine engine);
         return r < 0 ? r : engine.LookupState(name, out state);
     }
 
@@ -47,11 +48,12 @@ public sealed class UnitFileStateResolver
     /// <summary>
     /// The unit files in the search path, first occurrence of each name, optionally filtered by glob
     /// <paramref name="patterns"/> over the name and by <paramref name="states"/>; a name whose state cannot be
-    /// determined is listed as <see cref="UnitFileState.Bad"/>. Sorted by name.
+    /// determined is listed as <see cref="UnitFileState.Bad"/>. Sorted as systemctl list-unit-files shows them: by
+    /// type suffix, then by name (both ignoring case).
     /// </summary>
     public IReadOnlyList<UnitFileListEntry> List(IReadOnlyList<string>? patterns = null, IReadOnlyCollection<UnitFileState>? states = null)
     {
-        if (Open(out InstallEngine engine) < 0)
+        if (Open(null, out InstallEngine engine) < 0)
             return [];
         var seen = new Dictionary<string, UnitFileListEntry>(StringComparer.Ordinal);
         foreach (string dir in engine.Paths.SearchPath)
@@ -70,14 +72,15 @@ public sealed class UnitFileStateResolver
                 seen[de.Name] = new UnitFileListEntry(de.Name, InstallFileSystem.Join(dir, de.Name), state);
             }
         }
-        return seen.Values.OrderBy(e => e.Name, StringComparer.Ordinal).ToList();
+        return seen.Values.OrderBy(e => e.Name[e.Name.LastIndexOf('.')..], StringComparer.OrdinalIgnoreCase)
+            .ThenBy(e => e.Name, StringComparer.OrdinalIgnoreCase).ToList();
     }
 
     /// <summary>systemctl get-default: the unit default.target resolves to; 0, or a negative errno (ENOENT when there is none).</summary>
     public int TryGetDefault(out string name)
     {
         name = "";
-        int r = Open(out InstallEngine engine);
+        int r = Open(null, out InstallEngine engine);
         if (r < 0)
             return r;
         r = engine.Discover(new InstallContext(scope), "default.target", SearchFlags.FollowConfigSymlinks, out InstallInfo? info, null);
