@@ -1,0 +1,145 @@
+using Units.Core.Jobs;
+using Units.Core.Manager;
+
+namespace Units.Core.Model;
+
+/// <summary>
+/// The operations table of a unit type (systemd's UnitVTable): one instance per unit, created by the factory
+/// registered for its <see cref="UnitType"/> in <see cref="UnitKinds"/>. The core calls these on the manager loop
+/// thread only and never switches on the type. A kind reports every change of its
+/// <see cref="ActiveState"/> through <see cref="Unit.NotifyStateChanged"/> (systemd's unit_notify) and every other
+/// property change through <see cref="Unit.NotifyPropertiesChanged"/>; work that finishes on another thread
+/// (a process exits) is posted to the loop with <see cref="IUnitHost.Post"/>.
+/// </summary>
+public abstract class UnitKind
+{
+    /// <summary>The unit this behaviour belongs to; set before <see cref="Load"/> is called.</summary>
+    public Unit Unit { get; internal set; } = null!;
+
+    /// <summary>The loop's services: clock, timers, posting, logging, adding jobs.</summary>
+    protected IUnitHost Host => Unit.Manager;
+
+    public abstract ActiveState ActiveState { get; }
+
+    /// <summary>The type's own state name ("running", "start-pre", "dead"...).</summary>
+    public abstract string SubState { get; }
+
+    /// <summary>
+    /// Whether units of this type live in a slice (have a cgroup): the core then adds Slice= (or the default slice)
+    /// with After= and Requires=.
+    /// </summary>
+    public virtual bool UsesSlice => false;
+
+    /// <summary>(Re)reads the type's settings; called at load and at daemon-reload, never changes the state.</summary>
+    public virtual void Load(UnitDefinition definition)
+    {
+    }
+
+    /// <summary>
+    /// Dependencies this type adds implicitly (always) and by default (only when DefaultDependencies=yes, which the
+    /// caller checks before calling with <paramref name="defaults"/> true).
+    /// </summary>
+    public virtual void AddDependencies(UnitDefinition definition, bool defaults, DependencySink sink)
+    {
+    }
+
+    public abstract UnitOperationResult Start();
+
+    public abstract UnitOperationResult Stop();
+
+    public virtual bool CanReload => false;
+
+    public virtual UnitOperationResult Reload() => UnitOperationResult.NotApplicable;
+
+    public virtual UnitOperationResult Kill(KillWhom whom, int signal) => UnitOperationResult.NotApplicable;
+
+    /// <summary>reset-failed: forget the last failure; a failed unit becomes inactive (and reports it).</summary>
+    public virtual void ResetFailed()
+    {
+    }
+
+    /// <summary>True while the type still owns something (processes, a cgroup, a mount): the unit is not collected.</summary>
+    public virtual bool HoldsResources => false;
+
+    /// <summary>Logged when the unit is unloaded, e.g. "Consumed 1.234s CPU time."; null for nothing.</summary>
+    public virtual string? AccountingSummary => null;
+
+    /// <summary>True while an automatic restart is pending (Restart=): the unit still counts as needed.</summary>
+    public virtual bool WillRestart => false;
+
+    /// <summary>The unit this one follows (devices, swaps): state is taken from it; null for most types.</summary>
+    public virtual Unit? Following => null;
+
+    /// <summary>Writes runtime state for a re-execution of the manager.</summary>
+    public virtual void Serialize(IDictionary<string, string> state)
+    {
+    }
+
+    public virtual void Deserialize(IReadOnlyDictionary<string, string> state)
+    {
+    }
+
+    /// <summary>The unit is being unloaded: release timers and handles.</summary>
+    public virtual void Unload()
+    {
+    }
+}
+
+/// <summary>Collects dependencies a unit type adds (implicit or default) for one unit.</summary>
+public sealed class DependencySink
+{
+    private readonly List<DeclaredDependency> _list = [];
+
+    public ManagerScope Scope { get; }
+
+    internal DependencySink(ManagerScope scope) => Scope = scope;
+
+    public void Add(UnitDependency type, string name) => _list.Add(new DeclaredDependency(type, name));
+
+    internal List<DeclaredDependency> Items => _list;
+}
+
+/// <summary>Whether the manager is the system instance (PID 1) or a per-user instance.</summary>
+public enum ManagerScope
+{
+    System,
+    User,
+}
+
+/// <summary>What the manager offers a unit type. All members are for the loop thread except <see cref="Post"/>.</summary>
+public interface IUnitHost
+{
+    IClock Clock { get; }
+
+    ManagerScope Scope { get; }
+
+    ICoreLog Log { get; }
+
+    /// <summary>Calls <paramref name="callback"/> on the loop once the monotonic clock reaches <paramref name="dueUSec"/>.</summary>
+    LoopTimer AddTimer(ulong dueUSec, Action callback);
+
+    /// <summary>Thread-safe: runs <paramref name="work"/> on the loop thread as one event.</summary>
+    void Post(Action work);
+
+    /// <summary>Enqueues a job as a client would (service Restart=, triggers...); throws <see cref="BusErrorException"/>.</summary>
+    Job AddJob(JobType type, Unit unit, JobMode mode);
+}
+
+/// <summary>Factories of unit kinds by type. Types without a registered factory load but cannot start.</summary>
+public sealed class UnitKinds
+{
+    private readonly Func<UnitKind>?[] _factories = new Func<UnitKind>?[(int)UnitType.Scope + 1];
+
+    /// <summary>A registry with the kinds the core implements itself: target and slice.</summary>
+    public static UnitKinds WithCoreKinds()
+    {
+        var kinds = new UnitKinds();
+        kinds.Register(UnitType.Target, static () => new TargetKind());
+        kinds.Register(UnitType.Slice, static () => new SliceKind());
+        return kinds;
+    }
+
+    public void Register(UnitType type, Func<UnitKind> factory) => _factories[(int)type] = factory;
+
+    internal UnitKind Create(UnitType type) => _factories[(int)type]?.Invoke() ?? new UnsupportedKind();
+}
