@@ -1,3 +1,4 @@
+using Units.UnitFiles.Names;
 namespace Units.UnitFiles.Install;
 
 /// <summary>
@@ -24,9 +25,9 @@ internal sealed class InstallEngine(InstallLookupPaths lp, DiagnosticBag diagnos
     {
         if ((flags & SearchFlags.Dropin) == 0)
         {
-            if (InstallNames.TypeOf(info.Name) is not { } type)
+            if (NameRules.TypeOf(info.Name) is not { } type)
                 return -InstallErrno.EINVAL;
-            if (InstallNames.IsValid(info.Name, NameKinds.Template | NameKinds.Instance) && !InstallNames.TypeMayTemplate(type))
+            if (UnitName.IsValid(info.Name, UnitNameKinds.Template | UnitNameKinds.Instance) && !NameRules.MayTemplate(type))
                 return -InstallErrno.EINVAL;
 
             FileKind kind = InstallFileSystem.Lstat(path, out long size);
@@ -158,7 +159,7 @@ internal sealed class InstallEngine(InstallLookupPaths lp, DiagnosticBag diagnos
         if (info.Path is not null)
             return LoadOrReadLink(ctx, info, info.Path, flags);
 
-        string? template = InstallNames.IsValid(info.Name, NameKinds.Instance) ? InstallNames.Template(info.Name) : null;
+        string? template = UnitName.IsValid(info.Name, UnitNameKinds.Instance) ? NameRules.TemplateOf(info.Name) : null;
         int result = 0;
         bool found = false;
         foreach (string name in template is null ? [info.Name] : new[] { info.Name, template })
@@ -231,9 +232,9 @@ internal sealed class InstallEngine(InstallLookupPaths lp, DiagnosticBag diagnos
             if (r == -InstallErrno.EXDEV && i.SymlinkTarget is not null)
             {
                 string bn = InstallFileSystem.Basename(i.SymlinkTarget);
-                if (InstallNames.IsValid(i.Name, NameKinds.Instance) && InstallNames.IsValid(bn, NameKinds.Template))
+                if (UnitName.IsValid(i.Name, UnitNameKinds.Instance) && UnitName.IsValid(bn, UnitNameKinds.Template))
                 {
-                    string? buffer = InstallNames.ReplaceInstance(bn, InstallNames.Instance(i.Name)!);
+                    string? buffer = NameRules.WithInstance(bn, NameRules.InstanceOf(i.Name)!);
                     if (buffer is null)
                         return -InstallErrno.EINVAL;
                     if (buffer == i.Name)
@@ -393,13 +394,13 @@ internal sealed class InstallEngine(InstallLookupPaths lp, DiagnosticBag diagnos
         if (list.Count == 0)
             return 0;
 
-        NameKinds validDst = NameKinds.Any;
+        UnitNameKinds validDst = UnitNameKinds.Any;
         string n;
-        if (InstallNames.IsValid(info.Name, NameKinds.Plain | NameKinds.Instance))
+        if (UnitName.IsValid(info.Name, UnitNameKinds.Plain | UnitNameKinds.Instance))
             n = info.Name;
         else if (info.DefaultInstance is not null)
         {
-            string? instanceName = InstallNames.ReplaceInstance(info.Name, info.DefaultInstance);
+            string? instanceName = NameRules.WithInstance(info.Name, info.DefaultInstance);
             if (instanceName is null)
                 return -InstallErrno.EINVAL;
             var instance = new InstallInfo(instanceName);
@@ -412,7 +413,7 @@ internal sealed class InstallEngine(InstallLookupPaths lp, DiagnosticBag diagnos
         }
         else
         {
-            validDst = NameKinds.Instance | NameKinds.Template;
+            validDst = UnitNameKinds.Instance | UnitNameKinds.Template;
             n = info.Name;
         }
 
@@ -427,11 +428,11 @@ internal sealed class InstallEngine(InstallLookupPaths lp, DiagnosticBag diagnos
                     r = q;
                 continue;
             }
-            if (!InstallNames.IsValid(dst, validDst))
+            if (!UnitName.IsValid(dst, validDst))
             {
                 if (ignoreAuxiliaryFailure)
                     continue;
-                q = InstallNames.IsValid(dst, NameKinds.Any)
+                q = UnitName.IsValid(dst, UnitNameKinds.Any)
                     ? changes.Add(-InstallErrno.EIDRM, dst, n)
                     : changes.Add(-InstallErrno.EUCLEAN, dst, null);
                 if (r >= 0)
@@ -514,7 +515,7 @@ internal sealed class InstallEngine(InstallLookupPaths lp, DiagnosticBag diagnos
     /// <summary>unit_file_exists(): 1, 0 when not found, or a negative errno for other failures.</summary>
     public int UnitExists(string name)
     {
-        if (!InstallNames.IsValid(name, NameKinds.Any))
+        if (!UnitName.IsValid(name, UnitNameKinds.Any))
             return -InstallErrno.EINVAL;
         int r = Discover(new InstallContext(Scope), name, SearchFlags.None, out _, null);
         return r == -InstallErrno.ENOENT ? 0 : r < 0 ? r : 1;
@@ -587,11 +588,11 @@ internal sealed class InstallEngine(InstallLookupPaths lp, DiagnosticBag diagnos
                     r = q;
                 continue;
             }
-            if (de.Kind != FileKind.Symlink || !InstallNames.IsValid(de.Name, NameKinds.Any))
+            if (de.Kind != FileKind.Symlink || !UnitName.IsValid(de.Name, UnitNameKinds.Any))
                 continue;
 
             bool found = remove.Contains(de.Name)
-                || (InstallNames.Template(de.Name) is { } template && remove.Contains(template));
+                || (NameRules.TemplateOf(de.Name) is { } template && remove.Contains(template));
             if (!found)
             {
                 int q = InstallFileSystem.Chase(p, lp.RootDir, nonexistent: true, noFollowLast: false, out string dest);
@@ -634,7 +635,7 @@ internal sealed class InstallEngine(InstallLookupPaths lp, DiagnosticBag diagnos
     public int LookupState(string name, out UnitFileState state)
     {
         state = UnitFileState.Bad;
-        if (!InstallNames.IsValid(name, NameKinds.Any))
+        if (!UnitName.IsValid(name, UnitNameKinds.Any))
             return -InstallErrno.EINVAL;
         var ctx = new InstallContext(Scope);
         int r = Discover(ctx, name, SearchFlags.Load | SearchFlags.FollowConfigSymlinks, out InstallInfo? info, null);
@@ -646,7 +647,7 @@ internal sealed class InstallEngine(InstallLookupPaths lp, DiagnosticBag diagnos
             state = lp.IsRuntime(info.Path!, checkParent: true) ? UnitFileState.MaskedRuntime : UnitFileState.Masked;
             return 0;
         }
-        if (name != InstallFileSystem.Basename(info.Path!) && !InstallNames.IsValid(info.Name, NameKinds.Instance))
+        if (name != InstallFileSystem.Basename(info.Path!) && !UnitName.IsValid(info.Name, UnitNameKinds.Instance))
         {
             state = UnitFileState.Alias;
             return 0;
@@ -714,7 +715,7 @@ internal sealed class InstallEngine(InstallLookupPaths lp, DiagnosticBag diagnos
             state = UnitFileState.EnabledRuntime;
             return true;
         }
-        if (enabledAtAll && InstallNames.IsValid(info.Name, NameKinds.Instance))
+        if (enabledAtAll && UnitName.IsValid(info.Name, UnitNameKinds.Instance))
         {
             state = UnitFileState.Static;
             return true;
@@ -770,7 +771,7 @@ internal sealed class InstallEngine(InstallLookupPaths lp, DiagnosticBag diagnos
             }
             if (ignoreDestination || !ignoreSameName)
                 foundPath = de.Name == info.Name;
-            if (!foundPath && ignoreDestination && InstallNames.Template(de.Name) is { } template)
+            if (!foundPath && ignoreDestination && NameRules.TemplateOf(de.Name) is { } template)
                 foundDest = template == info.Name;
 
             bool b = foundPath && foundDest && InstallFileSystem.PathEqual(
@@ -791,8 +792,8 @@ internal sealed class InstallEngine(InstallLookupPaths lp, DiagnosticBag diagnos
     {
         if (name == info.Name || info.Aliases.Contains(name))
             return true;
-        return info.DefaultInstance is not null && InstallNames.IsValid(info.Name, NameKinds.Template)
-            && InstallNames.ReplaceInstance(info.Name, info.DefaultInstance) == name;
+        return info.DefaultInstance is not null && UnitName.IsValid(info.Name, UnitNameKinds.Template)
+            && NameRules.WithInstance(info.Name, info.DefaultInstance) == name;
     }
 
     public static string MakeAbsolute(string path, string prefix) =>

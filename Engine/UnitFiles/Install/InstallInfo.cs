@@ -1,3 +1,4 @@
+using Units.UnitFiles.Names;
 namespace Units.UnitFiles.Install;
 
 /// <summary>How a name was found in the search path (InstallMode in install.c).</summary>
@@ -79,7 +80,7 @@ internal sealed class InstallContext(InstallScope scope)
     {
         info = null;
         name ??= InstallFileSystem.Basename(path!);
-        if (!InstallNames.IsValid(name, NameKinds.Any))
+        if (!UnitName.IsValid(name, UnitNameKinds.Any))
             return -InstallErrno.EINVAL;
         if (byName.TryGetValue(name, out InstallInfo? existing))
         {

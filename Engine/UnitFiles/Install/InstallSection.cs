@@ -1,4 +1,5 @@
 using Units.UnitFiles.Syntax;
+using Units.UnitFiles.Names;
 
 namespace Units.UnitFiles.Install;
 
@@ -33,9 +34,9 @@ internal static class InstallSection
         switch (entry.Key)
         {
             case "Alias":
-                if (InstallNames.TypeOf(info.Name) is { } type && !InstallNames.TypeMayAlias(type))
+                if (NameRules.TypeOf(info.Name) is { } type && !NameRules.MayAlias(type))
                 {
-                    d.Warn(path, entry.Line, $"Alias= is not allowed for {InstallNames.TypeName(type)} units, ignoring.");
+                    d.Warn(path, entry.Line, $"Alias= is not allowed for {type.Suffix()} units, ignoring.");
                     return 0;
                 }
                 ParseList(info.Aliases, path, entry, d);
@@ -71,9 +72,9 @@ internal static class InstallSection
 
     private static int ParseDefaultInstance(InstallContext? ctx, InstallInfo info, string path, ParsedEntry entry, DiagnosticBag d)
     {
-        if (InstallNames.IsValid(info.Name, NameKinds.Instance))
+        if (UnitName.IsValid(info.Name, UnitNameKinds.Instance))
             return 0;
-        if (!InstallNames.IsValid(info.Name, NameKinds.Template))
+        if (!UnitName.IsValid(info.Name, UnitNameKinds.Template))
         {
             d.Warn(path, entry.Line, "DefaultInstance= only makes sense for template units, ignoring.");
             return 0;
@@ -84,7 +85,7 @@ internal static class InstallSection
             d.Warn(path, entry.Line, $"Failed to resolve instance name in DefaultInstance=\"{entry.Value}\": {InstallErrno.Describe(-r)}");
             return r;
         }
-        if (printed.Length > 0 && !InstallNames.InstanceIsValid(printed))
+        if (printed.Length > 0 && !UnitName.IsValidInstance(printed))
         {
             d.Warn(path, entry.Line, $"Invalid DefaultInstance= value \"{printed}\".");
             return -InstallErrno.EINVAL;

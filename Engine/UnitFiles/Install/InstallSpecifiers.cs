@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Units.UnitFiles.Names;
 
 namespace Units.UnitFiles.Install;
 
@@ -9,6 +10,9 @@ namespace Units.UnitFiles.Install;
 /// </summary>
 internal static class InstallSpecifiers
 {
+    /// <summary>UNIT_NAME_MAX: specifier_printf() refuses longer results.</summary>
+    private const int UnitNameMax = 256;
+
     /// <summary>Expands <paramref name="format"/>; returns 0 and the text, or a negative errno (EBADSLT for an unknown specifier).</summary>
     public static int Expand(InstallScope scope, InstallInfo info, string format, out string result)
     {
@@ -29,7 +33,7 @@ internal static class InstallSpecifiers
                 return r;
             sb.Append(value);
         }
-        if (sb.Length > InstallNames.MaxLength)
+        if (sb.Length > UnitNameMax)
             return -InstallErrno.ENAMETOOLONG;
         result = sb.ToString();
         return 0;
@@ -44,8 +48,8 @@ internal static class InstallSpecifiers
                 value = "%";
                 return 0;
             case 'n':
-                value = InstallNames.IsValid(info.Name, NameKinds.Template) && info.DefaultInstance is not null
-                    ? InstallNames.ReplaceInstance(info.Name, info.DefaultInstance)
+                value = UnitName.IsValid(info.Name, UnitNameKinds.Template) && info.DefaultInstance is not null
+                    ? NameRules.WithInstance(info.Name, info.DefaultInstance)
                     : info.Name;
                 return value is null ? -InstallErrno.EINVAL : 0;
             case 'N':
@@ -57,17 +61,17 @@ internal static class InstallSpecifiers
                 return 0;
             }
             case 'p':
-                value = InstallNames.Prefix(info.Name);
+                value = NameRules.PrefixOf(info.Name);
                 return 0;
             case 'i':
             {
-                string instance = InstallNames.Instance(info.Name) ?? "";
+                string instance = NameRules.InstanceOf(info.Name) ?? "";
                 value = instance.Length == 0 ? info.DefaultInstance ?? "" : instance;
                 return 0;
             }
             case 'j':
             {
-                string prefix = InstallNames.Prefix(info.Name);
+                string prefix = NameRules.PrefixOf(info.Name);
                 int dash = prefix.LastIndexOf('-');
                 value = dash >= 0 ? prefix[(dash + 1)..] : prefix;
                 return 0;

@@ -1,4 +1,5 @@
 using System.Text;
+using Units.UnitFiles.Names;
 
 namespace Units.UnitFiles.Install;
 
@@ -111,7 +112,7 @@ public sealed class PresetRules
         string rest = args[end..].TrimStart(' ', '\t', '\n', '\r');
         if (rest.Length == 0)
             return (name, null);
-        if (!InstallNames.IsValid(name, NameKinds.Template))
+        if (!UnitName.IsValid(name, UnitNameKinds.Template))
             return null;
         return (name, rest.Split([' ', '\t', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries));
     }
@@ -142,14 +143,14 @@ public sealed class PresetRules
 
     private static bool MatchesInstances(PresetRule rule, string name, ref IReadOnlyList<string>? instances)
     {
-        if (rule.Instances is null || InstallNames.Template(name) is not { } template || template != rule.Pattern)
+        if (rule.Instances is null || NameRules.TemplateOf(name) is not { } template || template != rule.Pattern)
             return false;
-        if (InstallNames.IsValid(name, NameKinds.Template))
+        if (UnitName.IsValid(name, UnitNameKinds.Template))
         {
-            instances = rule.Instances.Select(i => InstallNames.ReplaceInstance(name, i)).OfType<string>().ToList();
+            instances = rule.Instances.Select(i => NameRules.WithInstance(name, i)).OfType<string>().ToList();
             return true;
         }
-        return rule.Instances.Contains(InstallNames.Instance(name));
+        return rule.Instances.Contains(NameRules.InstanceOf(name));
     }
 }
 

@@ -1,3 +1,4 @@
+using Units.UnitFiles.Names;
 namespace Units.UnitFiles.Install;
 
 /// <summary>Which alias symlinks systemd 252 accepts (unit-file.c and unit_file_verify_alias in install.c).</summary>
@@ -12,24 +13,22 @@ internal static class UnitAliases
     {
         string src = InstallFileSystem.Basename(filename);
         string dst = InstallFileSystem.Basename(target);
-        NameKinds srcKind = InstallNames.Classify(src);
-        if (srcKind == NameKinds.None)
+        if (NameRules.KindOf(src) is not { } srcKind)
             return -InstallErrno.EINVAL;
-        Names.UnitType srcType = InstallNames.TypeOf(src)!.Value;
-        if (!InstallNames.TypeMayAlias(srcType))
+        UnitType srcType = NameRules.TypeOf(src)!.Value;
+        if (!NameRules.MayAlias(srcType))
             return -InstallErrno.EINVAL;
-        if (srcKind != NameKinds.Plain && !InstallNames.TypeMayTemplate(srcType))
+        if (srcKind != UnitNameKinds.Plain && !NameRules.MayTemplate(srcType))
             return -InstallErrno.EINVAL;
         if (src == dst)
             return -InstallErrno.ELOOP;
-        NameKinds dstKind = InstallNames.Classify(dst);
-        if (dstKind == NameKinds.None)
+        if (NameRules.KindOf(dst) is not { } dstKind)
             return -InstallErrno.EXDEV;
-        if (!(dstKind == srcKind || (srcKind == NameKinds.Instance && dstKind == NameKinds.Template)))
+        if (!(dstKind == srcKind || (srcKind == UnitNameKinds.Instance && dstKind == UnitNameKinds.Template)))
             return -InstallErrno.EXDEV;
-        if (dstKind == NameKinds.Instance && InstallNames.Instance(src) != InstallNames.Instance(dst))
+        if (dstKind == UnitNameKinds.Instance && NameRules.InstanceOf(src) != NameRules.InstanceOf(dst))
             return -InstallErrno.EXDEV;
-        if (InstallNames.TypeOf(dst) != srcType)
+        if (NameRules.TypeOf(dst) != srcType)
             return -InstallErrno.EXDEV;
         return 0;
     }
@@ -41,15 +40,15 @@ internal static class UnitAliases
     /// </summary>
     public static bool SymlinkNameCompatible(string symlink, string target, bool instancePropagation)
     {
-        NameKinds k1 = InstallNames.Classify(symlink);
-        if (symlink == target && (k1 & (NameKinds.Plain | NameKinds.Instance)) != 0)
+        UnitNameKinds? k1 = NameRules.KindOf(symlink);
+        if (symlink == target && k1 is UnitNameKinds.Plain or UnitNameKinds.Instance)
             return true;
-        if (InstallNames.Template(symlink) is not { } template)
+        if (NameRules.TemplateOf(symlink) is not { } template)
             return false;
-        NameKinds k2 = InstallNames.Classify(target);
-        if (k1 == NameKinds.Instance && k2 == NameKinds.Template && template == target)
+        UnitNameKinds? k2 = NameRules.KindOf(target);
+        if (k1 == UnitNameKinds.Instance && k2 == UnitNameKinds.Template && template == target)
             return true;
-        return instancePropagation && k1 == NameKinds.Template && k2 == NameKinds.Template && template == target;
+        return instancePropagation && k1 == UnitNameKinds.Template && k2 == UnitNameKinds.Template && template == target;
     }
 
     /// <summary>
@@ -70,22 +69,20 @@ internal static class UnitAliases
                 : null;
             if (unitPart is null)
                 return changes.Add(-InstallErrno.EXDEV, dst, null);
-            NameKinds kind = InstallNames.Classify(unitPart);
-            if (kind == NameKinds.None)
+            if (NameRules.KindOf(unitPart) is not { } kind)
                 return changes.Add(-InstallErrno.EXDEV, dst, null);
-            if (!SymlinkNameCompatible(pathAlias, info.Name, kind == NameKinds.Template))
+            if (!SymlinkNameCompatible(pathAlias, info.Name, kind == UnitNameKinds.Template))
                 return changes.Add(-InstallErrno.EXDEV, dst, info.Name);
             return 0;
         }
 
-        if (InstallNames.IsValid(dst, NameKinds.Template))
+        if (UnitName.IsValid(dst, UnitNameKinds.Template))
         {
-            NameKinds kind = InstallNames.Classify(info.Name);
-            if (kind == NameKinds.None)
+            if (NameRules.KindOf(info.Name) is not { } kind)
                 return changes.Add(-InstallErrno.EUCLEAN, info.Name, null);
-            if (kind == NameKinds.Instance)
+            if (kind == UnitNameKinds.Instance)
             {
-                updated = InstallNames.ReplaceInstance(dst, InstallNames.Instance(info.Name)!);
+                updated = NameRules.WithInstance(dst, NameRules.InstanceOf(info.Name)!);
                 if (updated is null)
                     return -InstallErrno.EINVAL;
             }

@@ -1,3 +1,4 @@
+using Units.UnitFiles.Names;
 namespace Units.UnitFiles.Install;
 
 /// <summary>
@@ -87,7 +88,7 @@ public sealed class UnitFileInstaller
         var ctx = new InstallContext(scope);
         foreach (string name in names)
         {
-            if (!InstallNames.IsValid(name, NameKinds.Any))
+            if (!UnitName.IsValid(name, UnitNameKinds.Any))
                 return changes.Add(-InstallErrno.EUCLEAN, name, null);
             int r = ctx.Add(name, null, e.Paths.RootDir, auxiliary: false, out _);
             if (r < 0)
@@ -118,7 +119,7 @@ public sealed class UnitFileInstaller
             {
                 if (!file.StartsWith('/'))
                     return changes.Add(-InstallErrno.EINVAL, file, null);
-                if (!InstallNames.IsValid(InstallFileSystem.Basename(file), NameKinds.Any))
+                if (!UnitName.IsValid(InstallFileSystem.Basename(file), UnitNameKinds.Any))
                     return changes.Add(-InstallErrno.EUCLEAN, file, null);
                 string full = InstallFileSystem.Join(e.Paths.RootDir, file);
                 switch (InstallFileSystem.Lstat(full))
@@ -156,7 +157,7 @@ public sealed class UnitFileInstaller
             int r = 0;
             foreach (string name in names)
             {
-                if (!InstallNames.IsValid(name, NameKinds.Any))
+                if (!UnitName.IsValid(name, UnitNameKinds.Any))
                 {
                     if (r == 0)
                         r = -InstallErrno.EINVAL;
@@ -179,7 +180,7 @@ public sealed class UnitFileInstaller
             var todo = new List<string>();
             foreach (string name in names)
             {
-                if (!InstallNames.IsValid(name, NameKinds.Any))
+                if (!UnitName.IsValid(name, UnitNameKinds.Any))
                     return -InstallErrno.EINVAL;
                 if (e.Paths.RootDir is null)
                 {
@@ -230,7 +231,7 @@ public sealed class UnitFileInstaller
             var todo = new List<string>();
             foreach (string name in names)
             {
-                if (!InstallNames.IsValid(name, NameKinds.Any))
+                if (!UnitName.IsValid(name, UnitNameKinds.Any))
                     return -InstallErrno.EINVAL;
                 bool hasVendor = false;
                 foreach (string p in lp.SearchPath)
@@ -283,7 +284,7 @@ public sealed class UnitFileInstaller
     public InstallResult AddDependency(IReadOnlyList<string> names, string target, InstallDependency dependency, InstallFlags flags = InstallFlags.None) =>
         Run((e, changes) =>
         {
-            if (!InstallNames.IsValid(target, NameKinds.Any))
+            if (!UnitName.IsValid(target, UnitNameKinds.Any))
                 return changes.Add(-InstallErrno.EUCLEAN, target, null);
             if (e.Paths.ConfigPath(flags) is not { } config)
                 return -InstallErrno.ENXIO;
@@ -307,7 +308,7 @@ public sealed class UnitFileInstaller
     public InstallResult SetDefault(string name, bool force = true) =>
         Run((e, changes) =>
         {
-            if (!InstallNames.IsValid(name, NameKinds.Any) || InstallNames.TypeOf(name) != Names.UnitType.Target || name == "default.target")
+            if (!UnitName.IsValid(name, UnitNameKinds.Any) || NameRules.TypeOf(name) != UnitType.Target || name == "default.target")
                 return -InstallErrno.EINVAL;
             var ctx = new InstallContext(scope);
             int r = e.DiscoverAndCheck(ctx, name, SearchFlags.None, out InstallInfo? info, changes);
@@ -347,7 +348,7 @@ public sealed class UnitFileInstaller
             {
                 foreach (DirEntry de in InstallFileSystem.ReadDirectory(dir))
                 {
-                    if (!InstallNames.IsValid(de.Name, NameKinds.Any) || de.Kind == FileKind.Directory)
+                    if (!UnitName.IsValid(de.Name, UnitNameKinds.Any) || de.Kind == FileKind.Directory)
                         continue;
                     int r = PreparePreset(e, plus, minus, de.Name, presets, changes);
                     if (r < 0 && !IgnoredByPresetAll(-r))
@@ -371,7 +372,7 @@ public sealed class UnitFileInstaller
             return r;
         if (name != info!.Name)
             return 0;
-        if (!InstallNames.IsValid(name, NameKinds.Any))
+        if (!UnitName.IsValid(name, UnitNameKinds.Any))
             return -InstallErrno.EINVAL;
         if (!presets.IsEnabled(name, out IReadOnlyList<string>? instances))
             return e.Discover(minus, name, SearchFlags.FollowConfigSymlinks, out _, changes);

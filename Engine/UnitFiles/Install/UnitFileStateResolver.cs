@@ -1,3 +1,4 @@
+using Units.UnitFiles.Names;
 namespace Units.UnitFiles.Install;
 
 /// <summary>
@@ -60,7 +61,7 @@ public sealed class UnitFileStateResolver
         {
             foreach (DirEntry de in InstallFileSystem.ReadDirectory(dir))
             {
-                if (!InstallNames.IsValid(de.Name, NameKinds.Any))
+                if (!UnitName.IsValid(de.Name, UnitNameKinds.Any))
                     continue;
                 if (patterns is { Count: > 0 } && !patterns.Any(p => Glob.IsMatch(p, de.Name)))
                     continue;
