@@ -145,13 +145,20 @@ public sealed partial class ManagerClient
         {
             return lines[0];
         }
-        var starts = method is UnitJobMethod.StopUnit;
-        if (!starts)
+        var jobType = JobTypeOf(method);
+        if (jobType is JobType.Start or JobType.Restart or JobType.TryRestart)
         {
             AddLine(lines, unit, "Pulls in start jobs for", "Requires", "Requisite", "Wants", "BindsTo", "Upholds");
             AddLine(lines, unit, "Queues stop jobs for conflicting", "Conflicts", "ConflictedBy");
         }
-        AddLine(lines, unit, starts ? "Propagates stop to" : "Propagates restart/stop to", "RequiredBy", "BoundBy", "ConsistsOf");
+        if (jobType is JobType.Stop or JobType.Restart or JobType.TryRestart)
+        {
+            AddLine(lines, unit, jobType == JobType.Stop ? "Propagates stop to" : "Propagates restart to", "RequiredBy", "BoundBy", "ConsistsOf");
+        }
+        if (jobType == JobType.Reload)
+        {
+            AddLine(lines, unit, "Propagates reload to", "PropagatesReloadTo");
+        }
         if (mode == JobMode.Isolate)
         {
             lines.Add("Stops every other unit that is not pulled in and does not have IgnoreOnIsolate=yes.");
