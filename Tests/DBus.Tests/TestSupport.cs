@@ -90,6 +90,7 @@ internal sealed class TestInterface : DBusInterface
             new MethodDescription("GetFd", "s", "h"),
             new MethodDescription("Later", "u", "u"),
             new MethodDescription("Fail", "", ""),
+            new MethodDescription("Hang", "", ""),
             new MethodDescription("Emit", "s", ""),
         ],
         properties:
@@ -175,6 +176,9 @@ internal sealed class TestInterface : DBusInterface
                 }
             case "Later":
                 return LaterAsync(call, LastArguments[0].AsUInt32());
+            case "Hang":
+                // Never answered: for timeouts, cancellation and disconnection.
+                return default;
             case "Emit":
                 OnEmit?.Invoke(LastArguments[0].AsString());
                 call.ReplyEmpty();

@@ -118,7 +118,7 @@ public sealed partial class DBusConnection : IDisposable
             connection.Start();
             return connection;
         }
-        catch (Exception e) when (e is ProtocolException or OperationCanceledException)
+        catch (Exception e) when (e is ProtocolException or OperationCanceledException or IOException or System.Net.Sockets.SocketException)
         {
             transport.Dispose();
             receive.Dispose();
