@@ -238,20 +238,10 @@ internal static class SettingParsers
     };
 
     /// <summary>DEFINE_CONFIG_PARSE_ENUM: one of systemd's names, with its "Failed to parse …" message.</summary>
-    public static SettingParser Enum<T>(string message, Action<UnitSettings, T>? set = null, bool acceptsBoolean = false, T? booleanTrue = null)
+    public static SettingParser OneOf<T>(string message, Action<UnitSettings, T>? set = null)
         where T : struct, System.Enum => (in SettingInput i) =>
     {
-        T value;
-        if (acceptsBoolean && Numbers.TryParseBoolean(i.Value, out var flag))
-        {
-            // DEFINE_STRING_TABLE_LOOKUP_WITH_BOOLEAN: "no" is the first name, "yes" the given one.
-            SettingNames.TryParse(SettingNames.All<T>()[0], out value);
-            if (flag && booleanTrue is { } yes)
-            {
-                value = yes;
-            }
-        }
-        else if (!SettingNames.TryParse(i.Value, out value))
+        if (!SettingNames.TryParse(i.Value, out T value))
         {
             return i.Warn($"{message}, ignoring: {i.Value}");
         }
@@ -261,7 +251,7 @@ internal static class SettingParsers
     };
 
     /// <summary>An enumeration the model does not type: the value must be one of <paramref name="names"/>.</summary>
-    public static SettingParser Names(string message, string[] names, bool acceptsBoolean = false, bool emptyResets = false) => (in SettingInput i) =>
+    public static SettingParser NameIn(string message, string[] names, bool acceptsBoolean = false, bool emptyResets = false) => (in SettingInput i) =>
     {
         if ((emptyResets && i.IsEmpty) || Array.IndexOf(names, i.Value) >= 0 || (acceptsBoolean && Numbers.TryParseBoolean(i.Value, out _)))
         {

@@ -78,6 +78,9 @@ public sealed class UnitSettings
 
     public ulong JobRunningTimeoutUsec { get; internal set; } = TimeSpans.Infinity;
 
+    /// <summary>Whether JobRunningTimeoutSec= was given (then JobTimeoutSec= no longer sets it).</summary>
+    internal bool JobRunningTimeoutSet { get; set; }
+
     public EmergencyAction JobTimeoutAction { get; internal set; }
 
     public string? JobTimeoutRebootArgument { get; internal set; }

@@ -1,0 +1,885 @@
+using System.Text;
+using Units.UnitFiles.Names;
+using Units.UnitFiles.Settings.Values;
+
+namespace Units.UnitFiles.Settings;
+
+// The exec, kill and cgroup context options with their own grammar.
+internal static partial class SpecialParsers
+{
+    public static SettingOutcome WorkingDirectory(in SettingInput i)
+    {
+        var exec = i.Settings.Exec!;
+        if (i.IsEmpty)
+        {
+            exec.WorkingDirectoryHome = false;
+            exec.WorkingDirectory = null;
+            exec.WorkingDirectoryMissingOk = false;
+            return SettingOutcome.Accepted;
+        }
+
+        var missingOk = i.Value[0] == '-';
+        var value = missingOk ? i.Value[1..] : i.Value;
+        var ignoring = missingOk ? ", ignoring" : string.Empty;
+        if (value == "~")
+        {
+            exec.WorkingDirectoryHome = true;
+            exec.WorkingDirectory = null;
+        }
+        else
+        {
+            if (!i.TryExpand(value, out var expanded, out var error))
+            {
+                return i.Report(!missingOk, $"Failed to resolve unit specifiers in working directory path '{value}'{ignoring}: {error}");
+            }
+
+            if (i.CheckAbsolutePath(expanded, fatalWording: !missingOk, fatal: !missingOk) is not { } path)
+            {
+                return missingOk ? SettingOutcome.Ignored : SettingOutcome.Fatal;
+            }
+
+            exec.WorkingDirectoryHome = false;
+            exec.WorkingDirectory = path;
+        }
+
+        exec.WorkingDirectoryMissingOk = missingOk;
+        return SettingOutcome.Accepted;
+    }
+
+    public static SettingOutcome Nice(in SettingInput i)
+    {
+        if (i.IsEmpty)
+        {
+            i.Settings.Exec!.Nice = null;
+            return SettingOutcome.Accepted;
+        }
+
+        var error = Numbers.ParseNice(i.Value, out var nice);
+        if (error == ValueError.OutOfRange)
+        {
+            return i.Warn($"Nice priority out of range, ignoring: {i.Value}");
+        }
+
+        if (error != ValueError.None)
+        {
+            return i.Warn($"Failed to parse nice priority '{i.Value}', ignoring: {error.Describe()}");
+        }
+
+        i.Settings.Exec!.Nice = nice;
+        return SettingOutcome.Accepted;
+    }
+
+    public static SettingOutcome OomScoreAdjust(in SettingInput i)
+    {
+        if (i.IsEmpty)
+        {
+            i.Settings.Exec!.OOMScoreAdjust = null;
+            return SettingOutcome.Accepted;
+        }
+
+        var error = Numbers.ParseOomScoreAdjust(i.Value, out var adjust);
+        if (error == ValueError.OutOfRange)
+        {
+            return i.Warn($"OOM score adjust value out of range, ignoring: {i.Value}");
+        }
+
+        if (error != ValueError.None)
+        {
+            return i.Warn($"Failed to parse the OOM score adjust value '{i.Value}', ignoring: {error.Describe()}");
+        }
+
+        i.Settings.Exec!.OOMScoreAdjust = adjust;
+        return SettingOutcome.Accepted;
+    }
+
+    public static SettingOutcome IoSchedulingClass(in SettingInput i)
+    {
+        if (i.IsEmpty || i.Value is "none" or "realtime" or "best-effort" or "idle"
+            || (Numbers.ParseUnsigned(i.Value, out var cls) == ValueError.None && cls <= 3))
+        {
+            return SettingOutcome.Accepted;
+        }
+
+        return i.Warn($"Failed to parse IO scheduling class, ignoring: {i.Value}");
+    }
+
+    public static SettingOutcome IoSchedulingPriority(in SettingInput i)
+    {
+        if (i.IsEmpty || (Numbers.ParseInt32(i.Value, out var priority) == ValueError.None && priority is >= 0 and <= 7))
+        {
+            return SettingOutcome.Accepted;
+        }
+
+        return i.Warn($"Failed to parse IO priority, ignoring: {i.Value}");
+    }
+
+    public static SettingOutcome CpuSchedulingPriority(in SettingInput i)
+    {
+        if (Numbers.ParseInt32(i.Value, out var priority) != ValueError.None)
+        {
+            return i.Warn($"Failed to parse CPU scheduling priority, ignoring: {i.Value}");
+        }
+
+        return priority is < 0 or > 99 ? i.Warn($"CPU scheduling priority is out of range, ignoring: {i.Value}") : SettingOutcome.Accepted;
+    }
+
+    /// <summary>parse_cpu_set_extend(): CPU (or NUMA node) numbers and ranges, separated by spaces or commas.</summary>
+    public static SettingOutcome CpuSet(in SettingInput i)
+    {
+        if (i.IsEmpty || (i.Key == "CPUAffinity" && i.Value == "numa"))
+        {
+            return SettingOutcome.Accepted;
+        }
+
+        if (i.Key == "NUMAMask" && i.Value == "all")
+        {
+            return SettingOutcome.Accepted;
+        }
+
+        if (!i.TryExpandOrWarn(i.Value, out var text))
+        {
+            return SettingOutcome.Ignored;
+        }
+
+        var p = 0;
+        while (true)
+        {
+            var result = Words.ExtractFirst(text, ref p, out var word, Words.Whitespace + ",", ExtractFlags.Unquote);
+            if (result == ExtractResult.End)
+            {
+                return SettingOutcome.Accepted;
+            }
+
+            if (result == ExtractResult.Invalid)
+            {
+                return i.Warn($"Invalid value for {i.Key}: {text}");
+            }
+
+            var dash = word.IndexOf('-', StringComparison.Ordinal);
+            var lowText = dash < 0 ? word : word[..dash];
+            var highText = dash < 0 ? word : word[(dash + 1)..];
+            if (Numbers.ParseUnsigned(lowText, out var low) != ValueError.None || Numbers.ParseUnsigned(highText, out var high) != ValueError.None
+                || low >= 8192 || high >= 8192)
+            {
+                return i.Warn($"Failed to parse CPU affinity '{word}'");
+            }
+
+            if (low > high)
+            {
+                i.Warn($"Range '{word}' is invalid, {low} > {high}, ignoring.");
+            }
+        }
+    }
+
+    /// <summary>config_parse_environ: quoted, C-escaped "NAME=value" words; empty resets.</summary>
+    public static SettingOutcome Environment(in SettingInput i)
+    {
+        var list = i.Settings.Exec!.EnvironmentList;
+        if (i.IsEmpty)
+        {
+            list.Clear();
+            return SettingOutcome.Accepted;
+        }
+
+        var p = 0;
+        while (true)
+        {
+            var result = Words.ExtractFirst(i.Value, ref p, out var word, null, ExtractFlags.CUnescape | ExtractFlags.Unquote);
+            if (result == ExtractResult.End)
+            {
+                return SettingOutcome.Accepted;
+            }
+
+            if (result == ExtractResult.Invalid)
+            {
+                return i.Warn($"Invalid syntax, ignoring: {i.Value}");
+            }
+
+            if (!i.TryExpand(word, out var resolved, out var error))
+            {
+                i.Warn($"Failed to resolve specifiers in {word}, ignoring: {error}");
+                continue;
+            }
+
+            if (!EnvironmentVariables.IsValidAssignment(resolved))
+            {
+                i.Warn($"Invalid environment assignment, ignoring: {resolved}");
+                continue;
+            }
+
+            EnvironmentVariables.Replace(list, resolved);
+        }
+    }
+
+    public static SettingOutcome EnvironmentFile(in SettingInput i)
+    {
+        var exec = i.Settings.Exec!;
+        if (i.IsEmpty)
+        {
+            exec.ResetEnvironmentFiles();
+            return SettingOutcome.Accepted;
+        }
+
+        if (!i.TryExpandOrWarn(i.Value, out var expanded))
+        {
+            return SettingOutcome.Ignored;
+        }
+
+        var optional = expanded.StartsWith('-');
+        if (i.CheckAbsolutePath(optional ? expanded[1..] : expanded) is not { } path)
+        {
+            return SettingOutcome.Ignored;
+        }
+
+        exec.EnvironmentFileList.Add(optional ? "-" + path : path);
+        return SettingOutcome.Accepted;
+    }
+
+    /// <summary>config_parse_pass_environ/config_parse_unset_environ: names (UnsetEnvironment= also takes NAME=value).</summary>
+    public static SettingOutcome EnvironmentNames(in SettingInput i, bool pass)
+    {
+        var exec = i.Settings.Exec!;
+        if (i.IsEmpty)
+        {
+            if (pass)
+            {
+                exec.ResetPassEnvironment();
+            }
+            else
+            {
+                exec.ResetUnsetEnvironment();
+            }
+
+            return SettingOutcome.Accepted;
+        }
+
+        var flags = pass ? ExtractFlags.Unquote : ExtractFlags.Unquote | ExtractFlags.CUnescape;
+        var found = new List<string>();
+        var p = 0;
+        var outcome = SettingOutcome.Accepted;
+        while (true)
+        {
+            var result = Words.ExtractFirst(i.Value, ref p, out var word, null, flags);
+            if (result == ExtractResult.End)
+            {
+                break;
+            }
+
+            if (result == ExtractResult.Invalid)
+            {
+                outcome = i.Warn($"Trailing garbage in {i.Key}, ignoring: {i.Value}");
+                break;
+            }
+
+            if (!i.TryExpand(word, out var name, out var error))
+            {
+                i.Warn(pass ? $"Failed to resolve specifiers in {word}, ignoring: {error}" : $"Failed to resolve unit specifiers in {word}, ignoring: {error}");
+                continue;
+            }
+
+            if (pass ? !EnvironmentVariables.IsValidName(name) : !EnvironmentVariables.IsValidName(name) && !EnvironmentVariables.IsValidAssignment(name))
+            {
+                i.Warn(pass ? $"Invalid environment name for {i.Key}, ignoring: {name}" : $"Invalid environment name or assignment {i.Key}, ignoring: {name}");
+                continue;
+            }
+
+            found.Add(name);
+        }
+
+        var list = pass ? exec.PassEnvironmentList : exec.UnsetEnvironmentList;
+        foreach (var name in found)
+        {
+            if (!list.Contains(name))
+            {
+                list.Add(name);
+            }
+        }
+
+        return outcome;
+    }
+
+    public static SettingOutcome StandardInput(in SettingInput i)
+    {
+        var value = i.Value;
+        StandardStream<ExecInput> stream;
+        if (value.StartsWith("fd:", StringComparison.Ordinal))
+        {
+            if (!i.TryExpandOrWarn(value[3..], out var name))
+            {
+                return SettingOutcome.Ignored;
+            }
+
+            if (name.Length > 0 && !IsFileDescriptorName(name))
+            {
+                return i.Warn($"Invalid file descriptor name, ignoring: {name}");
+            }
+
+            stream = new(ExecInput.NamedFd, name.Length == 0 ? null : name);
+        }
+        else if (value.StartsWith("file:", StringComparison.Ordinal))
+        {
+            if (!i.TryExpandOrWarn(value[5..], out var file))
+            {
+                return SettingOutcome.Ignored;
+            }
+
+            if (i.CheckAbsolutePath(file, fatalWording: true) is not { } path)
+            {
+                return SettingOutcome.Ignored;
+            }
+
+            stream = new(ExecInput.File, path);
+        }
+        else if (value is "fd" or "file" || !SettingNames.TryParse<ExecInput>(value, out var kind))
+        {
+            return i.Warn($"Failed to parse input specifier, ignoring: {value}");
+        }
+        else
+        {
+            stream = new(kind, null);
+        }
+
+        i.Settings.Exec!.StandardInput = stream;
+        return SettingOutcome.Accepted;
+    }
+
+    public static SettingOutcome StandardOutputOrError(in SettingInput i)
+    {
+        var value = i.Value;
+        StandardStream<ExecOutput> stream;
+        string? prefix = null;
+        foreach (var candidate in (string[])["file:", "append:", "truncate:"])
+        {
+            if (value.StartsWith(candidate, StringComparison.Ordinal))
+            {
+                prefix = candidate;
+            }
+        }
+
+        if (value.StartsWith("fd:", StringComparison.Ordinal))
+        {
+            if (!i.TryExpand(value[3..], out var name, out var error))
+            {
+                return i.Warn($"Failed to resolve unit specifiers in {value[3..]}: {error}");
+            }
+
+            if (name.Length > 0 && !IsFileDescriptorName(name))
+            {
+                return i.Warn($"Invalid file descriptor name, ignoring: {name}");
+            }
+
+            stream = new(ExecOutput.NamedFd, name.Length == 0 ? null : name);
+        }
+        else if (value is "syslog" or "syslog+console")
+        {
+            var replacement = value == "syslog" ? ExecOutput.Journal : ExecOutput.JournalAndConsole;
+            i.Warn($"Standard output type {value} is obsolete, automatically updating to {replacement.ToName()}. Please update your unit file, and consider removing the setting altogether.");
+            stream = new(replacement, null);
+        }
+        else if (prefix is not null)
+        {
+            var file = value[prefix.Length..];
+            if (!i.TryExpand(file, out var expanded, out var error))
+            {
+                return i.Warn($"Failed to resolve unit specifiers in {file}, ignoring: {error}");
+            }
+
+            if (i.CheckAbsolutePath(expanded, fatalWording: true) is not { } path)
+            {
+                return SettingOutcome.Ignored;
+            }
+
+            stream = new(prefix switch { "file:" => ExecOutput.File, "append:" => ExecOutput.Append, _ => ExecOutput.Truncate }, path);
+        }
+        else if (value is "fd" or "file" or "append" or "truncate" || !SettingNames.TryParse<ExecOutput>(value, out var kind))
+        {
+            return i.Warn($"Failed to parse output specifier, ignoring: {value}");
+        }
+        else
+        {
+            stream = new(kind, null);
+        }
+
+        if (i.Key == "StandardOutput")
+        {
+            i.Settings.Exec!.StandardOutput = stream;
+        }
+        else
+        {
+            i.Settings.Exec!.StandardError = stream;
+        }
+
+        return SettingOutcome.Accepted;
+    }
+
+    public static SettingOutcome StandardInputText(in SettingInput i)
+    {
+        var exec = i.Settings.Exec!;
+        if (i.IsEmpty)
+        {
+            exec.StandardInputData = null;
+            return SettingOutcome.Accepted;
+        }
+
+        if (!Words.TryCUnescape(i.Value, out var unescaped))
+        {
+            return i.Warn($"Failed to decode C escaped text '{i.Value}', ignoring: Invalid argument");
+        }
+
+        if (!i.TryExpandOrWarn(unescaped, out var text))
+        {
+            return SettingOutcome.Ignored;
+        }
+
+        return AppendStandardInput(i, SettingParsers.Utf8Line(text));
+    }
+
+    public static SettingOutcome StandardInputData(in SettingInput i)
+    {
+        if (i.IsEmpty)
+        {
+            i.Settings.Exec!.StandardInputData = null;
+            return SettingOutcome.Accepted;
+        }
+
+        byte[] data;
+        try
+        {
+            // unbase64mem() skips whitespace, as Convert does.
+            data = Convert.FromBase64String(i.Value);
+        }
+        catch (FormatException)
+        {
+            return i.Warn($"Failed to decode base64 data, ignoring: {i.Value}");
+        }
+
+        return AppendStandardInput(i, data);
+    }
+
+    private static SettingOutcome AppendStandardInput(in SettingInput i, byte[] more)
+    {
+        var exec = i.Settings.Exec!;
+        var total = (long)(exec.StandardInputData?.Length ?? 0) + more.Length;
+        if (total > StdinDataMax)
+        {
+            return i.Warn($"Standard input data too large ({total}), maximum of {StdinDataMax} permitted, ignoring.");
+        }
+
+        exec.StandardInputData = SettingParsers.Concat(exec.StandardInputData, more);
+        return SettingOutcome.Accepted;
+    }
+
+    public static SettingOutcome TtySize(in SettingInput i) =>
+        i.IsEmpty || Numbers.ParseUnsigned(i.Value, out _) == ValueError.None ? SettingOutcome.Accepted : i.Warn($"Failed to parse unsigned value, ignoring: {i.Value}");
+
+    /// <summary>config_parse_log_level: a syslog level name or 0…7.</summary>
+    public static SettingOutcome LogLevel(in SettingInput i)
+    {
+        if (i.Value is "emerg" or "alert" or "crit" or "err" or "warning" or "notice" or "info" or "debug"
+            || (Numbers.ParseUnsigned(i.Value, out var level) == ValueError.None && level <= 7))
+        {
+            return SettingOutcome.Accepted;
+        }
+
+        return i.Warn($"Failed to parse log level, ignoring: {i.Value}");
+    }
+
+    public static SettingOutcome Limit(in SettingInput i, string resource)
+    {
+        var error = ResourceLimits.Parse(resource, i.Value, out var soft, out var hard, out var softAboveHard);
+        if (softAboveHard)
+        {
+            return i.Warn($"Soft resource limit chosen higher than hard limit, ignoring: {i.Value}");
+        }
+
+        if (error != ValueError.None)
+        {
+            return i.Warn($"Failed to parse resource value, ignoring: {i.Value}");
+        }
+
+        i.Settings.Exec!.SetLimit(resource, new ResourceLimit(soft, hard));
+        return SettingOutcome.Accepted;
+    }
+
+    /// <summary>config_parse_exec_directories: relative paths, optionally "source:destination" (not for ConfigurationDirectory=).</summary>
+    public static SettingOutcome ExecDirectories(in SettingInput i, ExecDirectoryType type)
+    {
+        var exec = i.Settings.Exec!;
+        if (i.IsEmpty)
+        {
+            exec.ResetDirectories(type);
+            return SettingOutcome.Accepted;
+        }
+
+        var p = 0;
+        while (true)
+        {
+            var result = Words.ExtractFirst(i.Value, ref p, out var tuple, null, ExtractFlags.Unquote | ExtractFlags.RetainEscape);
+            if (result == ExtractResult.End)
+            {
+                return SettingOutcome.Accepted;
+            }
+
+            if (result == ExtractResult.Invalid)
+            {
+                return i.Warn($"Invalid syntax {i.Key}={i.Value}, ignoring: Invalid argument");
+            }
+
+            var q = 0;
+            var parts = new List<string>(2);
+            for (var n = 0; n < 2; n++)
+            {
+                var part = Words.ExtractFirst(tuple, ref q, out var piece, ":", ExtractFlags.CUnescape | ExtractFlags.UnescapeSeparators);
+                if (part == ExtractResult.Invalid)
+                {
+                    return i.Warn($"Invalid syntax in {i.Key}=, ignoring: {tuple}");
+                }
+
+                if (part == ExtractResult.End)
+                {
+                    break;
+                }
+
+                parts.Add(piece);
+            }
+
+            if (parts.Count == 0)
+            {
+                return i.Warn($"Invalid syntax in {i.Key}=, ignoring: {tuple}");
+            }
+
+            if (!i.TryExpand(parts[0], out var source, out var error))
+            {
+                i.Warn($"Failed to resolve unit specifiers in \"{parts[0]}\", ignoring: {error}");
+                continue;
+            }
+
+            if (CheckRelativePath(i, source) is not { } relative)
+            {
+                continue;
+            }
+
+            if (relative == "private" || relative.StartsWith("private/", StringComparison.Ordinal))
+            {
+                i.Warn($"{i.Key}= path can't be 'private', ignoring assignment: {tuple}");
+                continue;
+            }
+
+            if (parts.Count > 1 && parts[1].Length > 0)
+            {
+                if (type == ExecDirectoryType.Configuration)
+                {
+                    i.Warn($"Destination parameter is not supported for ConfigurationDirectory, ignoring: {tuple}");
+                    continue;
+                }
+
+                if (!i.TryExpand(parts[1], out var destination, out error))
+                {
+                    i.Warn($"Failed to resolve unit specifiers in \"{parts[1]}\", ignoring: {error}");
+                    continue;
+                }
+
+                if (CheckRelativePath(i, destination) is not { } relativeDestination)
+                {
+                    continue;
+                }
+
+                exec.DirectoryList(type).Add(relative + ":" + relativeDestination);
+                continue;
+            }
+
+            exec.DirectoryList(type).Add(relative);
+        }
+    }
+
+    /// <summary>path_simplify_and_warn() with PATH_CHECK_RELATIVE.</summary>
+    private static string? CheckRelativePath(in SettingInput i, string path)
+    {
+        if (UnitPaths.IsAbsolute(path))
+        {
+            i.Diagnostics.Warn(i.Path, i.Line, $"{i.Key}= path is absolute, ignoring: {path}");
+            return null;
+        }
+
+        var simplified = UnitPaths.Simplify(path);
+        if (!UnitPaths.IsNormalized(simplified))
+        {
+            i.Diagnostics.Warn(i.Path, i.Line, $"{i.Key}= path is not normalized, ignoring: {simplified}");
+            return null;
+        }
+
+        return simplified;
+    }
+
+    public static SettingOutcome KillModeOf(in SettingInput i)
+    {
+        if (i.IsEmpty)
+        {
+            i.Settings.Kill!.KillMode = KillMode.ControlGroup;
+            return SettingOutcome.Accepted;
+        }
+
+        if (!SettingNames.TryParse<KillMode>(i.Value, out var mode))
+        {
+            return i.Warn($"Failed to parse kill mode specification, ignoring: {i.Value}");
+        }
+
+        if (mode == KillMode.None)
+        {
+            i.Warn("Unit uses KillMode=none. This is unsafe, as it disables systemd's process lifecycle management for the service. "
+                + "Please update the service to use a safer KillMode=, such as 'mixed' or 'control-group'. "
+                + "Support for KillMode=none is deprecated and will eventually be removed.");
+        }
+
+        i.Settings.Kill!.KillMode = mode;
+        return SettingOutcome.Accepted;
+    }
+
+    public static SettingOutcome Slice(in SettingInput i)
+    {
+        if (!i.TryExpand(i.Value, out var name, out var error))
+        {
+            return i.Warn($"Failed to resolve unit specifiers in {i.Value}, ignoring: {error}");
+        }
+
+        if (!UnitName.TryParse(name, UnitNameKinds.Plain | UnitNameKinds.Instance, out var parsed))
+        {
+            return i.Warn($"Failed to load slice unit {name}, ignoring: Unit name {name} is not valid.");
+        }
+
+        if (parsed.Type != UnitType.Slice || i.Settings.Type == UnitType.Slice && name == i.UnitId)
+        {
+            return i.Warn($"Failed to assign slice {name} to unit {i.UnitId}, ignoring: Invalid argument");
+        }
+
+        i.Settings.ResourceControl!.Slice = name;
+        return SettingOutcome.Accepted;
+    }
+
+    /// <summary>cg_cpu_weight_parse(): "idle" or 1…10000; empty unsets.</summary>
+    public static SettingParser CpuWeight(Action<UnitSettings, ulong?> set) => (in SettingInput i) =>
+    {
+        if (i.IsEmpty)
+        {
+            set(i.Settings, null);
+            return SettingOutcome.Accepted;
+        }
+
+        if (i.Value == "idle")
+        {
+            set(i.Settings, 0);
+            return SettingOutcome.Accepted;
+        }
+
+        if (Numbers.ParseUInt64(i.Value, out var weight) != ValueError.None || weight is < 1 or > 10000)
+        {
+            return i.Warn($"Invalid CPU weight, ignoring: {i.Value}");
+        }
+
+        set(i.Settings, weight);
+        return SettingOutcome.Accepted;
+    };
+
+    /// <summary>cg_weight_parse(): 1…10000; empty unsets.</summary>
+    public static SettingParser Weight(Action<UnitSettings, ulong?>? set) => (in SettingInput i) =>
+    {
+        ulong? value = null;
+        if (!i.IsEmpty)
+        {
+            if (Numbers.ParseUInt64(i.Value, out var weight) != ValueError.None || weight is < 1 or > 10000)
+            {
+                return i.Warn($"Invalid weight, ignoring: {i.Value}");
+            }
+
+            value = weight;
+        }
+
+        set?.Invoke(i.Settings, value);
+        return SettingOutcome.Accepted;
+    };
+
+    public static SettingOutcome CpuShares(in SettingInput i)
+    {
+        i.Warn($"Unit uses {i.Key}=; please use CPUWeight= instead. Support for {i.Key}= will be removed soon.");
+        if (i.IsEmpty || (Numbers.ParseUInt64(i.Value, out var shares) == ValueError.None && shares is >= 2 and <= 262144))
+        {
+            return SettingOutcome.Accepted;
+        }
+
+        return i.Warn($"Invalid CPU shares, ignoring: {i.Value}");
+    }
+
+    public static SettingOutcome CpuQuota(in SettingInput i)
+    {
+        if (i.IsEmpty)
+        {
+            i.Settings.ResourceControl!.CPUQuotaPerSecUsec = ulong.MaxValue;
+            return SettingOutcome.Accepted;
+        }
+
+        if (Numbers.ParsePermyriadUnbounded(i.Value, out var permyriad) != ValueError.None || permyriad <= 0)
+        {
+            return i.Warn($"Invalid CPU quota '{i.Value}', ignoring.");
+        }
+
+        i.Settings.ResourceControl!.CPUQuotaPerSecUsec = (ulong)permyriad * TimeSpans.MicrosecondsPerSecond / 10000;
+        return SettingOutcome.Accepted;
+    }
+
+    /// <summary>config_parse_memory_limit: bytes, a percentage of RAM, or "infinity".</summary>
+    public static SettingOutcome MemoryLimitOf(in SettingInput i)
+    {
+        var key = i.Key;
+        var zeroAllowed = key is "MemorySwapMax" or "MemoryLow" or "MemoryMin" or "DefaultMemoryLow" or "DefaultMemoryMin";
+        MemoryLimit limit;
+        if (i.IsEmpty && key is "DefaultMemoryLow" or "DefaultMemoryMin" or "MemoryLow" or "MemoryMin")
+        {
+            limit = new MemoryLimit(0, 0);
+        }
+        else if (i.IsEmpty || i.Value == "infinity")
+        {
+            limit = MemoryLimit.Max;
+        }
+        else if (Numbers.ParsePermyriad(i.Value, out var permyriad) == ValueError.None)
+        {
+            if (permyriad == 0 && !zeroAllowed)
+            {
+                return i.Warn($"Memory limit '{i.Value}' out of range, ignoring.");
+            }
+
+            limit = permyriad == 0 ? new MemoryLimit(0, 0) : new MemoryLimit(0, permyriad);
+        }
+        else
+        {
+            var error = Numbers.ParseSize(i.Value, 1024, out var bytes);
+            if (error != ValueError.None)
+            {
+                return i.Warn($"Invalid memory limit '{i.Value}', ignoring: {error.Describe()}");
+            }
+
+            if (bytes == ulong.MaxValue || (bytes == 0 && !zeroAllowed))
+            {
+                return i.Warn($"Memory limit '{i.Value}' out of range, ignoring.");
+            }
+
+            limit = new MemoryLimit(bytes, 0);
+        }
+
+        var rc = i.Settings.ResourceControl!;
+        switch (key)
+        {
+            case "MemoryMin": rc.MemoryMin = limit; break;
+            case "MemoryLow": rc.MemoryLow = limit; break;
+            case "MemoryHigh": rc.MemoryHigh = limit; break;
+            case "MemoryMax": rc.MemoryMax = limit; break;
+            case "MemorySwapMax": rc.MemorySwapMax = limit; break;
+            case "MemoryLimit":
+                i.Warn("Unit uses MemoryLimit=; please use MemoryMax= instead. Support for MemoryLimit= will be removed soon.");
+                break;
+        }
+
+        return SettingOutcome.Accepted;
+    }
+
+    public static SettingOutcome BlockIO(in SettingInput i)
+    {
+        i.Warn($"Unit uses {i.Key}=; please use IO*= settings instead. Support for {i.Key}= will be removed soon.");
+        return SettingOutcome.Accepted;
+    }
+
+    public static SettingOutcome TasksMaxOf(in SettingInput i)
+    {
+        var rc = i.Settings.ResourceControl!;
+        if (i.IsEmpty)
+        {
+            rc.TasksMax = null;
+            return SettingOutcome.Accepted;
+        }
+
+        if (i.Value == "infinity")
+        {
+            rc.TasksMax = TasksMax.Unset;
+            return SettingOutcome.Accepted;
+        }
+
+        if (Numbers.ParsePermyriad(i.Value, out var permyriad) == ValueError.None)
+        {
+            rc.TasksMax = new TasksMax((ulong)permyriad, 10000);
+            return SettingOutcome.Accepted;
+        }
+
+        var error = Numbers.ParseUInt64(i.Value, out var count);
+        if (error != ValueError.None)
+        {
+            return i.Warn($"Invalid maximum tasks value '{i.Value}', ignoring: {error.Describe()}");
+        }
+
+        if (count is 0 or ulong.MaxValue)
+        {
+            return i.Warn($"Maximum tasks value '{i.Value}' out of range, ignoring.");
+        }
+
+        rc.TasksMax = new TasksMax(count, 0);
+        return SettingOutcome.Accepted;
+    }
+
+    private static readonly string[] Controllers = ["cpu", "cpuacct", "cpuset", "io", "blkio", "memory", "devices", "pids", "bpf-firewall", "bpf-devices", "bpf-foreign", "bpf-socket-bind", "bpf-restrict-network-interfaces"];
+
+    public static SettingOutcome Delegate(in SettingInput i)
+    {
+        if (i.Settings.Type is not (UnitType.Service or UnitType.Scope))
+        {
+            return i.Warn("Delegate= setting not supported for this unit type, ignoring.");
+        }
+
+        var rc = i.Settings.ResourceControl!;
+        if (i.IsEmpty)
+        {
+            rc.Delegate = true;
+            return SettingOutcome.Accepted;
+        }
+
+        if (Numbers.TryParseBoolean(i.Value, out var delegateAll))
+        {
+            rc.Delegate = delegateAll;
+            return SettingOutcome.Accepted;
+        }
+
+        var p = 0;
+        while (true)
+        {
+            var result = Words.ExtractFirst(i.Value, ref p, out var word, null, ExtractFlags.Unquote);
+            if (result == ExtractResult.End)
+            {
+                break;
+            }
+
+            if (result == ExtractResult.Invalid)
+            {
+                return i.Warn($"Invalid syntax, ignoring: {i.Value}");
+            }
+
+            if (Array.IndexOf(Controllers, word) < 0)
+            {
+                i.Warn($"Invalid controller name '{word}', ignoring");
+            }
+        }
+
+        rc.Delegate = true;
+        return SettingOutcome.Accepted;
+    }
+
+    /// <summary>Printable ASCII only (reboot parameters).</summary>
+    internal static bool IsPrintableAscii(string text)
+    {
+        foreach (var c in text)
+        {
+            if (c is < ' ' or > '~')
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

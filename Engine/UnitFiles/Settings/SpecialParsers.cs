@@ -1,0 +1,650 @@
+using System.Text;
+using Units.UnitFiles.Names;
+using Units.UnitFiles.Settings.Values;
+
+namespace Units.UnitFiles.Settings;
+
+/// <summary>
+/// Parsers for options whose value has its own grammar or messages in systemd (one load-fragment.c function each).
+/// </summary>
+internal static partial class SpecialParsers
+{
+    private const int StdinDataMax = 64 * 1024 * 1024;
+
+    public static SettingOutcome Documentation(in SettingInput i)
+    {
+        if (i.IsEmpty)
+        {
+            i.Settings.ClearDocumentation();
+            return SettingOutcome.Accepted;
+        }
+
+        if (!i.TryExpandOrWarn(i.Value, out var expanded))
+        {
+            return SettingOutcome.Ignored;
+        }
+
+        var p = 0;
+        while (true)
+        {
+            var result = Words.ExtractFirst(expanded, ref p, out var url, null, ExtractFlags.Unquote | ExtractFlags.RetainEscape);
+            if (result == ExtractResult.End)
+            {
+                return SettingOutcome.Accepted;
+            }
+
+            if (result == ExtractResult.Invalid)
+            {
+                return i.Warn($"Invalid syntax, ignoring: {expanded}");
+            }
+
+            if (IsDocumentationUrl(url))
+            {
+                i.Settings.DocumentationList.Add(url);
+            }
+            else
+            {
+                i.Warn($"Invalid URL, ignoring: {url}");
+            }
+        }
+    }
+
+    /// <summary>documentation_url_is_valid(): http(s)://, file:/, info: and man: URLs in ASCII.</summary>
+    private static bool IsDocumentationUrl(string url)
+    {
+        if (!Ascii.IsValid(url))
+        {
+            return false;
+        }
+
+        foreach (var prefix in (string[])["http://", "https://", "file:/", "info:", "man:"])
+        {
+            if (url.StartsWith(prefix, StringComparison.Ordinal) && url.Length > prefix.Length)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    public static SettingOutcome RequiresMountsFor(in SettingInput i)
+    {
+        var p = 0;
+        while (true)
+        {
+            var result = Words.ExtractFirst(i.Value, ref p, out var word, null, ExtractFlags.Unquote);
+            if (result == ExtractResult.End)
+            {
+                return SettingOutcome.Accepted;
+            }
+
+            if (result == ExtractResult.Invalid)
+            {
+                return i.Warn($"Invalid syntax, ignoring: {i.Value}");
+            }
+
+            if (!i.TryExpandOrWarn(word, out var expanded))
+            {
+                continue;
+            }
+
+            if (i.CheckAbsolutePath(expanded) is { } path)
+            {
+                i.Settings.AddRequiresMountsFor(path);
+            }
+        }
+    }
+
+    public static SettingOutcome OnFailureIsolate(in SettingInput i)
+    {
+        if (!Numbers.TryParseBoolean(i.Value, out var isolate))
+        {
+            return i.Warn($"Failed to parse boolean, ignoring: {i.Value}");
+        }
+
+        i.Settings.OnFailureJobMode = isolate ? JobMode.Isolate : JobMode.Replace;
+        return SettingOutcome.Accepted;
+    }
+
+    public static SettingOutcome JobTimeout(in SettingInput i)
+    {
+        if (TimeSpans.ParseSecondsZeroIsInfinity(i.Value, out var usec) != ValueError.None)
+        {
+            return i.Warn($"Failed to parse JobTimeoutSec= parameter, ignoring: {i.Value}");
+        }
+
+        // For compatibility JobTimeoutSec= also sets JobRunningTimeoutSec=, unless that was set explicitly.
+        if (!i.Settings.JobRunningTimeoutSet)
+        {
+            i.Settings.JobRunningTimeoutUsec = usec;
+        }
+
+        i.Settings.JobTimeoutUsec = usec;
+        return SettingOutcome.Accepted;
+    }
+
+    public static SettingOutcome JobRunningTimeout(in SettingInput i)
+    {
+        if (TimeSpans.ParseSecondsZeroIsInfinity(i.Value, out var usec) != ValueError.None)
+        {
+            return i.Warn($"Failed to parse JobRunningTimeoutSec= parameter, ignoring: {i.Value}");
+        }
+
+        i.Settings.JobRunningTimeoutUsec = usec;
+        i.Settings.JobRunningTimeoutSet = true;
+        return SettingOutcome.Accepted;
+    }
+
+    /// <summary>config_parse_reboot_parameter: printable ASCII, shorter than 256 bytes.</summary>
+    public static SettingParser RebootParameter(Action<UnitSettings, string?> set) => (in SettingInput i) =>
+    {
+        if (!i.TryExpandOrWarn(i.Value, out var value))
+        {
+            return SettingOutcome.Ignored;
+        }
+
+        if (value.Length > 0 && (value.Length >= 256 || !IsPrintableAscii(value)))
+        {
+            return i.Warn($"Invalid reboot parameter '{value}', ignoring.");
+        }
+
+        set(i.Settings, value.Length == 0 ? null : value);
+        return SettingOutcome.Accepted;
+    };
+
+    public static SettingOutcome InstallList(in SettingInput i)
+    {
+        var list = i.Settings.InstallList(i.Key);
+        if (i.IsEmpty)
+        {
+            list.Clear();
+            return SettingOutcome.Accepted;
+        }
+
+        var p = 0;
+        while (Words.ExtractFirst(i.Value, ref p, out var word, null, ExtractFlags.Unquote | ExtractFlags.RetainEscape) == ExtractResult.Word)
+        {
+            list.Add(word);
+        }
+
+        return SettingOutcome.Accepted;
+    }
+
+    /// <summary>config_parse_pid_file: relative paths are under /run; /var/run/ is patched to /run/.</summary>
+    public static SettingOutcome PidFile(in SettingInput i)
+    {
+        if (i.IsEmpty)
+        {
+            i.Settings.Service!.PIDFile = null;
+            return SettingOutcome.Accepted;
+        }
+
+        if (!i.TryExpandOrWarn(i.Value, out var expanded))
+        {
+            return SettingOutcome.Ignored;
+        }
+
+        var runtime = i.IsUserManager ? System.Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR") ?? "/run" : "/run";
+        var absolute = UnitPaths.IsAbsolute(expanded) ? expanded : runtime.TrimEnd('/') + "/" + expanded;
+        if (i.CheckAbsolutePath(absolute) is not { } path)
+        {
+            return SettingOutcome.Ignored;
+        }
+
+        i.Settings.Service!.PIDFile = PatchVarRun(i, path);
+        return SettingOutcome.Accepted;
+    }
+
+    /// <summary>patch_var_run(): /var/run/ is a legacy symlink to /run/; systemd rewrites the path and says so.</summary>
+    private static string PatchVarRun(in SettingInput i, string path)
+    {
+        if (!path.StartsWith("/var/run/", StringComparison.Ordinal))
+        {
+            return path;
+        }
+
+        var patched = "/run/" + path["/var/run/".Length..];
+        i.Warn($"{i.Key}= references a path below legacy directory /var/run/, updating {path} → {patched}; please update the unit file accordingly.");
+        return patched;
+    }
+
+    public static SettingOutcome ServiceTimeout(in SettingInput i)
+    {
+        if (TimeSpans.ParseSecondsZeroIsInfinity(i.Value, out var usec) != ValueError.None)
+        {
+            return i.Warn($"Failed to parse {i.Key}= parameter, ignoring: {i.Value}");
+        }
+
+        i.Settings.Service!.TimeoutStartUsec = usec;
+        if (i.Key == "TimeoutSec")
+        {
+            i.Settings.Service.TimeoutStopUsec = usec;
+        }
+
+        return SettingOutcome.Accepted;
+    }
+
+    public static SettingOutcome TimeoutAbort(in SettingInput i)
+    {
+        if (i.IsEmpty)
+        {
+            i.Settings.Service!.TimeoutAbortUsec = null;
+            return SettingOutcome.Accepted;
+        }
+
+        if (TimeSpans.ParseSeconds(i.Value, out var usec) != ValueError.None)
+        {
+            return i.Warn($"Failed to parse {i.Key}= setting, ignoring: {i.Value}");
+        }
+
+        i.Settings.Service!.TimeoutAbortUsec = usec;
+        return SettingOutcome.Accepted;
+    }
+
+    public static SettingOutcome SysVStartPriority(in SettingInput i)
+    {
+        if (Numbers.ParseInt32(i.Value, out var priority) != ValueError.None || priority < 0)
+        {
+            return i.Warn($"Failed to parse SysV start priority, ignoring: {i.Value}");
+        }
+
+        i.Settings.Service!.SysVStartPriority = priority;
+        return SettingOutcome.Accepted;
+    }
+
+    public static SettingOutcome BusName(in SettingInput i)
+    {
+        if (!i.TryExpand(i.Value, out var name, out var error))
+        {
+            return i.Warn($"Failed to resolve unit specifiers in {i.Value}, ignoring: {error}");
+        }
+
+        if (!IsBusServiceName(name))
+        {
+            return i.Warn($"Invalid bus name, ignoring: {name}");
+        }
+
+        i.Settings.Service!.BusName = name;
+        return SettingOutcome.Accepted;
+    }
+
+    /// <summary>sd_bus_service_name_is_valid(): a unique (":1.5") or well-known ("org.foo.Bar") bus name.</summary>
+    public static bool IsBusServiceName(string name)
+    {
+        if (name.Length is 0 or > 255)
+        {
+            return false;
+        }
+
+        var unique = name[0] == ':';
+        var elements = (unique ? name[1..] : name).Split('.');
+        if (elements.Length < 2)
+        {
+            return false;
+        }
+
+        foreach (var element in elements)
+        {
+            if (element.Length == 0 || (!unique && char.IsAsciiDigit(element[0])))
+            {
+                return false;
+            }
+
+            foreach (var c in element)
+            {
+                if (!char.IsAsciiLetterOrDigit(c) && c is not ('_' or '-'))
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
+    }
+
+    public static SettingOutcome ServiceSockets(in SettingInput i)
+    {
+        var p = 0;
+        while (true)
+        {
+            var result = Words.ExtractFirst(i.Value, ref p, out var word, null, ExtractFlags.None);
+            if (result == ExtractResult.End)
+            {
+                return SettingOutcome.Accepted;
+            }
+
+            if (result == ExtractResult.Invalid)
+            {
+                return i.Warn($"Trailing garbage in sockets, ignoring: {i.Value}");
+            }
+
+            if (!i.TryExpandOrWarn(word, out var name))
+            {
+                continue;
+            }
+
+            if (!name.EndsWith(".socket", StringComparison.Ordinal))
+            {
+                i.Warn($"Unit must be of type socket, ignoring: {name}");
+                continue;
+            }
+
+            if (!UnitName.IsValid(name, UnitNameKinds.Plain | UnitNameKinds.Instance))
+            {
+                i.Warn($"Failed to add dependency on {name}, ignoring: Invalid argument");
+                continue;
+            }
+
+            i.Settings.Service!.AddSocket(name);
+        }
+    }
+
+    public static SettingOutcome SocketListenOf(in SettingInput i, SocketListenType type)
+    {
+        if (i.IsEmpty)
+        {
+            i.Settings.Socket!.ResetListen();
+            return SettingOutcome.Accepted;
+        }
+
+        if (!i.TryExpandOrWarn(i.Value, out var address))
+        {
+            return SettingOutcome.Ignored;
+        }
+
+        if (type is SocketListenType.Fifo or SocketListenType.Special or SocketListenType.MessageQueue or SocketListenType.UsbFunction)
+        {
+            if (i.CheckAbsolutePath(address) is not { } path)
+            {
+                return SettingOutcome.Ignored;
+            }
+
+            address = type == SocketListenType.Fifo ? PatchVarRun(i, path) : path;
+        }
+        else if (type != SocketListenType.Netlink && address.StartsWith('/'))
+        {
+            address = PatchVarRun(i, address);
+        }
+
+        i.Settings.Socket!.AddListen(new SocketListen(type, address));
+        return SettingOutcome.Accepted;
+    }
+
+    /// <summary>config_parse_ip_tos: a name or 0…255; empty resets.</summary>
+    public static SettingOutcome IpTos(in SettingInput i)
+    {
+        if (i.IsEmpty || i.Value is "low-delay" or "throughput" or "reliability" or "low-cost"
+            || (Numbers.ParseUnsigned(i.Value, out var tos) == ValueError.None && tos <= 0xFF))
+        {
+            return SettingOutcome.Accepted;
+        }
+
+        return i.Warn($"Failed to parse IP TOS value, ignoring: {i.Value}");
+    }
+
+    /// <summary>config_parse_user_group_compat: an invalid user or group name makes the unit unloadable.</summary>
+    public static SettingParser UserOrGroup(Action<UnitSettings, string?> set) => (in SettingInput i) =>
+    {
+        if (i.IsEmpty)
+        {
+            set(i.Settings, null);
+            return SettingOutcome.Accepted;
+        }
+
+        if (!i.TryExpand(i.Value, out var name, out var error))
+        {
+            return i.Fail($"Failed to resolve unit specifiers in {i.Value}: {error}");
+        }
+
+        if (!IsUserOrGroupName(name))
+        {
+            return i.Fail($"Invalid user/group name or numeric ID: {name}");
+        }
+
+        set(i.Settings, name);
+        return SettingOutcome.Accepted;
+    };
+
+    public static SettingOutcome SupplementaryGroups(in SettingInput i)
+    {
+        var exec = i.Settings.Exec!;
+        if (i.IsEmpty)
+        {
+            exec.ResetSupplementaryGroups();
+            return SettingOutcome.Accepted;
+        }
+
+        var p = 0;
+        while (true)
+        {
+            var result = Words.ExtractFirst(i.Value, ref p, out var word, null, ExtractFlags.None);
+            if (result == ExtractResult.End)
+            {
+                return SettingOutcome.Accepted;
+            }
+
+            if (result == ExtractResult.Invalid)
+            {
+                return i.Fail($"Invalid syntax: {i.Value}");
+            }
+
+            if (!i.TryExpand(word, out var name, out var error))
+            {
+                return i.Fail($"Failed to resolve unit specifiers in {word}: {error}");
+            }
+
+            if (!IsUserOrGroupName(name))
+            {
+                return i.Fail($"Invalid user/group name or numeric ID: {name}");
+            }
+
+            exec.SupplementaryGroupList.Add(name);
+        }
+    }
+
+    /// <summary>
+    /// valid_user_group_name() with VALID_USER_RELAX|VALID_USER_ALLOW_NUMERIC: a numeric ID below 2^32-1 other than
+    /// 65535, or a relaxed name (no whitespace, ':' or '/', not "." or "..", not starting with '-' or a digit-only name).
+    /// </summary>
+    public static bool IsUserOrGroupName(string name)
+    {
+        if (name.Length == 0)
+        {
+            return false;
+        }
+
+        if (Numbers.ParseUInt64(name, out var id) == ValueError.None && char.IsAsciiDigit(name[0]))
+        {
+            return id < uint.MaxValue && id != 65535;
+        }
+
+        if (name is "." or ".." || name[0] == '-' || name.Length > 256 || !Ascii.IsValid(name) && !IsValidUtf16(name))
+        {
+            return false;
+        }
+
+        foreach (var c in name)
+        {
+            if (char.IsControl(c) || char.IsWhiteSpace(c) || c is ':' or '/')
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool IsValidUtf16(string text) => Encoding.UTF8.GetByteCount(text) > 0;
+
+    public static SettingOutcome FileDescriptorName(in SettingInput i)
+    {
+        if (!i.TryExpandOrWarn(i.Value, out var name))
+        {
+            return SettingOutcome.Ignored;
+        }
+
+        if (name.Length > 0 && !IsFileDescriptorName(name))
+        {
+            return i.Warn($"Invalid file descriptor name, ignoring: {name}");
+        }
+
+        i.Settings.Socket!.FileDescriptorName = name.Length == 0 ? null : name;
+        return SettingOutcome.Accepted;
+    }
+
+    /// <summary>fdname_is_valid(): printable ASCII except ':', at most 255 characters.</summary>
+    public static bool IsFileDescriptorName(string name)
+    {
+        if (name.Length is 0 or > 255)
+        {
+            return false;
+        }
+
+        foreach (var c in name)
+        {
+            if (c is < ' ' or > '~' || c == ':')
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    public static SettingOutcome SocketService(in SettingInput i)
+    {
+        if (!i.TryExpand(i.Value, out var name, out var error))
+        {
+            return i.Warn($"Failed to resolve unit specifiers in {i.Value}, ignoring: {error}");
+        }
+
+        if (!name.EndsWith(".service", StringComparison.Ordinal))
+        {
+            return i.Warn($"Unit must be of type service, ignoring: {i.Value}");
+        }
+
+        if (!UnitName.IsValid(name, UnitNameKinds.Plain | UnitNameKinds.Instance))
+        {
+            return i.Warn($"Failed to load unit {i.Value}, ignoring: Unit name {name} is not valid.");
+        }
+
+        i.Settings.Socket!.Service = name;
+        return SettingOutcome.Accepted;
+    }
+
+    public static SettingOutcome SwapPriority(in SettingInput i)
+    {
+        if (i.IsEmpty)
+        {
+            i.Settings.Swap!.Priority = null;
+            return SettingOutcome.Accepted;
+        }
+
+        if (Numbers.ParseInt32(i.Value, out var priority) != ValueError.None)
+        {
+            return i.Warn($"Invalid swap priority '{i.Value}', ignoring.");
+        }
+
+        if (priority < -1)
+        {
+            return i.Warn($"Sorry, swap priorities smaller than -1 may only be assigned by the kernel itself, ignoring: {i.Value}");
+        }
+
+        if (priority > 32767)
+        {
+            return i.Warn($"Swap priority out of range, ignoring: {i.Value}");
+        }
+
+        i.Settings.Swap!.Priority = priority;
+        return SettingOutcome.Accepted;
+    }
+
+    public static SettingOutcome TimerOf(in SettingInput i, TimerBase timerBase)
+    {
+        if (i.IsEmpty)
+        {
+            i.Settings.Timer!.ResetTimers();
+            return SettingOutcome.Accepted;
+        }
+
+        if (!i.TryExpandOrWarn(i.Value, out var text))
+        {
+            return SettingOutcome.Ignored;
+        }
+
+        if (timerBase == TimerBase.Calendar)
+        {
+            if (CalendarSpec.Parse(text, out var spec) != ValueError.None)
+            {
+                return i.Warn($"Failed to parse calendar specification, ignoring: {text}");
+            }
+
+            i.Settings.Timer!.AddTimer(new TimerValue(timerBase, 0, spec));
+            return SettingOutcome.Accepted;
+        }
+
+        if (TimeSpans.ParseSeconds(text, out var usec) != ValueError.None)
+        {
+            return i.Warn($"Failed to parse timer value, ignoring: {text}");
+        }
+
+        i.Settings.Timer!.AddTimer(new TimerValue(timerBase, usec, null));
+        return SettingOutcome.Accepted;
+    }
+
+    /// <summary>config_parse_trigger_unit: Unit= of timers and paths.</summary>
+    public static SettingParser TriggerUnit(Action<UnitSettings, string> set, Func<UnitSettings, string?> get) => (in SettingInput i) =>
+    {
+        if (get(i.Settings) is not null)
+        {
+            return i.Warn($"Multiple units to trigger specified, ignoring: {i.Value}");
+        }
+
+        if (!i.TryExpand(i.Value, out var name, out var error))
+        {
+            return i.Warn($"Failed to resolve unit specifiers in {i.Value}, ignoring: {error}");
+        }
+
+        var dot = name.LastIndexOf('.');
+        if (dot < 0 || !UnitTypes.TryParse(name.AsSpan(dot + 1), out _))
+        {
+            return i.Warn($"Unit type not valid, ignoring: {i.Value}");
+        }
+
+        if (name == i.UnitId)
+        {
+            return i.Warn($"Units cannot trigger themselves, ignoring: {i.Value}");
+        }
+
+        if (!UnitName.IsValid(name, UnitNameKinds.Plain | UnitNameKinds.Instance))
+        {
+            return i.Warn($"Failed to add trigger on {name}, ignoring: Invalid argument");
+        }
+
+        set(i.Settings, name);
+        return SettingOutcome.Accepted;
+    };
+
+    public static SettingOutcome PathSpecOf(in SettingInput i, PathType type)
+    {
+        if (i.IsEmpty)
+        {
+            i.Settings.Path!.ResetSpecs();
+            return SettingOutcome.Accepted;
+        }
+
+        if (!i.TryExpand(i.Value, out var expanded, out var error))
+        {
+            return i.Warn($"Failed to resolve unit specifiers in {i.Value}, ignoring: {error}");
+        }
+
+        if (i.CheckAbsolutePath(expanded) is not { } path)
+        {
+            return SettingOutcome.Ignored;
+        }
+
+        i.Settings.Path!.AddSpec(new PathSpec(type, path));
+        return SettingOutcome.Accepted;
+    }
+}
