@@ -108,6 +108,9 @@ internal static class InstallDifferential
             }
             if (inNotice)
                 continue;
+            // systemctl's own name mangling (before install.c is called) is not part of the installer.
+            if (line.StartsWith("Invalid unit name \"", StringComparison.Ordinal) && line.Contains("\" escaped as \"", StringComparison.Ordinal))
+                continue;
             result.Add(line.Replace(root, "ROOT", StringComparison.Ordinal));
         }
         return result;

@@ -189,6 +189,64 @@ public sealed class InstallDifferentialTests
             [], null, "is-enabled", "b.service", "c.service", "d.service"),
     ];
 
+    private static readonly InstallCase[] EdgeCases =
+    [
+        Case("enable legacy Alias= into a .wants directory", t => t.Installable("a.service", "Alias=multi-user.target.wants/a.service"),
+            ["enable", "a.service"], i => i.Enable(["a.service"]), "enable", "a.service"),
+        Case("enable ignores an Alias= naming the unit itself", t => t.Installable("a.service", "Alias=a.service", "WantedBy=x.target"),
+            ["enable", "a.service"], i => i.Enable(["a.service"]), "enable", "a.service"),
+        Case("enable through an alias name", t => t.Installable("a.service", "WantedBy=x.target").Symlink(Vendor + "b.service", "a.service"),
+            ["enable", "b.service"], i => i.Enable(["b.service"]), "enable", "a.service", "b.service"),
+        Case("enable a unit that lives in /etc", t => t.Installable(Etc + "a.service", "WantedBy=x.target"),
+            ["enable", "a.service"], i => i.Enable(["a.service"]), "enable", "a.service"),
+        Case("enable a unit that lives in /run", t => t.Installable(Run + "a.service", "WantedBy=x.target"),
+            ["enable", "a.service"], i => i.Enable(["a.service"]), "enable", "a.service"),
+        Case("enable --runtime a unit enabled persistently", t => t.Installable("a.service", "WantedBy=x.target").Symlink(Etc + "x.target.wants/a.service", "/usr/lib/systemd/system/a.service"),
+            ["enable", "--runtime", "a.service"], i => i.Enable(["a.service"], InstallFlags.Runtime), "enable", "a.service"),
+        Case("enable a template whose DefaultInstance is masked", t => t.Installable("x@.service", "WantedBy=x.target", "DefaultInstance=m").Symlink(Etc + "x@m.service", "/dev/null"),
+            ["enable", "x@.service"], i => i.Enable(["x@.service"]), "enable", "x@.service", "x@m.service"),
+        Case("enable with quoted and specifier values", t => t.Installable("q.service", "WantedBy=\"x.target\" 'y.target'", "Also=%p.socket").Installable("q.socket", "WantedBy=sockets.target"),
+            ["enable", "q.service"], i => i.Enable(["q.service"]), "enable", "q.service", "q.socket"),
+        Case("enable with an invalid DefaultInstance", t => t.Installable("x@.service", "WantedBy=x.target", "DefaultInstance=a/b"),
+            ["enable", "x@.service"], i => i.Enable(["x@.service"]), "enable", "x@.service"),
+        Case("enable with an unknown specifier", t => t.Installable("a.service", "WantedBy=%z.target"),
+            ["enable", "a.service"], i => i.Enable(["a.service"]), "enable", "a.service"),
+        Case("enable a unit with a broken section header", t => t.Unit("a.service", "[Unit\nDescription=x\n[Install]\nWantedBy=x.target\n"),
+            ["enable", "a.service"], i => i.Enable(["a.service"]), "enable", "a.service"),
+        Case("an empty unit file is masked", t => t.Unit("a.service", ""),
+            ["enable", "a.service"], i => i.Enable(["a.service"]), "enable", "a.service"),
+        Case("enable a plain unit wanted by a template instance", t => t.Installable("a.service", "WantedBy=pool@one.target").Unit("pool@.target"),
+            ["enable", "a.service"], i => i.Enable(["a.service"]), "enable", "a.service"),
+        Case("enable a template RequiredBy with DefaultInstance", t => t.Installable("x@.socket", "RequiredBy=sockets.target", "DefaultInstance=d"),
+            ["enable", "x@.socket"], i => i.Enable(["x@.socket"]), "enable", "x@.socket", "x@d.socket"),
+        Case("enable Also loop", t => t.Installable("a.service", "Also=b.service", "WantedBy=x.target").Installable("b.service", "Also=a.service", "WantedBy=y.target"),
+            ["enable", "a.service"], i => i.Enable(["a.service"]), "enable", "a.service", "b.service"),
+        // systemctl mangles "a!b.service" to "a\\x21b.service" before calling install.c, as the D-Bus API receives it.
+        Case("enable a mangled unit name", t => { },
+            ["enable", "a!b.service"], i => i.Enable(["a\\x21b.service"]), "enable"),
+        Case("mask a mangled unit name", t => { },
+            ["mask", "a!b.service"], i => i.Mask(["a\\x21b.service"]), "mask", "a\\x21b.service"),
+        Case("link --runtime", t => t.Installable("opt/app/app.service", "WantedBy=multi-user.target"),
+            ["link", "--runtime", "/opt/app/app.service"], i => i.Link(["/opt/app/app.service"], InstallFlags.Runtime), "link", "app.service"),
+        Case("disable a linked unit", t => t.Installable("opt/app.service", "WantedBy=x.target").Symlink(Etc + "app.service", "/opt/app.service").Symlink(Etc + "x.target.wants/app.service", "/opt/app.service"),
+            ["disable", "app.service"], i => i.Disable(["app.service"]), "disable", "app.service"),
+        Case("reenable a linked unit", t => t.Installable("opt/app.service", "WantedBy=y.target").Symlink(Etc + "app.service", "/opt/app.service").Symlink(Etc + "x.target.wants/app.service", "/opt/app.service"),
+            ["reenable", "app.service"], i => i.Reenable(["app.service"]), "reenable", "app.service"),
+        Case("revert removes control drop-ins", t => t.Unit("a.service").File("etc/systemd/system.control/a.service.d/50-x.conf", "[Service]\nCPUWeight=5\n"),
+            ["revert", "a.service"], i => i.Revert(["a.service"]), "revert", "a.service"),
+        Case("preset skips an alias name", t => t.Installable("a.service", "WantedBy=x.target", "Alias=b.service").Symlink(Etc + "b.service", "/usr/lib/systemd/system/a.service"),
+            ["preset", "b.service"], i => i.Preset(["b.service"]), "preset", "a.service", "b.service"),
+        Case("preset-all over masked, generated and linked units",
+            t => t.Installable("a.service", "WantedBy=x.target").Symlink(Etc + "a.service", "/dev/null").Installable("run/systemd/generator/g.service", "WantedBy=x.target")
+                  .Installable("opt/l.service", "WantedBy=x.target").Symlink(Etc + "l.service", "/opt/l.service").Installable("t@.service", "WantedBy=x.target")
+                  .File("usr/lib/systemd/system-preset/99-default.preset", "enable *\n"),
+            ["preset-all"], i => i.PresetAll(), "preset", "a.service", "g.service", "l.service", "t@.service"),
+        Case("get state of a masked default.target alias", t => t.Unit("multi-user.target").Symlink(Etc + "default.target", "/dev/null"),
+            [], null, "is-enabled", "default.target", "multi-user.target"),
+        Case("add-wants to a template instance target", t => t.Unit("a.service").Unit("pool@.target"),
+            ["add-wants", "pool@x.target", "a.service"], i => i.AddDependency(["a.service"], "pool@x.target", InstallDependency.Wants), "add dependency on", "a.service"),
+    ];
+
     private static readonly InstallCase[] ScopeCases =
     [
         new("global scope enable", t => t.Installable("usr/lib/systemd/user/agent.service", "WantedBy=default.target", "Alias=agent2.service"),
@@ -197,20 +255,23 @@ public sealed class InstallDifferentialTests
             ["mask", "agent.service"], i => i.Mask(["agent.service"]), "mask", ["agent.service"], InstallScope.Global),
         new("user scope enable in the home directory", t => t.Installable("home/.config/systemd/user/mine.service", "WantedBy=default.target"),
             ["enable", "mine.service"], i => i.Enable(["mine.service"]), "enable", ["mine.service"], InstallScope.User),
+        new("global scope preset-all with user-preset files", t => t.Installable("usr/lib/systemd/user/a.service", "WantedBy=default.target").Installable("usr/lib/systemd/user/b.service", "WantedBy=default.target")
+                .File("usr/lib/systemd/user-preset/90-default.preset", "enable a.service\ndisable *\n").Symlink("etc/systemd/user/default.target.wants/b.service", "/usr/lib/systemd/user/b.service"),
+            ["preset-all"], i => i.PresetAll(), "preset", ["a.service", "b.service"], InstallScope.Global),
         new("user scope enable --runtime", t => t.Installable("home/.local/share/systemd/user/mine.service", "WantedBy=default.target").Dir("xdgrun"),
             ["enable", "--runtime", "mine.service"], i => i.Enable(["mine.service"], InstallFlags.Runtime), "enable", ["mine.service"], InstallScope.User),
     ];
 
-    public static TheoryData<string> CaseNames() => [.. Cases.Concat(ScopeCases).Select(c => c.Name)];
+    public static TheoryData<string> CaseNames() => [.. Cases.Concat(EdgeCases).Concat(ScopeCases).Select(c => c.Name)];
 
     [Theory]
     [MemberData(nameof(CaseNames))]
     public void Matches_systemctl_252(string name) =>
-        InstallDifferential.Check(Cases.Concat(ScopeCases).Single(c => c.Name == name));
+        InstallDifferential.Check(Cases.Concat(EdgeCases).Concat(ScopeCases).Single(c => c.Name == name));
 
     [Fact]
     public void There_are_at_least_forty_differential_cases() =>
-        Assert.True(Cases.Length + ScopeCases.Length >= 40, $"only {Cases.Length + ScopeCases.Length} cases");
+        Assert.True(Cases.Length + EdgeCases.Length + ScopeCases.Length >= 40, "fewer than 40 differential cases");
 
     [Fact]
     public void Get_default_follows_the_default_target_alias()
