@@ -1,0 +1,52 @@
+using Units.DBus;
+
+namespace Units.Api.Properties;
+
+/// <summary>Writes the zero value of any D-Bus type: what a property we do not compute yet reports,
+/// with systemd's exact type (empty strings and arrays, zero numbers, false, "/" for paths).</summary>
+internal static class DefaultValue
+{
+    /// <summary>Writes a variant holding the zero value of <paramref name="signature"/>.</summary>
+    public static void WriteVariant(ref MessageWriter writer, string signature)
+    {
+        writer.BeginVariant(signature);
+        int position = 0;
+        Write(ref writer, signature, ref position);
+    }
+
+    private static void Write(ref MessageWriter writer, string signature, ref int position)
+    {
+        char code = signature[position++];
+        switch (code)
+        {
+            case 'y': writer.WriteByte(0); break;
+            case 'b': writer.WriteBoolean(false); break;
+            case 'n': writer.WriteInt16(0); break;
+            case 'q': writer.WriteUInt16(0); break;
+            case 'i': writer.WriteInt32(0); break;
+            case 'u': writer.WriteUInt32(0); break;
+            case 'x': writer.WriteInt64(0); break;
+            case 't': writer.WriteUInt64(0); break;
+            case 'd': writer.WriteDouble(0); break;
+            case 's': writer.WriteString(""); break;
+            case 'o': writer.WriteObjectPath("/"); break;
+            case 'g': writer.WriteSignature(""); break;
+            case 'v':
+                writer.WriteVariantString("");
+                break;
+            case 'a':
+                ArrayStart array = writer.WriteArrayStart(signature[position]);
+                writer.WriteArrayEnd(array);
+                position += Signature.FirstCompleteTypeLength(signature, position);
+                break;
+            case '(':
+                writer.WriteStructStart();
+                while (signature[position] != ')')
+                    Write(ref writer, signature, ref position);
+                position++;
+                break;
+            default:
+                throw new ArgumentException($"no zero value for type code '{code}' in '{signature}'", nameof(signature));
+        }
+    }
+}
