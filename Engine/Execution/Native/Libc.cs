@@ -15,6 +15,8 @@ internal static unsafe partial class Libc
     public const int ESRCH = 3;
 
     public const int P_ALL = 0;
+    public const int P_PID = 1;
+    public const int WNOWAIT = 0x01000000;
     public const int WEXITED = 4;
     public const int WNOHANG = 1;
     public const int CLD_EXITED = 1;
@@ -121,6 +123,17 @@ internal static unsafe partial class Libc
 
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int access(string path, int mode);
+
+    [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int statx(int dirfd, string path, int flags, uint mask, byte* buffer);
+
+    /// <summary>The owner of a file (statx's layout is the same on every architecture); -1 when it cannot be read.</summary>
+    public static int OwnerUid(string path)
+    {
+        const int AT_FDCWD = -100, STATX_UID = 0x8;
+        byte* buffer = stackalloc byte[256];
+        return statx(AT_FDCWD, path, 0, STATX_UID, buffer) == 0 ? (int)*(uint*)(buffer + 20) : -1;
+    }
 
     [LibraryImport(Lib)]
     public static partial nint strerror(int error);

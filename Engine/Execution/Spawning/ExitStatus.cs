@@ -11,6 +11,9 @@ public enum ExitCode
 /// <summary>One reaped process: <see cref="Status"/> is the exit status or the signal number.</summary>
 public readonly record struct ProcessExit(int Pid, ExitCode Code, int Status, ExecFailure? Failure)
 {
+    /// <summary>The cgroup the process died in (read before reaping), to attribute orphans to their unit.</summary>
+    public string? CgroupPath { get; init; }
+
     public bool Succeeded => Code == ExitCode.Exited && Status == 0;
 
     /// <summary>systemd's spelling: "status=203/EXEC", "signal=TERM", "dumped=SEGV".</summary>

@@ -25,6 +25,7 @@ public interface IProcessEvents
 public sealed unsafe class ProcessSupervisor : IDisposable
 {
     private readonly IProcessEvents _events;
+    private readonly Func<int, string?>? _cgroupOf;
     private readonly byte[] _executorPath;
     private readonly object _spawnLock = new();
     private readonly ConcurrentDictionary<int, StatusPipe> _statusPipes = new();
@@ -33,9 +34,10 @@ public sealed unsafe class ProcessSupervisor : IDisposable
     private readonly int _epoll;
     private volatile bool _disposed;
 
-    public ProcessSupervisor(IProcessEvents events, string? executorPath = null)
+    public ProcessSupervisor(IProcessEvents events, string? executorPath = null, Func<int, string?>? cgroupOf = null)
     {
         _events = events;
+        _cgroupOf = cgroupOf;
         string path = executorPath ?? DefaultExecutorPath;
         if (!File.Exists(path))
             throw new FileNotFoundException($"unitsd-executor not found at {path}", path);
@@ -140,7 +142,8 @@ public sealed unsafe class ProcessSupervisor : IDisposable
         while (!_disposed)
         {
             new Span<byte>(info, 128).Clear();
-            if (Libc.waitid(Libc.P_ALL, 0, info, Libc.WEXITED) < 0)
+            // WNOWAIT first: the zombie still shows its cgroup, which attributes orphans to their unit.
+            if (Libc.waitid(Libc.P_ALL, 0, info, Libc.WEXITED | Libc.WNOWAIT) < 0)
             {
                 int error = Marshal.GetLastPInvokeError();
                 if (error == Libc.ECHILD)
@@ -153,11 +156,13 @@ public sealed unsafe class ProcessSupervisor : IDisposable
             int status = *(int*)(info + 24);
             if (pid <= 0)
                 continue;
+            string? cgroup = _cgroupOf?.Invoke(pid);
+            Libc.waitid(Libc.P_PID, pid, info, Libc.WEXITED);
             ExecFailure? failure = null;
             lock (_spawnLock) { } // a spawn in progress has registered its pipe once this returns
             if (_statusPipes.TryRemove(pid, out var pipe))
                 failure = pipe.Resolve(this);
-            _events.ProcessExited(new ProcessExit(pid, (ExitCode)code, status, failure));
+            _events.ProcessExited(new ProcessExit(pid, (ExitCode)code, status, failure) { CgroupPath = cgroup });
         }
     }
 

@@ -1,0 +1,371 @@
+using System.Globalization;
+using Units.Execution.Cgroups;
+using Units.Execution.Notify;
+using Units.Execution.Service;
+using Units.Execution.Spawning;
+
+namespace Units.Execution;
+
+/// <summary>How the daemon configures execution.</summary>
+public sealed class ExecutionOptions
+{
+    /// <summary>Runs an action on the manager loop (the core's IUnitHost.Post).</summary>
+    public required Action<Action> Post { get; init; }
+
+    /// <summary>The cgroup subtree the instance owns; null: the cgroup the manager was started in.</summary>
+    public string? CgroupRoot { get; init; }
+
+    /// <summary>Move the manager into &lt;root&gt;/init.scope (the daemon does; tests keep their process where it is).</summary>
+    public bool MoveSelfToInitScope { get; init; }
+
+    /// <summary>Where NOTIFY_SOCKET is bound; null: no notify socket.</summary>
+    public string? NotifySocketPath { get; init; }
+
+    public string? ExecutorPath { get; init; }
+
+    public ExecDirectoryRoots Directories { get; init; } = ExecDirectoryRoots.System;
+
+    public IReadOnlyDictionary<string, string> ManagerEnvironment { get; init; } = ExecParameters.DefaultEnvironment;
+
+    /// <summary>StandardOutput=journal's stream until the journal is wired; null keeps the manager's stdout.</summary>
+    public int? JournalFd { get; init; }
+
+    /// <summary>Where PrivateTmp= directories are made (per unit, shared by its processes).</summary>
+    public string PrivateTmpRoot { get; init; } = "/tmp";
+
+    /// <summary>Parent-death signal of every spawned command (0 in the daemon; tests use SIGKILL).</summary>
+    public int ParentDeathSignal { get; init; }
+
+    /// <summary>Messages about the execution layer itself (mode, limits), priority and text.</summary>
+    public Action<int, string> Log { get; init; } = static (_, _) => { };
+}
+
+/// <summary>
+/// Execution for a manager: the supervisor (spawning, reaping), cgroups (or the documented fallback), the notify
+/// socket; it routes what their threads observe to the right unit on the manager loop. Create one per manager.
+/// </summary>
+public sealed class ExecutionRuntime : IProcessEvents, IDisposable
+{
+    private readonly ExecutionOptions _options;
+    private readonly ProcessSupervisor _supervisor;
+    private readonly CgroupEmptyWatcher? _emptyWatcher;
+    private readonly NotifySocket? _notify;
+    private readonly FileWatcher _files;
+    // Loop-thread state: which unit a pid or a cgroup belongs to.
+    private readonly Dictionary<int, UnitProcesses> _byPid = [];
+    private readonly Dictionary<string, UnitProcesses> _byCgroup = new(StringComparer.Ordinal);
+
+    public ExecutionRuntime(ExecutionOptions options)
+    {
+        _options = options;
+        Cgroups = CgroupHierarchy.Open(options.CgroupRoot);
+        if (Cgroups is not null)
+        {
+            if (options.MoveSelfToInitScope)
+                Cgroups.MoveToInitScope(Environment.ProcessId);
+            _emptyWatcher = new CgroupEmptyWatcher(path => options.Post(() => OnCgroupEmpty(path)));
+            options.Log(6, $"Using cgroup v2 at {Cgroups.MountPoint}, units under {Cgroups.Root}; delegated controllers: " +
+                           (Cgroups.AvailableControllers.Count == 0 ? "none" : string.Join(' ', Cgroups.AvailableControllers)) + ".");
+        }
+        else
+        {
+            options.Log(4, FallbackLimits);
+        }
+        _supervisor = new ProcessSupervisor(this, options.ExecutorPath, Cgroups is null ? null : Cgroups.CgroupOf);
+        _files = new FileWatcher(options.Post);
+        if (options.NotifySocketPath is { } socketPath)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(socketPath)!);
+            _notify = new NotifySocket(socketPath, message => options.Post(() => OnNotify(message)), Cgroups);
+        }
+    }
+
+    /// <summary>What a manager without a writable cgroup v2 cannot do, stated at start-up.</summary>
+    public const string FallbackLimits =
+        "No writable cgroup v2 hierarchy: tracking processes by session without cgroups. Limits: a process that " +
+        "calls setsid() itself (most double-forking daemons do) escapes its unit, so KillMode=control-group/mixed " +
+        "reach only the processes still in the unit's sessions; emptiness is checked on each exit instead of " +
+        "being reported; resource control (MemoryMax=, TasksMax=, CPUQuota=...) is not applied.";
+
+    /// <summary>The cgroup hierarchy, or null in the fallback mode.</summary>
+    public CgroupHierarchy? Cgroups { get; }
+
+    public ProcessSupervisor Supervisor => _supervisor;
+
+    public string? NotifySocketPath => _notify?.Path;
+
+    /// <summary>The processes of one service unit; attach its machine with <see cref="UnitProcesses.Machine"/>.</summary>
+    public UnitProcesses CreateUnit(string unitName, string? slice, ServiceSettings settings) =>
+        new(this, unitName, slice, settings);
+
+    // ---- events from the supervisor's threads: posted to the loop ----
+
+    void IProcessEvents.ProcessExited(ProcessExit exit) => _options.Post(() => OnExit(exit));
+
+    void IProcessEvents.ExecSucceeded(int pid) => _options.Post(() =>
+    {
+        if (_byPid.TryGetValue(pid, out var unit))
+            unit.Machine?.OnExecSucceeded(pid);
+    });
+
+    private void OnExit(ProcessExit exit)
+    {
+        UnitProcesses? unit = null;
+        if (_byPid.Remove(exit.Pid, out var byPid))
+            unit = byPid;
+        else if (exit.CgroupPath is { } cgroup && _byCgroup.TryGetValue(cgroup, out var byCgroup))
+            unit = byCgroup;
+        else if (Cgroups is null)
+            unit = _byCgroup.Values.FirstOrDefault(u => u.OwnsSession(exit.Pid));
+        unit?.Machine?.OnProcessExit(exit);
+    }
+
+    private void OnCgroupEmpty(string path)
+    {
+        if (_byCgroup.TryGetValue(path, out var unit) && unit.IsGroupEmpty)
+            unit.Machine?.OnGroupEmpty();
+    }
+
+    private void OnNotify(NotifyMessage message)
+    {
+        UnitProcesses? unit = null;
+        if (message.CgroupPath is { } cgroup)
+        {
+            // The sender may sit in a sub-cgroup the service made itself.
+            for (string? path = cgroup; unit is null && path is not null && path.Length > 1; path = Path.GetDirectoryName(path))
+                _byCgroup.TryGetValue(path, out unit);
+        }
+        if (unit is null)
+            _byPid.TryGetValue(message.Pid, out unit);
+        if (unit?.Machine is { } machine)
+            machine.OnNotify(message);
+        else
+            _options.Log(7, $"Cannot find unit for notify message of PID {message.Pid}, ignoring.");
+    }
+
+    internal void Register(int pid, UnitProcesses unit) => _byPid[pid] = unit;
+
+    internal void RegisterCgroup(string path, UnitProcesses unit)
+    {
+        _byCgroup[path] = unit;
+        _emptyWatcher?.Watch(path);
+    }
+
+    internal void UnregisterCgroup(string path)
+    {
+        _byCgroup.Remove(path);
+        _emptyWatcher?.Unwatch(path);
+    }
+
+    internal ExecOptionsView Options => new(_options);
+
+    internal IDisposable WatchFile(string path, Action changed) => _files.Watch(path, changed);
+
+    internal readonly struct ExecOptionsView(ExecutionOptions options)
+    {
+        public ExecutionOptions Value { get; } = options;
+    }
+
+    public void Dispose()
+    {
+        _notify?.Dispose();
+        _emptyWatcher?.Dispose();
+        _files.Dispose();
+        _supervisor.Dispose();
+    }
+}
+
+/// <summary>The real <see cref="IServiceProcesses"/>: processes of one unit in its cgroup (or its sessions).</summary>
+public sealed class UnitProcesses : IServiceProcesses
+{
+    private readonly ExecutionRuntime _runtime;
+    private readonly string _unitName;
+    private readonly HashSet<int> _sessions = [];
+    private ServiceSettings _settings;
+    private (string Tmp, string VarTmp)? _privateTmp;
+
+    internal UnitProcesses(ExecutionRuntime runtime, string unitName, string? slice, ServiceSettings settings)
+    {
+        _runtime = runtime;
+        _unitName = unitName;
+        _settings = settings;
+        CgroupPath = runtime.Cgroups?.PathOf(unitName, slice);
+        if (CgroupPath is not null)
+            runtime.RegisterCgroup(CgroupPath, this);
+    }
+
+    /// <summary>The unit's cgroup directory; null in the fallback mode.</summary>
+    public string? CgroupPath { get; }
+
+    /// <summary>The state machine that receives this unit's events.</summary>
+    public ServiceMachine? Machine { get; set; }
+
+    /// <summary>Problems met while applying resource control, for the unit's status.</summary>
+    public IReadOnlyList<string> ResourceProblems { get; private set; } = [];
+
+    public void Reconfigure(ServiceSettings settings) => _settings = settings;
+
+    public void Prepare()
+    {
+        if (CgroupPath is not null && _runtime.Cgroups is { } cgroups)
+        {
+            ResourceProblems = cgroups.Realize(CgroupPath, _settings.Resources);
+            _runtime.RegisterCgroup(CgroupPath, this);
+        }
+        if (_settings.Exec.PrivateTmp && _privateTmp is null)
+        {
+            // One pair per unit, shared by all its processes and removed when the unit stops, as in systemd.
+            string root = Path.Combine(_runtime.Options.Value.PrivateTmpRoot,
+                $"units-private-{_unitName}-{Guid.NewGuid():N}");
+            string tmpDir = Path.Combine(root, "tmp"), varTmpDir = Path.Combine(root, "var-tmp");
+            Directory.CreateDirectory(root);
+            File.SetUnixFileMode(root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            foreach (var dir in new[] { tmpDir, varTmpDir })
+            {
+                Directory.CreateDirectory(dir);
+                File.SetUnixFileMode(dir, (UnixFileMode)Convert.ToInt32("1777", 8));
+            }
+            _privateTmp = (tmpDir, varTmpDir);
+        }
+    }
+
+    public int Spawn(ExecCommand command, ServiceCommand role, IReadOnlyList<string> environment, bool watchExec)
+    {
+        var options = _runtime.Options.Value;
+        var extra = new List<string>(environment);
+        if (_runtime.NotifySocketPath is { } notify && _settings.EffectiveNotifyAccess != Notify.NotifyAccess.None)
+            extra.Add("NOTIFY_SOCKET=" + notify);
+        var parameters = new ExecParameters
+        {
+            CgroupPath = CgroupPath,
+            ManagerEnvironment = options.ManagerEnvironment,
+            ExtraEnvironment = extra,
+            Directories = options.Directories,
+            IsMainCommand = role == ServiceCommand.Start,
+            JournalFd = options.JournalFd,
+            PrivateTmp = _privateTmp,
+            ParentDeathSignal = options.ParentDeathSignal,
+        };
+        var settings = _settings.Exec;
+        var prepared = ExecContextBuilder.Build(settings, command, parameters);
+        int pid = _runtime.Supervisor.Spawn(prepared, watchExec);
+        _runtime.Register(pid, this);
+        _sessions.Add(pid);
+        return pid;
+    }
+
+    public void WatchPid(int pid) => _runtime.Register(pid, this);
+
+    public bool Kill(int pid, int signal)
+    {
+        bool sent = ProcessSupervisor.Kill(pid, signal);
+        if (sent && signal is not (Signals.SIGKILL or Signals.SIGCONT))
+            ProcessSupervisor.Kill(pid, Signals.SIGCONT);
+        return sent;
+    }
+
+    public int KillGroup(int signal, IReadOnlyCollection<int> except)
+    {
+        if (CgroupPath is not null && _runtime.Cgroups is { } cgroups)
+        {
+            if (signal == Signals.SIGKILL)
+                return cgroups.Kill(CgroupPath, signal);
+            int count = 0;
+            foreach (int pid in CgroupHierarchy.Pids(CgroupPath))
+                if (!except.Contains(pid) && Kill(pid, signal))
+                    count++;
+            return count;
+        }
+        int n = 0;
+        foreach (int pid in GroupPids())
+            if (!except.Contains(pid) && Kill(pid, signal))
+                n++;
+        return n;
+    }
+
+    public bool IsGroupEmpty => CgroupPath is not null ? !CgroupHierarchy.IsPopulated(CgroupPath) : GroupPids().Count == 0;
+
+    public bool ReportsEmpty => CgroupPath is not null;
+
+    public IReadOnlyList<int> GroupPids() =>
+        CgroupPath is not null ? CgroupHierarchy.Pids(CgroupPath) : ProcTable.InSessions(_sessions);
+
+    public bool InGroup(int pid) =>
+        CgroupPath is not null ? _runtime.Cgroups!.CgroupOf(pid) is { } path && (path == CgroupPath || path.StartsWith(CgroupPath + "/", StringComparison.Ordinal))
+            : OwnsSession(pid);
+
+    internal bool OwnsSession(int pid) => _sessions.Contains(pid) || (ProcTable.SessionOf(pid) is { } sid && _sessions.Contains(sid));
+
+    public bool IsAlive(int pid) => ProcTable.IsAlive(pid);
+
+    public int ParentOf(int pid) => ProcTable.ParentOf(pid);
+
+    public IDisposable WatchFile(string path, Action changed) => _runtime.WatchFile(path, changed);
+
+    public void Release()
+    {
+        _sessions.Clear();
+        if (CgroupPath is not null)
+            CgroupHierarchy.Remove(CgroupPath);
+        if (_privateTmp is { } tmp)
+        {
+            try
+            {
+                Directory.Delete(Path.GetDirectoryName(tmp.Tmp)!, recursive: true);
+            }
+            catch (IOException)
+            {
+                // a process of another unit may hold it: it is left for the next boot's /tmp cleanup
+            }
+            _privateTmp = null;
+        }
+    }
+
+    /// <summary>The unit's processes with command lines (GetUnitProcesses).</summary>
+    public IReadOnlyList<UnitProcess> Processes() =>
+        CgroupPath is not null
+            ? CgroupHierarchy.Processes(CgroupPath)
+            : GroupPids().Select(p => new UnitProcess("", p, CgroupHierarchy.CommandLine(p))).ToList();
+}
+
+/// <summary>/proc readings: liveness (zombies are dead to us), parent and session.</summary>
+internal static class ProcTable
+{
+    private static string[]? Stat(int pid)
+    {
+        try
+        {
+            string text = File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat");
+            int close = text.LastIndexOf(')');
+            return close < 0 ? null : text[(close + 2)..].Split(' ');
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>True for a running process; a zombie has exited and only waits to be reaped.</summary>
+    public static bool IsAlive(int pid) => pid > 0 && Stat(pid) is [var state, ..] && state != "Z" && state != "X";
+
+    public static int ParentOf(int pid) =>
+        Stat(pid) is [_, var ppid, ..] && int.TryParse(ppid, CultureInfo.InvariantCulture, out int p) ? p : 0;
+
+    public static int? SessionOf(int pid) =>
+        Stat(pid) is [_, _, _, var sid, ..] && int.TryParse(sid, CultureInfo.InvariantCulture, out int s) ? s : null;
+
+    public static List<int> InSessions(IReadOnlySet<int> sessions)
+    {
+        var pids = new List<int>();
+        if (sessions.Count == 0)
+            return pids;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), CultureInfo.InvariantCulture, out int pid))
+                continue;
+            if ((sessions.Contains(pid) || (SessionOf(pid) is { } sid && sessions.Contains(sid))) && IsAlive(pid))
+                pids.Add(pid);
+        }
+        return pids;
+    }
+}

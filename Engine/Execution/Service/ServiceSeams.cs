@@ -1,0 +1,102 @@
+using Units.Execution.Notify;
+
+namespace Units.Execution.Service;
+
+/// <summary>What a service's state machine needs from the manager loop: time, timers, reporting, restart jobs.</summary>
+public interface IServiceHost
+{
+    /// <summary>The loop's CLOCK_MONOTONIC in microseconds.</summary>
+    ulong NowUSec { get; }
+
+    /// <summary>Calls <paramref name="callback"/> on the loop when the clock reaches <paramref name="dueUSec"/>; dispose cancels.</summary>
+    IDisposable AddTimer(ulong dueUSec, Action callback);
+
+    /// <summary>The state changed (systemd's unit_notify after service_set_state).</summary>
+    void StateChanged(ServiceState oldState, ServiceState newState, bool reloadFailure, bool willAutoRestart);
+
+    /// <summary>Another property changed (MainPID, StatusText, results...).</summary>
+    void PropertiesChanged();
+
+    /// <summary>A message about this unit, with a syslog priority (3 error, 4 warning, 5 notice, 6 info, 7 debug).</summary>
+    void Log(int priority, string message);
+
+    /// <summary>Enqueues the restart job of Restart=; false when a stop job is pending, so no restart happens.</summary>
+    bool QueueRestart();
+}
+
+/// <summary>Whom KillUnit addresses.</summary>
+public enum KillTarget
+{
+    Main,
+    Control,
+    All,
+}
+
+/// <summary>Which command list a process runs for (systemd's ServiceExecCommand), for logs and environment.</summary>
+public enum ServiceCommand
+{
+    Condition,
+    StartPre,
+    Start,
+    StartPost,
+    Reload,
+    Stop,
+    StopPost,
+}
+
+/// <summary>
+/// The processes of one service: spawned into its cgroup (or tracked without one), signalled, enumerated. The real
+/// implementation sits on the supervisor and cgroups; tests may substitute processes that exit on command.
+/// </summary>
+public interface IServiceProcesses
+{
+    /// <summary>Prepares the unit's cgroup before the first process of a start.</summary>
+    void Prepare();
+
+    /// <summary>Starts a command; throws <see cref="Spawning.ExecSetupException"/> when it cannot be started at all.</summary>
+    int Spawn(ExecCommand command, ServiceCommand role, IReadOnlyList<string> environment, bool watchExec);
+
+    /// <summary>Attributes a process that was not spawned for the unit (MAINPID=, PIDFile=) to it, for its exit.</summary>
+    void WatchPid(int pid);
+
+    /// <summary>Signals one process (and SIGCONT after it, unless the signal is SIGKILL/SIGCONT); false if gone.</summary>
+    bool Kill(int pid, int signal);
+
+    /// <summary>Signals every process of the unit except <paramref name="except"/>; returns how many were signalled.</summary>
+    int KillGroup(int signal, IReadOnlyCollection<int> except);
+
+    /// <summary>True when no process of the unit remains.</summary>
+    bool IsGroupEmpty { get; }
+
+    /// <summary>True when the group's emptiness is reported by an event (cgroup.events); false: checked on exits.</summary>
+    bool ReportsEmpty { get; }
+
+    IReadOnlyList<int> GroupPids();
+
+    bool InGroup(int pid);
+
+    bool IsAlive(int pid);
+
+    /// <summary>The parent pid, or 0 when unknown.</summary>
+    int ParentOf(int pid);
+
+    /// <summary>Watches a file (PIDFile=) for creation/changes; the callback runs on the loop.</summary>
+    IDisposable WatchFile(string path, Action changed);
+
+    /// <summary>The unit is dead: remove its cgroup.</summary>
+    void Release();
+}
+
+/// <summary>What Start/Stop/Reload answered (the core maps it to its own operation result).</summary>
+public enum ServiceOperation
+{
+    InProgress,
+    AlreadyDone,
+    Again,
+    NotApplicable,
+    Invalid,
+    Failed,
+}
+
+/// <summary>The exit of the main process (ExecMainPID, ExecMainCode, ExecMainStatus and timestamps).</summary>
+public readonly record struct ExecMainStatus(int Pid, ulong StartUSec, ulong ExitUSec, int Code, int Status);
