@@ -19,7 +19,11 @@ public sealed partial class UnitManager
         if (!IsValidUnitName(name))
             throw new BusErrorException(BusErrors.InvalidArgs, $"Unit name {name} is not valid.");
         var unit = GetOrAddStub(name);
-        Settle();
+        // Only loading happens here: the unit stays until the loop next collects, so the caller can queue a job
+        // for it or pin it first (as systemd's LoadUnit()).
+        while (DispatchLoadQueue())
+        {
+        }
         return _units.GetValueOrDefault(name) ?? unit;
     }
 
@@ -95,12 +99,26 @@ public sealed partial class UnitManager
                 LoadErrorName = BusErrors.LoadFailed,
             };
         }
-        if (definition is not null)
+        if (definition is not null && definition.LoadState != LoadState.NotFound)
             return definition;
-        // The manager synthesises its perpetual units when no file describes them.
+        // Slices need no file (system-getty.slice exists because getty@.service instances sit in it).
         if (name == SpecialUnits.RootSlice)
             return new UnitDefinition { Name = name, Description = "Root Slice", DefaultDependencies = false };
-        return UnitDefinition.NotFound(name);
+        if (StateNames.TypeOfName(name) == UnitType.Slice)
+            return new UnitDefinition { Name = name, Description = "Slice /" + SlicePath(name) };
+        return definition ?? UnitDefinition.NotFound(name);
+    }
+
+    /// <summary>"system-getty.slice" is the slice /system/getty (escapes are kept as written).</summary>
+    private static string SlicePath(string sliceName)
+    {
+        var parts = new List<string>();
+        for (string? s = sliceName; s is not null && s != SpecialUnits.RootSlice; s = SliceKind.ParentOf(s))
+        {
+            string stem = s[..^".slice".Length];
+            parts.Insert(0, stem[(stem.LastIndexOf('-') + 1)..]);
+        }
+        return string.Join('/', parts);
     }
 
     /// <summary>The file loaded for <paramref name="stub"/> belongs to another name: the stub becomes its alias.</summary>

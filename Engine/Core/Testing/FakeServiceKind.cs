@@ -1,0 +1,114 @@
+using Units.Core.Model;
+
+namespace Units.Core.Testing;
+
+/// <summary>How a <see cref="FakeServiceKind"/> behaves when started or stopped.</summary>
+public sealed record FakeServiceSettings
+{
+    /// <summary>Become active at once on start; otherwise stay activating until the test calls CompleteStart/FailStart.</summary>
+    public bool StartsInstantly { get; init; } = true;
+
+    /// <summary>Become inactive at once on stop; otherwise stay deactivating until the test calls CompleteStop.</summary>
+    public bool StopsInstantly { get; init; } = true;
+
+    /// <summary>Fail every start at once (result "failed", unit "failed").</summary>
+    public bool FailsToStart { get; init; }
+
+    public bool CanReload { get; init; }
+
+    /// <summary>Reported by <see cref="UnitKind.AccountingSummary"/> when the unit is collected.</summary>
+    public string? AccountingSummary { get; init; }
+}
+
+/// <summary>
+/// A service without processes, driven by tests (and by API tests before execution exists): it moves between
+/// systemd's service sub-states only when started, stopped or told to.
+/// </summary>
+public sealed class FakeServiceKind : UnitKind
+{
+    private FakeServiceSettings _settings = new();
+    private string _subState = "dead";
+
+    public override ActiveState ActiveState => _subState switch
+    {
+        "running" => ActiveState.Active,
+        "reload" => ActiveState.Reloading,
+        "start" => ActiveState.Activating,
+        "stop" => ActiveState.Deactivating,
+        "failed" => ActiveState.Failed,
+        _ => ActiveState.Inactive,
+    };
+
+    public override string SubState => _subState;
+
+    public override bool UsesSlice => true;
+
+    public override bool CanReload => _settings.CanReload;
+
+    public override string? AccountingSummary => _settings.AccountingSummary;
+
+    /// <summary>How many times the unit was started (each Start call that began an activation).</summary>
+    public int StartCount { get; private set; }
+
+    public override void Load(UnitDefinition definition) =>
+        _settings = definition.TypeSettings as FakeServiceSettings ?? new FakeServiceSettings();
+
+    public override void AddDependencies(UnitDefinition definition, bool defaults, DependencySink sink)
+    {
+        if (defaults)
+            StandardDependencies.AddServiceDefaults(sink);
+    }
+
+    public override UnitOperationResult Start()
+    {
+        if (ActiveState == ActiveState.Deactivating)
+            return UnitOperationResult.Again;
+        StartCount++;
+        if (_settings.FailsToStart)
+        {
+            Enter("start");
+            Enter("failed");
+        }
+        else
+            Enter(_settings.StartsInstantly ? "running" : "start");
+        return UnitOperationResult.InProgress;
+    }
+
+    public override UnitOperationResult Stop()
+    {
+        Enter(_settings.StopsInstantly ? "dead" : "stop");
+        return UnitOperationResult.InProgress;
+    }
+
+    public override UnitOperationResult Reload()
+    {
+        Enter("reload");
+        Enter("running");
+        return UnitOperationResult.InProgress;
+    }
+
+    public override void ResetFailed()
+    {
+        if (_subState == "failed")
+            Enter("dead");
+    }
+
+    /// <summary>The pending start succeeds.</summary>
+    public void CompleteStart() => Enter("running");
+
+    /// <summary>The pending start fails, or the running service dies with an error.</summary>
+    public void Fail() => Enter("failed");
+
+    /// <summary>The service exits by itself, successfully (inactive) or not (failed).</summary>
+    public void Exit(bool success) => Enter(success ? "dead" : "failed");
+
+    /// <summary>The pending stop finishes.</summary>
+    public void CompleteStop() => Enter("dead");
+
+    private void Enter(string subState)
+    {
+        var old = ActiveState;
+        _subState = subState;
+        Unit.NotifyStateChanged(old, ActiveState);
+    }
+}
