@@ -43,7 +43,7 @@ internal readonly struct SettingInput(
     public bool IsUserManager => specifiers?.Scope == UnitScope.User;
 
     /// <summary>The unit's name for messages that carry it, when known.</summary>
-    public string UnitId => specifiers?.Unit.ToString() ?? System.IO.Path.GetFileName(Path);
+    public string UnitId => Settings.UnitId ?? specifiers?.Unit.ToString() ?? System.IO.Path.GetFileName(Path);
 
     public SettingOutcome Warn(string message)
     {

@@ -46,6 +46,9 @@ public sealed class UnitSettings
 
     public UnitType Type { get; }
 
+    /// <summary>The unit's name ("foo.service") for messages about the unit as a whole, when known.</summary>
+    public string? UnitId { get; init; }
+
     // [Unit]
 
     public string? Description { get; internal set; }
