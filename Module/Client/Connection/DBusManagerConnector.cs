@@ -1,29 +1,53 @@
+using Units.DBus;
+
 namespace Units.Client.Connection;
 
 /// <summary>
 /// Connects to managers over D-Bus (Units.DBus): the endpoints of <see cref="ManagerEndpoints"/>
-/// in order, the first that answers wins, as systemctl falls back from the private socket to the bus.
+/// in order, the first that answers wins, as systemctl falls back from the private socket to
+/// the bus. Remote hosts are reached through ssh's stdio (unixexec).
 /// </summary>
 public sealed class DBusManagerConnector : IManagerConnector
 {
     private readonly IHostShell _local = new LocalShell();
 
     /// <inheritdoc/>
-    public Task<IManagerConnection> ConnectAsync(ManagerTarget target, CancellationToken cancellation)
+    public async Task<IManagerConnection> ConnectAsync(ManagerTarget target, CancellationToken cancellation)
     {
-        var endpoints = ManagerEndpoints.Resolve(target, Environment.GetEnvironmentVariable, EffectiveUid());
-        // Units.DBus does not offer a client connection yet (Engine/DBus is being written); until
-        // it does, every connection attempt reports which endpoints it would have tried.
-        return Task.FromException<IManagerConnection>(new UnitOperationException(new UnitError(
+        var endpoints = ManagerEndpoints.Resolve(target, Environment.GetEnvironmentVariable, geteuid());
+        var failures = new List<string>();
+        foreach (var endpoint in endpoints)
+        {
+            DBusConnection connection;
+            try
+            {
+                connection = endpoint.IsMessageBus
+                    ? await DBusConnection.ConnectBusAsync(endpoint.Address, cancellationToken: cancellation).ConfigureAwait(false)
+                    : await DBusConnection.ConnectAsync(endpoint.Address, cancellationToken: cancellation).ConfigureAwait(false);
+            }
+            catch (DBusException exception)
+            {
+                failures.Add($"{endpoint.Address}: {exception.Message}");
+                continue;
+            }
+            try
+            {
+                return await DBusManagerConnection.StartAsync(connection, target, cancellation).ConfigureAwait(false);
+            }
+            catch
+            {
+                connection.Dispose();
+                throw;
+            }
+        }
+        throw new UnitOperationException(new UnitError(
             "ManagerUnreachable", UnitErrorCategory.ConnectionError,
-            $"Cannot connect to the {target.Scope.ToString().ToLowerInvariant()} manager on {target.ComputerName}: the D-Bus client transport is not available in this build (tried: {string.Join("; ", endpoints.Select(endpoint => endpoint.Address))}).",
-            target.ComputerName)));
+            $"Cannot connect to the {target.Scope.ToString().ToLowerInvariant()} manager on {target.ComputerName} ({(failures.Count == 0 ? "no address to try" : string.Join("; ", failures))}).",
+            target.ComputerName));
     }
 
     /// <inheritdoc/>
     public IHostShell ShellFor(ManagerTarget target) => target.HostName is { } host ? new SshShell(host, _local) : _local;
-
-    private static uint EffectiveUid() => geteuid();
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "geteuid")]
     private static extern uint geteuid();

@@ -156,6 +156,8 @@ public static class DBusErrorNames
     public const string AccessDenied = "org.freedesktop.DBus.Error.AccessDenied";
     public const string InteractiveAuthorizationRequired = "org.freedesktop.DBus.Error.InteractiveAuthorizationRequired";
     public const string InvalidArgs = "org.freedesktop.DBus.Error.InvalidArgs";
+    public const string PropertyReadOnly = "org.freedesktop.DBus.Error.PropertyReadOnly";
+    public const string UnknownProperty = "org.freedesktop.DBus.Error.UnknownProperty";
     public const string NoReply = "org.freedesktop.DBus.Error.NoReply";
     public const string Timeout = "org.freedesktop.DBus.Error.Timeout";
     public const string TimedOut = "org.freedesktop.DBus.Error.TimedOut";

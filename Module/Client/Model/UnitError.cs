@@ -36,6 +36,7 @@ public sealed record UnitError(string ErrorId, UnitErrorCategory Category, strin
             DBusErrorNames.AccessDenied or DBusErrorNames.InteractiveAuthorizationRequired => ("AccessDenied", UnitErrorCategory.PermissionDenied),
             DBusErrorNames.NoReply or DBusErrorNames.Timeout or DBusErrorNames.TimedOut => ("Timeout", UnitErrorCategory.OperationTimeout),
             DBusErrorNames.InvalidArgs => ("InvalidArgs", UnitErrorCategory.InvalidArgument),
+            DBusErrorNames.PropertyReadOnly or DBusErrorNames.UnknownProperty => ("PropertyNotSettable", UnitErrorCategory.InvalidArgument),
             DBusErrorNames.BadUnitSetting => ("BadUnitSetting", UnitErrorCategory.InvalidData),
             DBusErrorNames.UnitMasked => ("UnitMasked", UnitErrorCategory.InvalidOperation),
             DBusErrorNames.JobTypeNotApplicable => ("JobTypeNotApplicable", UnitErrorCategory.InvalidOperation),

@@ -1,0 +1,218 @@
+using System.Diagnostics;
+using Units.Client.Connection;
+
+namespace Units.Client.Tests;
+
+/// <summary>
+/// A real systemd 252 user manager, isolated by reference-systemd/run-systemd.sh, with a few
+/// test units; the client talks to it over its private socket through Units.DBus.
+/// </summary>
+public sealed class RealSystemdFixture : IAsyncLifetime
+{
+    private const string Script = "/work/shared/reference-systemd/run-systemd.sh";
+    private readonly string _name = "units-client-" + Environment.ProcessId;
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "units-client-sdref");
+
+    public ManagerSession Session { get; } = new(new DBusManagerConnector());
+
+    public ManagerTarget Target { get; private set; } = ManagerTarget.LocalSystem;
+
+    public string UnitDirectory { get; private set; } = "";
+
+    public ManagerClient Client => Session.ClientAsync(Target, CancellationToken.None).GetAwaiter().GetResult();
+
+    public async Task InitializeAsync()
+    {
+        if (!File.Exists(Script))
+        {
+            throw new InvalidOperationException($"These tests need a real systemd 252 instance, started by {Script}, which is missing.");
+        }
+        await Run("start", _name).ConfigureAwait(false);
+        UnitDirectory = (await Run("dir", _name).ConfigureAwait(false)).Trim();
+        await File.WriteAllTextAsync(Path.Combine(UnitDirectory, "x.service"), "[Unit]\nDescription=X test service\n[Service]\nExecStart=/bin/sleep infinity\nExecReload=/bin/true\n[Install]\nWantedBy=default.target\n").ConfigureAwait(false);
+        await File.WriteAllTextAsync(Path.Combine(UnitDirectory, "y.service"), "[Unit]\nDescription=Y oneshot\n[Service]\nType=oneshot\nExecStart=/bin/true\n").ConfigureAwait(false);
+        await File.WriteAllTextAsync(Path.Combine(UnitDirectory, "fail.service"), "[Unit]\nDescription=Fails\n[Service]\nType=oneshot\nExecStart=/bin/false\n").ConfigureAwait(false);
+        await File.WriteAllTextAsync(Path.Combine(UnitDirectory, "pair.target"), "[Unit]\nDescription=Pair\nWants=x.service y.service\n").ConfigureAwait(false);
+        Target = new ManagerTarget(ManagerScope.User, Address: ManagerEndpoints.UnixPath(Path.Combine(_root, _name, "xdg", "systemd", "private")));
+        await Client.ReloadAsync(CancellationToken.None).ConfigureAwait(false);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Session.DisposeAsync().ConfigureAwait(false);
+        await Run("stop", _name).ConfigureAwait(false);
+    }
+
+    private async Task<string> Run(params string[] arguments)
+    {
+        var info = new ProcessStartInfo(Script) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+        info.Environment["SDREF_ROOT"] = _root;
+        using var process = Process.Start(info)!;
+        var output = await process.StandardOutput.ReadToEndAsync().ConfigureAwait(false);
+        var error = await process.StandardError.ReadToEndAsync().ConfigureAwait(false);
+        await process.WaitForExitAsync().ConfigureAwait(false);
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"run-systemd.sh {string.Join(' ', arguments)} failed ({process.ExitCode}): {error}{output}");
+        }
+        return output;
+    }
+}
+
+[CollectionDefinition("real systemd")]
+public sealed class RealSystemdCollection : ICollectionFixture<RealSystemdFixture>;
+
+[Collection("real systemd")]
+public sealed class RealSystemdTests(RealSystemdFixture systemd)
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    private ManagerClient Client => systemd.Client;
+
+    private Unit Find(string name) => Client.FindUnitAsync(name, CancellationToken.None).GetAwaiter().GetResult()
+        ?? throw new InvalidOperationException(name + " not found");
+
+    private JobOutcome RunJob(string name, UnitJobMethod method)
+    {
+        using var tracker = Client.TrackJobsAsync(CancellationToken.None).GetAwaiter().GetResult();
+        var pending = Client.QueueJobAsync(tracker, Find(name), method, JobMode.Replace, CancellationToken.None).GetAwaiter().GetResult();
+        pending.Completion!.WaitAsync(Patience).GetAwaiter().GetResult();
+        return Client.OutcomeAsync(pending, CancellationToken.None).GetAwaiter().GetResult();
+    }
+
+    [Fact]
+    public void Manager_info_comes_from_systemd_252()
+    {
+        var info = Client.GetManagerInfoAsync(CancellationToken.None).GetAwaiter().GetResult();
+        Assert.StartsWith("252", info.Version, StringComparison.Ordinal);
+        Assert.Equal("running", info.SystemState);
+        Assert.True(info.UnitCount > 0);
+    }
+
+    [Fact]
+    public void Starting_waits_for_JobRemoved_and_the_unit_is_running_with_a_main_pid_and_processes()
+    {
+        Assert.Null(RunJob("x.service", UnitJobMethod.StartUnit).Error);
+        var unit = Find("x.service");
+        Assert.Equal((UnitActiveState.Active, UnitSubState.Running), (unit.ActiveState, unit.SubState));
+        Assert.NotEqual(0u, unit.MainPid);
+        Assert.NotNull(unit.ActiveSince);
+        Assert.Equal("X test service", unit.Description);
+        var process = Assert.Single(Client.GetProcessesAsync(unit, CancellationToken.None).GetAwaiter().GetResult());
+        Assert.Equal(unit.MainPid, process.Pid);
+        Assert.Contains("sleep", process.CommandLine, StringComparison.Ordinal);
+
+        Assert.Null(RunJob("x.service", UnitJobMethod.RestartUnit).Error);
+        Assert.NotEqual(unit.MainPid, Find("x.service").MainPid);
+        Assert.Null(RunJob("x.service", UnitJobMethod.ReloadUnit).Error);
+        Assert.Null(RunJob("x.service", UnitJobMethod.StopUnit).Error);
+        Assert.Equal(UnitActiveState.Inactive, Find("x.service").ActiveState);
+    }
+
+    [Fact]
+    public void A_failing_unit_is_a_JobFailed_error_with_the_services_result()
+    {
+        var outcome = RunJob("fail.service", UnitJobMethod.StartUnit);
+        Assert.Equal(JobResult.Failed, outcome.Result);
+        Assert.Equal("JobFailed", outcome.Error!.ErrorId);
+        Assert.Contains("exit-code", outcome.Error.Message, StringComparison.Ordinal);
+        Assert.Equal(UnitActiveState.Failed, Find("fail.service").ActiveState);
+        Client.ResetFailedAsync(Find("fail.service"), CancellationToken.None).GetAwaiter().GetResult();
+        Assert.Equal(UnitActiveState.Inactive, Find("fail.service").ActiveState);
+    }
+
+    [Fact]
+    public void Starting_a_missing_unit_is_NoSuchUnit_and_a_literal_miss_selects_nothing_with_an_error()
+    {
+        var missing = new Unit("nosuch.service", new Dictionary<string, object> { ["Id"] = "nosuch.service" }, "localhost", Client);
+        var exception = Assert.Throws<ManagerCallException>(() => Client.QueueJobAsync(null, missing, UnitJobMethod.StartUnit, JobMode.Replace, CancellationToken.None).GetAwaiter().GetResult());
+        Assert.Equal(UnitErrorCategory.ObjectNotFound, UnitError.FromCall(exception, "nosuch.service").Category);
+
+        // Wildcards match loaded units, as systemctl's patterns do; literal names load the unit.
+        var selection = Client.SelectAsync(new UnitSelection { Names = ["nosuch", "default*", "y"] }, CancellationToken.None).GetAwaiter().GetResult();
+        Assert.Equal("NoSuchUnit", Assert.Single(selection.Errors).ErrorId);
+        Assert.Equal(["default.target", "y.service"], selection.Units.Select(unit => unit.Name));
+    }
+
+    [Fact]
+    public void Listing_matches_list_units_all_and_reads_details_lazily()
+    {
+        var units = Client.ListUnitsAsync([], CancellationToken.None).GetAwaiter().GetResult();
+        Assert.Contains(units, unit => unit.Name == "default.target" && unit.ActiveState == UnitActiveState.Active);
+        var target = units.First(unit => unit.Name == "default.target");
+        Assert.Equal(UnitType.Target, target.Type);
+        Assert.True(target.Properties.Count > 50);
+    }
+
+    [Fact]
+    public void Enabling_and_disabling_change_the_unit_file_state()
+    {
+        var changes = Client.ChangeUnitFilesAsync(UnitFileOperation.Enable, ["x.service"], false, false, CancellationToken.None).GetAwaiter().GetResult();
+        Assert.Equal(UnitFileChangeType.Symlink, Assert.Single(changes).Type);
+        Assert.Equal(UnitFileState.Enabled, Find("x.service").UnitFileState);
+        var files = Client.ListUnitFilesAsync(["x*"], null, CancellationToken.None).GetAwaiter().GetResult();
+        Assert.Equal(UnitFileState.Enabled, Assert.Single(files).State);
+        Client.ChangeUnitFilesAsync(UnitFileOperation.Disable, ["x.service"], false, false, CancellationToken.None).GetAwaiter().GetResult();
+        Assert.Equal(UnitFileState.Disabled, Find("x.service").UnitFileState);
+    }
+
+    [Fact]
+    public void Masking_makes_a_start_fail_with_UnitMasked_until_unmasked()
+    {
+        Client.ChangeUnitFilesAsync(UnitFileOperation.Mask, ["y.service"], runtime: true, false, CancellationToken.None).GetAwaiter().GetResult();
+        try
+        {
+            Assert.Equal(UnitLoadState.Masked, Find("y.service").LoadState);
+            var exception = Assert.Throws<ManagerCallException>(() => RunJob("y.service", UnitJobMethod.StartUnit));
+            Assert.Equal(("UnitMasked", UnitErrorCategory.InvalidOperation), (UnitError.FromCall(exception, null).ErrorId, UnitError.FromCall(exception, null).Category));
+        }
+        finally
+        {
+            Client.ChangeUnitFilesAsync(UnitFileOperation.Unmask, ["y.service"], runtime: true, false, CancellationToken.None).GetAwaiter().GetResult();
+        }
+        Assert.Equal(UnitLoadState.Loaded, Find("y.service").LoadState);
+    }
+
+    [Fact]
+    public void Dependencies_of_a_target_list_what_it_wants()
+    {
+        var nodes = Client.GetDependenciesAsync(Find("pair.target"), DependencyDirection.Forward, false, CancellationToken.None).GetAwaiter().GetResult();
+        Assert.Equal("pair.target", nodes[0].Unit);
+        Assert.Contains(nodes, node => node.Unit == "x.service" && node.Kind == "Wants" && node.Depth == 1);
+        Assert.Contains(nodes, node => node.Unit == "y.service" && node.Depth == 1);
+    }
+
+    [Fact]
+    public void Waiting_for_a_state_follows_PropertiesChanged_signals()
+    {
+        var unit = Find("x.service");
+        using var cancel = new CancellationTokenSource(Patience);
+        var wait = Client.WaitForStateAsync([unit], new HashSet<UnitActiveState> { UnitActiveState.Active }, any: false, cancel.Token);
+        Client.QueueJobAsync(null, unit, UnitJobMethod.StartUnit, JobMode.Replace, CancellationToken.None).GetAwaiter().GetResult();
+        Assert.Equal(UnitActiveState.Active, Assert.Single(wait.GetAwaiter().GetResult()).ActiveState);
+        Assert.Null(RunJob("x.service", UnitJobMethod.StopUnit).Error);
+    }
+
+    [Fact]
+    public void SetUnitProperties_is_accepted_and_an_unsettable_property_is_an_InvalidArgument_error()
+    {
+        // A user instance without delegated controllers accepts cgroup settings without showing
+        // them (systemctl set-property behaves the same there), so only acceptance is checked.
+        var unit = Find("y.service");
+        Client.SetPropertiesAsync(unit, [PropertyAssignments.Convert("CPUWeight", "200"), PropertyAssignments.Convert("MemoryMax", "64M")], runtime: true, CancellationToken.None).GetAwaiter().GetResult();
+        var exception = Assert.Throws<ManagerCallException>(() =>
+            Client.SetPropertiesAsync(unit, [new TypedProperty("NoSuchSetting", "s", "x")], runtime: true, CancellationToken.None).GetAwaiter().GetResult());
+        Assert.Equal(UnitErrorCategory.InvalidArgument, UnitError.FromCall(exception, null).Category);
+        Assert.Contains("NoSuchSetting", exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Jobs_are_listed_while_queued()
+    {
+        Assert.Empty(Client.ListJobsAsync(CancellationToken.None).GetAwaiter().GetResult());
+    }
+}
