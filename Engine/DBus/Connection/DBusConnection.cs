@@ -294,6 +294,10 @@ public sealed partial class DBusConnection : IDisposable
                     }
                     Dispatch(message);
                 }
+                // Fds travel with their message's bytes: any left over once every message is parsed were
+                // sent to make us hold descriptors (fd exhaustion).
+                if (_fds is { Count: > 0 } && _receive.Available == 0)
+                    throw new ProtocolException($"{_fds.Count} fds arrived that no message claims");
                 if (!await _receive.FillAsync(_transport, _fds, Message.FixedHeaderLength, _closing.Token).ConfigureAwait(false))
                     return;
             }

@@ -111,7 +111,7 @@ public sealed class Message : IDisposable
         uint bodyLength = ReadUInt32(fixedHeader[4..], bigEndian);
         uint fieldsLength = ReadUInt32(fixedHeader[12..], bigEndian);
         if (fieldsLength > ProtocolLimits.MaxArrayLength || bodyLength > ProtocolLimits.MaxMessageLength)
-            throw new ProtocolException("message exceeds the size limits");
+            throw new ProtocolException("message exceeds the 128 MiB limit");
         long total = Align8(FixedHeaderLength + (long)fieldsLength) + bodyLength;
         if (total > ProtocolLimits.MaxMessageLength)
             throw new ProtocolException($"message of {total} bytes exceeds the 128 MiB limit");

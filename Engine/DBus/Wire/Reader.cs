@@ -83,7 +83,7 @@ public ref struct Reader
     public ReadOnlySpan<byte> ReadStringUtf8()
     {
         uint length = ReadUInt32();
-        if (length > (uint)(_data.Length - _pos - 1))
+        if (length >= (long)_data.Length - _pos)
             throw new ProtocolException($"string of {length} bytes runs past the end of the message");
         ReadOnlySpan<byte> bytes = _data.Slice(_pos, (int)length);
         if (_data[_pos + (int)length] != 0)
