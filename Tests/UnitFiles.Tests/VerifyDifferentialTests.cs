@@ -58,7 +58,8 @@ public sealed class VerifyDifferentialTests
         });
         List<string> actual = Lines(ourOut.ToString() + ourErr.ToString());
 
-        Assert.Equal(string.Join('\n', expected), string.Join('\n', actual));
+        string e = string.Join('\n', expected), a = string.Join('\n', actual);
+        Assert.True(e == a, $"systemd-analyze verify printed:\n{e}\n--- we printed:\n{a}");
         if (dropped == 0)
             Assert.Equal(exitCode == 0 ? 0 : 1, ourExit);
     }

@@ -129,10 +129,10 @@ public readonly record struct UnitName
     /// <summary>unit_name_replace_instance(): "foo@.service" + "bar" gives "foo@bar.service"; false if the result is invalid.</summary>
     public bool TryWithInstance(string instance, out UnitName result)
     {
+        // Built before touching result: callers may pass this very variable as result.
+        string? name = atIndex < 0 ? null : string.Concat(Name.AsSpan(0, atIndex + 1), instance, Name.AsSpan(dotIndex));
         result = default;
-        if (atIndex < 0)
-            return false;
-        return TryParse(string.Concat(Name.AsSpan(0, atIndex + 1), instance, Name.AsSpan(dotIndex)), UnitNameKinds.Instance, out result);
+        return name is not null && TryParse(name, UnitNameKinds.Instance, out result);
     }
 
     /// <summary>unit_name_build(): prefix, optional instance and type.</summary>

@@ -7,7 +7,7 @@ namespace Units.UnitFiles.Verification;
 /// <summary>
 /// <c>systemd-analyze verify FILE...</c> as systemd 252 does it: the files' directories go first in the
 /// search path (then $SYSTEMD_UNIT_PATH, or the defaults), each file is loaded as a unit (a template as
-/// "NAME@test_instance"), everything systemd would log is printed in its words to stderr, a unit that is
+/// "NAME@i"), everything systemd would log is printed in its words to stderr, a unit that is
 /// not loaded prints its LoadError, then loaded units get verify's checks (executables exist). Exit status
 /// 1 when any unit cannot be loaded or a check fails, else 0.
 /// The seed's older options (ValidNoProcess=, PermissionsStartOnly=, SysVStartPriority=) are honoured by
@@ -16,7 +16,7 @@ namespace Units.UnitFiles.Verification;
 public static class VerifyCommand
 {
     /// <summary>The settings binder verify uses unless told otherwise.</summary>
-    internal static IUnitSettingsBinder? DefaultBinder => null;
+    internal static IUnitSettingsBinder? DefaultBinder => SettingsBinder.Instance;
 
     private const string DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -67,7 +67,7 @@ public static class VerifyCommand
         {
             string name = Path.GetFileName(absolute[i]);
             if (!UnitName.TryParse(name, out UnitName unitName)
-                || (unitName.IsTemplate && !unitName.TryWithInstance("test_instance", out unitName)))
+                || (unitName.IsTemplate && !unitName.TryWithInstance("i", out unitName)))
             {
                 stderr.WriteLine($"Failed to prepare filename {files[i]}: Invalid argument");
                 failed = true;
