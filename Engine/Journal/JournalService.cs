@@ -116,7 +116,7 @@ public sealed class JournalService : IAsyncDisposable
         var socket = new Socket(AddressFamily.Unix, type, ProtocolType.Unspecified);
         _listeners.Add(socket);
         socket.Bind(new UnixDomainSocketEndPoint(path));
-        File.SetUnixFileMode(path, (UnixFileMode)0x1B6); // 0666, as journald
+        if (Libc.chmod(path, 0x1B6 /* 0666, as journald */) != 0) throw Libc.Error("Cannot chmod", path);
         if (type == SocketType.Dgram)
         {
             Sockets.EnablePassCredentials(socket);

@@ -21,6 +21,9 @@ internal static unsafe partial class Libc
     [LibraryImport("libc", SetLastError = true)]
     public static partial int close(int fd);
 
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int chmod(string path, int mode);
+
     [LibraryImport("libc", SetLastError = true)]
     public static partial nint pwrite(int fd, byte* buffer, nuint count, long offset);
 
