@@ -715,22 +715,32 @@ public sealed class CalendarSpec
             if (end < p.Length && p[end] == '.' && (end + 1 >= p.Length || p[end + 1] != '.'))
             {
                 end++;
-                var digits = 0;
-                ulong fraction = 0;
-                while (end < p.Length && char.IsAsciiDigit(p[end]))
+                if (end >= p.Length || !char.IsAsciiDigit(p[end]))
                 {
-                    if (digits < 6)
-                    {
-                        fraction = (fraction * 10) + (ulong)(p[end] - '0');
-                        digits++;
-                    }
-
-                    end++;
+                    return ValueError.Invalid;
                 }
 
-                for (; digits < 6; digits++)
+                // parse_fractional_part_u(): six digits, rounded by the seventh, the rest skipped.
+                var digits = 0;
+                ulong fraction = 0;
+                for (; digits < 6 && end < p.Length && char.IsAsciiDigit(p[end]); digits++, end++)
+                {
+                    fraction = (fraction * 10) + (ulong)(p[end] - '0');
+                }
+
+                for (var pad = digits; pad < 6; pad++)
                 {
                     fraction *= 10;
+                }
+
+                if (digits == 6 && end < p.Length && p[end] is >= '5' and <= '9')
+                {
+                    fraction++;
+                }
+
+                while (end < p.Length && char.IsAsciiDigit(p[end]))
+                {
+                    end++;
                 }
 
                 value += fraction;

@@ -1,0 +1,62 @@
+using Units.UnitFiles.Settings.Values;
+
+namespace Units.UnitFiles.Tests.Settings;
+
+public sealed class CalendarSpecTests
+{
+    // 2024-01-01 00:00:00 UTC, a Monday.
+    private const long BaseSeconds = 1_704_067_200;
+
+    // The examples of systemd.time(7) "Calendar Events", plus shorthands and refusals.
+    public static TheoryData<string> Specs() =>
+    [
+        "Sat,Thu,Mon..Wed,Sat..Sun", "Mon,Sun 12-*-* 2,1:23", "Wed *-1", "Wed..Wed,Wed *-1", "Wed, 17:48", "Wed..Sat,Tue 12-10-15 1:2:3",
+        "*-*-7 0:0:0", "10-15", "monday *-12-* 17:00", "Mon,Fri *-*-3,1,2 *:30:45", "12,14,13,12:20,10,30", "12..14:10,20,30",
+        "mon,fri *-1/2-1,3 *:30:45", "03-05 08:05:40", "08:05:40", "05:40", "Sat,Sun 12-05 08:05:40", "Sat,Sun 08:05:40",
+        "2003-03-05 05:40", "05:40:23.4200004/3.1700005", "2003-02..04-05", "2003-03-05 05:40 UTC", "2003-03-05", "03-05", "hourly",
+        "daily", "daily UTC", "monthly", "weekly", "yearly", "annually", "quarterly", "semiannually", "minutely", "*:2/3", "*-*~01",
+        "*-*~05,3 ", "*-*~* 00:00:00", "Mon..Fri *-*-1..7 10:00", "*:0/15", "Sat,Sun 2024~3/1", "*-02-30", "2024-02-29", "@1395716396",
+        "Mon-Wed", "Mon..Wed,Fri", "Tue..Mon", "*-*-* 24:00", "*-*-* 23:60", "00:00:60", "1969-*-*", "2200-01-01", "*-13-01", "",
+        "foo", "Mon,", "Mon..", "*:*:0..5", "*:*:0.5..1/0.5", "*-*-* *:*:*", "*:0/0", "0..23/6:00", "*-*-1,15 12:00 Europe/Berlin",
+    ];
+
+    [Theory]
+    [MemberData(nameof(Specs))]
+    public void Parses_normalises_and_elapses_like_systemd_analyze_calendar(string spec)
+    {
+        var expected = SystemdOracle.Calendar(spec, BaseSeconds, iterations: 3);
+        var error = CalendarSpec.Parse(spec, out var parsed);
+        if (expected is null)
+        {
+            Assert.NotEqual(ValueError.None, error);
+            return;
+        }
+
+        Assert.Equal(ValueError.None, error);
+        Assert.Equal(expected.Value.Normalized, parsed!.ToString());
+
+        var actual = new List<long>();
+        var after = (ulong)BaseSeconds * 1_000_000;
+        for (var i = 0; i < expected.Value.Elapses.Count; i++)
+        {
+            var next = parsed.NextElapse(after, TimeZoneInfo.Utc);
+            Assert.NotNull(next);
+            actual.Add((long)(next!.Value / 1_000_000));
+            after = next.Value;
+        }
+
+        Assert.Equal(expected.Value.Elapses, actual);
+        if (actual.Count < 3)
+        {
+            // systemd printed "never": there is no further elapse.
+            Assert.Null(parsed.NextElapse(after, TimeZoneInfo.Utc));
+        }
+    }
+
+    [Fact]
+    public void A_date_in_the_past_never_elapses_again()
+    {
+        Assert.Equal(ValueError.None, CalendarSpec.Parse("2003-03-05", out var spec));
+        Assert.Null(spec!.NextElapse((ulong)BaseSeconds * 1_000_000, TimeZoneInfo.Utc));
+    }
+}
