@@ -5,7 +5,7 @@ namespace Units.UnitFiles.Install;
 /// list-unit-files patterns: '*' and '?' match any character (including '/' and a leading '.'),
 /// "[...]" is a bracket expression with '!' or '^' negation and ranges, a backslash is literal.
 /// </summary>
-internal static class Glob
+public static class Glob
 {
     public static bool IsMatch(string pattern, string text) => Match(pattern, 0, text, 0);
 

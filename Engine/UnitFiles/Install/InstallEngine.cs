@@ -129,7 +129,7 @@ internal sealed class InstallEngine(InstallLookupPaths lp, DiagnosticBag diagnos
         bool alias = lp.SearchPath.Any(p => InstallFileSystem.StartsWith(simplified, p) is not null);
         if (alias)
         {
-            r = UnitAliases.ValidateAliasSymlink(filename, simplified);
+            r = UnitAliases.ValidateAliasSymlink(filename, simplified, Diagnostics);
             if (r < 0)
                 return r;
         }

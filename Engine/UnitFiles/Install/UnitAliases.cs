@@ -9,27 +9,34 @@ internal static class UnitAliases
     /// 0 when it may; -EINVAL for a bad source name or a type that cannot be aliased, -EXDEV when the target does not
     /// match (name form, instance or type), -ELOOP for an alias to itself.
     /// </summary>
-    public static int ValidateAliasSymlink(string filename, string target)
+    /// <remarks>Rejections are reported into <paramref name="notices"/> with systemd's words (it logs them at notice level while resolving symlinks).</remarks>
+    public static int ValidateAliasSymlink(string filename, string target, DiagnosticBag? notices = null)
     {
         string src = InstallFileSystem.Basename(filename);
         string dst = InstallFileSystem.Basename(target);
+        int Reject(int errno, string message)
+        {
+            notices?.Warn(filename, 0, message);
+            return errno;
+        }
+
         if (NameRules.KindOf(src) is not { } srcKind)
-            return -InstallErrno.EINVAL;
+            return Reject(-InstallErrno.EINVAL, $"not a valid unit name \"{src}\": {InstallErrno.Describe(InstallErrno.EINVAL)}");
         UnitType srcType = NameRules.TypeOf(src)!.Value;
         if (!NameRules.MayAlias(srcType))
-            return -InstallErrno.EINVAL;
+            return Reject(-InstallErrno.EINVAL, "symlinks are not allowed for units of this type, rejecting.");
         if (srcKind != UnitNameKinds.Plain && !NameRules.MayTemplate(srcType))
-            return -InstallErrno.EINVAL;
+            return Reject(-InstallErrno.EINVAL, $"templates not allowed for {srcType.Suffix()} units, rejecting.");
         if (src == dst)
             return -InstallErrno.ELOOP;
         if (NameRules.KindOf(dst) is not { } dstKind)
             return -InstallErrno.EXDEV;
         if (!(dstKind == srcKind || (srcKind == UnitNameKinds.Instance && dstKind == UnitNameKinds.Template)))
-            return -InstallErrno.EXDEV;
+            return Reject(-InstallErrno.EXDEV, $"symlink target name type \"{dst}\" does not match source, rejecting.");
         if (dstKind == UnitNameKinds.Instance && NameRules.InstanceOf(src) != NameRules.InstanceOf(dst))
-            return -InstallErrno.EXDEV;
+            return Reject(-InstallErrno.EXDEV, $"unit symlink target \"{dst}\" instance name doesn't match, rejecting.");
         if (NameRules.TypeOf(dst) != srcType)
-            return -InstallErrno.EXDEV;
+            return Reject(-InstallErrno.EXDEV, $"symlink target \"{dst}\" has incompatible suffix, rejecting.");
         return 0;
     }
 

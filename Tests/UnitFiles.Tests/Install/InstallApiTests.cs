@@ -68,6 +68,26 @@ public sealed class InstallApiTests
         Assert.Equal(before, InstallTree.Snapshot(tree.Ours, tree.Ours));
     }
 
+    /// <summary>systemctl stops earlier here (its SysV check fails: "Failed to look up unit file state"); the manager's path is install.c's.</summary>
+    [Fact]
+    public void A_directory_where_a_unit_file_should_be_is_reported_and_the_rest_still_works()
+    {
+        using var tree = new InstallTree();
+        tree.Dir("etc/systemd/system/a.service").Installable("a.service", "WantedBy=x.target").Installable("b.service", "WantedBy=x.target");
+        tree.Build();
+        var installer = new UnitFileInstaller(InstallScope.System, tree.Ours, _ => null);
+
+        InstallResult a = installer.Enable(["a.service"]);
+        InstallResult b = installer.Enable(["b.service"]);
+
+        Assert.Equal(21, a.Errno);
+        Assert.Equal(["Failed to enable unit, file \"a.service\": Is a directory"], a.Describe("enable"));
+        Assert.True(b.Succeeded);
+        Assert.Equal(-21, installer.States.TryGetState("a.service", out _));
+        Assert.Equal(UnitFileState.Enabled, installer.States.GetState("b.service"));
+        Assert.Contains(installer.States.List(), e => e.Name == "b.service" && e.State == UnitFileState.Enabled);
+    }
+
     [Fact]
     public void The_user_scope_refuses_a_root_directory()
     {

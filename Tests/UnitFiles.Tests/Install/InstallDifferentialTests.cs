@@ -247,6 +247,20 @@ public sealed class InstallDifferentialTests
             ["add-wants", "pool@x.target", "a.service"], i => i.AddDependency(["a.service"], "pool@x.target", InstallDependency.Wants), "add dependency on", "a.service"),
     ];
 
+    private static readonly InstallCase[] BadInputCases =
+    [
+        Case("alias symlink loop", t => t.Symlink(Etc + "a.service", "b.service").Symlink(Etc + "b.service", "a.service"),
+            ["enable", "a.service"], i => i.Enable(["a.service"]), "enable", "a.service", "b.service"),
+        Case("binary garbage in a unit file", t => t.Unit("a.service", "\u0001\u0002\u00ff\u00fe[Install]\nWantedBy=x.target\n\u0000\u0003"),
+            ["enable", "a.service"], i => i.Enable(["a.service"]), "enable", "a.service"),
+        Case("a line of 1 MiB", t => t.Unit("a.service", "[Install]\nWantedBy=x.target\nDescription=" + new string('x', 1024 * 1024) + "\n"),
+            ["enable", "a.service"], i => i.Enable(["a.service"]), "enable", "a.service"),
+        Case("a dangling symlink in .wants is ignored by state", t => t.Installable("a.service", "WantedBy=x.target").Symlink(Etc + "x.target.wants/a.service", "/usr/lib/systemd/system/gone.service"),
+            [], null, "is-enabled", "a.service"),
+        Case("an alias pointing outside the unit's type", t => t.Unit("a.service").Symlink(Etc + "b.socket", "/usr/lib/systemd/system/a.service"),
+            [], null, "is-enabled", "b.socket", "a.service"),
+    ];
+
     private static readonly InstallCase[] ScopeCases =
     [
         new("global scope enable", t => t.Installable("usr/lib/systemd/user/agent.service", "WantedBy=default.target", "Alias=agent2.service"),
@@ -262,16 +276,16 @@ public sealed class InstallDifferentialTests
             ["enable", "--runtime", "mine.service"], i => i.Enable(["mine.service"], InstallFlags.Runtime), "enable", ["mine.service"], InstallScope.User),
     ];
 
-    public static TheoryData<string> CaseNames() => [.. Cases.Concat(EdgeCases).Concat(ScopeCases).Select(c => c.Name)];
+    public static TheoryData<string> CaseNames() => [.. Cases.Concat(EdgeCases).Concat(BadInputCases).Concat(ScopeCases).Select(c => c.Name)];
 
     [Theory]
     [MemberData(nameof(CaseNames))]
     public void Matches_systemctl_252(string name) =>
-        InstallDifferential.Check(Cases.Concat(EdgeCases).Concat(ScopeCases).Single(c => c.Name == name));
+        InstallDifferential.Check(Cases.Concat(EdgeCases).Concat(BadInputCases).Concat(ScopeCases).Single(c => c.Name == name));
 
     [Fact]
     public void There_are_at_least_forty_differential_cases() =>
-        Assert.True(Cases.Length + EdgeCases.Length + ScopeCases.Length >= 40, "fewer than 40 differential cases");
+        Assert.True(Cases.Length + EdgeCases.Length + BadInputCases.Length + ScopeCases.Length >= 40, "fewer than 40 differential cases");
 
     [Fact]
     public void Get_default_follows_the_default_target_alias()
