@@ -137,6 +137,8 @@ public sealed class UnitLoader
                 return;
             }
             unit.FragmentPath = fragment;
+            // Drop-ins of a masked unit are still read (and complained about) by systemd, so bind them too.
+            settings = options.Binder?.Create(id, specifiers);
             if (content.IsNullOrEmpty && !IsPerpetual(id))
             {
                 unit.LoadState = LoadState.Masked;
@@ -146,7 +148,6 @@ public sealed class UnitLoader
             {
                 unit.LoadState = LoadState.Loaded;
                 WarnAboutPermissions(fragment, content.Mode, d);
-                settings = options.Binder?.Create(id, specifiers);
                 int fatalLine = ReadFile(fragment, content.Content ?? [], id, settings, specifiers, files, d, out ParseFailure? failure);
                 if (failure is not null)
                 {

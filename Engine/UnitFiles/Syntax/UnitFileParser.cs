@@ -85,8 +85,9 @@ public static class UnitFileParser
                 return state.Result();
         }
 
+        // systemd counts one more line for a continuation left open at the end of the file.
         if (continuation is not null)
-            state.ParseLine(continuation.ToArray(), line);
+            state.ParseLine(continuation.ToArray(), line + 1);
         return state.Result();
     }
 

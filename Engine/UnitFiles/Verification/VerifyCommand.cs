@@ -62,7 +62,7 @@ public static class VerifyCommand
 
         bool failed = false;
         var loaded = new List<LoadedUnit>();
-        var byName = new Dictionary<string, LoadedUnit>(StringComparer.Ordinal);
+        var session = new LoadSession(loader, stderr);
         for (int i = 0; i < files.Count; i++)
         {
             string name = Path.GetFileName(absolute[i]);
@@ -73,14 +73,7 @@ public static class VerifyCommand
                 failed = true;
                 continue;
             }
-            if (!byName.TryGetValue(unitName.Name, out LoadedUnit? unit))
-            {
-                unit = loader.Load(unitName);
-                foreach (string n in unit.Names)
-                    byName.TryAdd(n, unit);
-                foreach (Diagnostic d in unit.Diagnostics)
-                    stderr.WriteLine(d);
-            }
+            LoadedUnit unit = session.Load(unitName);
             if (unit.LoadState != LoadState.Loaded)
             {
                 stderr.WriteLine(unit.LoadError!.Message);
@@ -92,7 +85,10 @@ public static class VerifyCommand
 
         string searchPath = options.Environment("PATH") ?? DefaultPath;
         foreach (LoadedUnit unit in loaded)
+        {
+            failed |= !CheckSocketService(unit, session, stderr);
             failed |= !CheckExecutables(unit, searchPath, stderr);
+        }
         stdout?.Flush();
         return failed ? 1 : 0;
     }
@@ -107,6 +103,92 @@ public static class VerifyCommand
             joined += ":" + (old ?? ":");
         string home = options.Host.Home;
         return UnitSearchPaths.Build(scope, v => v == "SYSTEMD_UNIT_PATH" ? joined : options.Environment(v), home);
+    }
+
+    /// <summary>verify_socket(): the service a socket activates must load.</summary>
+    private static bool CheckSocketService(LoadedUnit unit, LoadSession session, TextWriter stderr)
+    {
+        if (unit.Type != UnitType.Socket || !UnitName.TryParse(unit.Name, out UnitName socket))
+            return true;
+        string? serviceName = ServiceOfSocket(socket, unit.Settings);
+        if (serviceName is null || !UnitName.TryParse(serviceName, out UnitName service))
+            return true;
+        LoadedUnit loaded = session.Load(service);
+        if (loaded.LoadState == LoadState.Loaded)
+            return true;
+        stderr.WriteLine($"{unit.Name}: service {loaded.Name} not loaded, socket cannot be started.");
+        return false;
+    }
+
+    /// <summary>socket_load_service_unit() without a connection: Service=, else the socket's prefix (with instance "internal" for Accept=yes).</summary>
+    private static string? ServiceOfSocket(UnitName socket, UnitSettings? settings) =>
+        settings?.Socket?.Service ?? (settings?.Socket?.Accept == true ? $"{socket.Prefix}@internal.service" : $"{socket.Prefix}.service");
+
+    /// <summary>
+    /// The manager's load queue: loading a unit loads every unit it names (dependencies, .wants/ links, the
+    /// unit a socket, timer or path triggers), breadth first, and what systemd logs while loading each is printed.
+    /// Default dependencies are not followed: they only name well-known targets and slices.
+    /// </summary>
+    private sealed class LoadSession(UnitLoader loader, TextWriter stderr)
+    {
+        private readonly Dictionary<string, LoadedUnit> byName = new(StringComparer.Ordinal);
+
+        public LoadedUnit Load(UnitName name)
+        {
+            if (byName.TryGetValue(name.Name, out LoadedUnit? known))
+                return known;
+            var queue = new Queue<UnitName>();
+            LoadedUnit first = LoadOne(name, queue);
+            while (queue.Count > 0)
+            {
+                UnitName next = queue.Dequeue();
+                if (!byName.ContainsKey(next.Name))
+                    LoadOne(next, queue);
+            }
+            return first;
+        }
+
+        private LoadedUnit LoadOne(UnitName name, Queue<UnitName> queue)
+        {
+            LoadedUnit unit = loader.Load(name);
+            byName[name.Name] = unit;
+            foreach (string n in unit.Names)
+                byName.TryAdd(n, unit);
+            foreach (Diagnostic d in unit.Diagnostics)
+                stderr.WriteLine(d);
+            foreach (string dep in DependenciesOf(unit))
+            {
+                if (UnitName.TryParse(dep, UnitNameKinds.Plain | UnitNameKinds.Instance, out UnitName depName) && !byName.ContainsKey(dep))
+                    queue.Enqueue(depName);
+            }
+            return unit;
+        }
+
+        private static IEnumerable<string> DependenciesOf(LoadedUnit unit)
+        {
+            UnitSettings? settings = unit.Settings;
+            if (settings is not null)
+            {
+                foreach (DependencySetting kind in Enum.GetValues<DependencySetting>())
+                {
+                    foreach (string dep in settings.Dependencies(kind))
+                        yield return dep;
+                }
+            }
+            foreach (string dep in unit.Wants.Concat(unit.Requires).Concat(unit.Upholds))
+                yield return dep;
+            if (!UnitName.TryParse(unit.Name, out UnitName self))
+                yield break;
+            string? triggered = unit.Type switch
+            {
+                UnitType.Socket => ServiceOfSocket(self, settings),
+                UnitType.Timer => settings?.Timer?.Unit ?? self.Prefix + (self.Instance is null ? "" : "@" + self.Instance) + ".service",
+                UnitType.Path => settings?.Path?.Unit ?? self.Prefix + (self.Instance is null ? "" : "@" + self.Instance) + ".service",
+                _ => null,
+            };
+            if (triggered is not null)
+                yield return triggered;
+        }
     }
 
     /// <summary>verify_executables(): every command of the unit that does not ignore failure must be an executable file.</summary>
