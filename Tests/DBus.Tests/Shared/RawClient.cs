@@ -23,7 +23,8 @@ internal sealed class RawClient : IDisposable
         RawClient client = await ConnectAsync(socketPath);
         await client.SendAsync("\0AUTH EXTERNAL\r\nDATA\r\nNEGOTIATE_UNIX_FD\r\nBEGIN\r\n"u8.ToArray());
         string reply = await client.ReadTextAsync(3);
-        Assert.Contains("AGREE_UNIX_FD", reply);
+        if (!reply.Contains("AGREE_UNIX_FD", StringComparison.Ordinal))
+            throw new InvalidOperationException($"authentication failed: {reply}");
         return client;
     }
 
