@@ -1,0 +1,259 @@
+using Units.Api.Interfaces;
+using Units.Api.Objects;
+using Units.Api.Paths;
+using Units.Api.Properties;
+using Units.Core.Jobs;
+using Units.Core.Manager;
+using Units.Core.Model;
+using Units.DBus;
+using Units.UnitFiles.Install;
+
+namespace Units.Api;
+
+/// <summary>Facts about the manager that the API reports but does not decide.</summary>
+public sealed class ApiOptions
+{
+    /// <summary>Manager.Version. systemctl shows it; tools that compare versions read the leading number.</summary>
+    public string Version { get; init; } = "252 (unitsd)";
+
+    public string Features { get; init; } = "";
+
+    /// <summary>When the manager started (UserspaceTimestamp).</summary>
+    public DualTimestamp StartedAt { get; init; }
+
+    public string LogTarget { get; init; } = "journal";
+
+    public IReadOnlyList<string> UnitPath { get; init; } = [];
+
+    public string DefaultStandardOutput { get; init; } = "journal";
+
+    public string DefaultStandardError { get; init; } = "inherit";
+
+    /// <summary>The manager's own control group, relative to the hierarchy root ("" when not known).</summary>
+    public string ControlGroup { get; init; } = "";
+
+    public ulong DefaultTimeoutStartUSec { get; init; } = 90_000_000;
+
+    public ulong DefaultTimeoutStopUSec { get; init; } = 90_000_000;
+
+    /// <summary>The sender name set on every signal and reply of a peer-to-peer connection, as systemd does.</summary>
+    public string Sender { get; init; } = "org.freedesktop.systemd1";
+}
+
+/// <summary>One process of a unit, as GetUnitProcesses reports it.</summary>
+public sealed record UnitProcess(string ControlGroup, uint Pid, string CommandLine);
+
+/// <summary>The processes of a unit's control group; called on the manager loop.</summary>
+public interface IUnitProcessSource
+{
+    IReadOnlyList<UnitProcess> For(Unit unit);
+}
+
+/// <summary>
+/// org.freedesktop.systemd1 served on an <see cref="ObjectTree"/> over a <see cref="UnitManager"/>: the manager
+/// object, one object per unit and per job, and the manager's signals. Method handlers run on the manager loop;
+/// signals are sent through <see cref="Broadcast"/> to every private connection (as systemd does).
+/// </summary>
+public sealed class ManagerApi : IManagerObserver
+{
+    private readonly Dictionary<string, PropertyTable<Unit>> _typeTables = new(StringComparer.Ordinal);
+    private readonly HashSet<DBusConnection> _subscribers = [];
+    private readonly ManagerInterface _managerInterface;
+
+    public ManagerApi(UnitManager manager, UnitFileInstaller installer, ManagerEnvironment environment,
+        IUnitFileInfoSource files, IUnitProcessSource processes, ApiOptions options, Action<MessageBuffer> broadcast)
+    {
+        Manager = manager;
+        Installer = installer;
+        Environment = environment;
+        Files = files;
+        Processes = processes;
+        Options = options;
+        Broadcast = broadcast;
+        _managerInterface = new ManagerInterface(this);
+        manager.AddObserver(this);
+    }
+
+    public UnitManager Manager { get; }
+
+    public UnitFileInstaller Installer { get; }
+
+    public ManagerEnvironment Environment { get; }
+
+    public IUnitFileInfoSource Files { get; }
+
+    public IUnitProcessSource Processes { get; }
+
+    public ApiOptions Options { get; }
+
+    /// <summary>Sends a signal to every connection that should see it.</summary>
+    public Action<MessageBuffer> Broadcast { get; }
+
+    /// <summary>Runs before daemon-reload re-reads units (e.g. to forget cached unit files).</summary>
+    public Action? BeforeReload { get; set; }
+
+    internal DualTimestamp FinishedAt { get; private set; }
+
+    internal uint InstalledJobs { get; private set; }
+
+    internal string SystemState => Manager.Objective != ManagerObjective.Ok ? "stopping"
+        : FinishedAt.MonotonicUSec == 0 ? "starting"
+        : Manager.FailedUnitCount > 0 ? "degraded"
+        : "running";
+
+    /// <summary>Registers the properties of a unit type's own interface (e.g. "service" →
+    /// org.freedesktop.systemd1.Service). Types without a table report systemd's zero values.</summary>
+    internal void SetTypeProperties(string typeSuffix, PropertyTable<Unit> table) => _typeTables[typeSuffix] = table;
+
+    /// <summary>Registers the manager object and the unit and job subtrees on <paramref name="tree"/>.</summary>
+    public void Register(ObjectTree tree)
+    {
+        tree.Add(new DBusObject(BusPaths.Manager, _managerInterface));
+        tree.AddSubtree(BusPaths.UnitPrefix.TrimEnd('/'), ResolveUnit, () => Manager.Units.Select(u => BusPaths.ForUnit(u.Id)));
+        tree.AddSubtree(BusPaths.JobPrefix.TrimEnd('/'), ResolveJob, () => Manager.Jobs.Select(j => BusPaths.ForJob(j.Id)));
+    }
+
+    private DBusObject? ResolveUnit(string path)
+    {
+        string? name = BusPaths.UnitNameFromPath(path);
+        if (name is null || StateNames.TypeOfName(name) is null)
+            return null;
+        // As systemd does, addressing a unit that is not loaded loads it (a missing one loads as not-found).
+        Unit unit = Manager.GetUnit(name) ?? Manager.LoadUnit(name);
+        return new DBusObject(path, UnitInterfaces(unit));
+    }
+
+    private DBusInterface[] UnitInterfaces(Unit unit)
+    {
+        var view = new UnitView(unit, Files);
+        return [new UnitInterface(view, _managerInterface), new TableInterface<Unit>(TypeTable(unit), unit)];
+    }
+
+    private PropertyTable<Unit> TypeTable(Unit unit)
+    {
+        string suffix = unit.Type.ToSuffix();
+        if (!_typeTables.TryGetValue(suffix, out PropertyTable<Unit>? table))
+        {
+            table = new PropertyTable<Unit>(InterfaceCatalog.ForUnitType(suffix));
+            _typeTables.Add(suffix, table);
+        }
+        return table;
+    }
+
+    private DBusObject? ResolveJob(string path)
+        => BusPaths.JobIdFromPath(path) is uint id && Manager.GetJob(id) is Job job
+            ? new DBusObject(path, new JobInterface(job, Manager))
+            : null;
+
+    internal void Subscribe(DBusConnection connection) => _subscribers.Add(connection);
+
+    internal void Unsubscribe(DBusConnection connection)
+    {
+        if (!_subscribers.Remove(connection))
+            throw new DBusException(BusErrors.NotSubscribed, "Client is not subscribed.");
+    }
+
+    internal void DaemonReload()
+    {
+        BeforeReload?.Invoke();
+        Manager.DaemonReload();
+    }
+
+    internal void UnitFilesChanged() => Signal("UnitFilesChanged", null, static (ref MessageWriter _) => { });
+
+    internal void ManagerPropertiesChanged(params string[] names)
+        => Broadcast(_managerInterface.CreatePropertiesChangedSignal(BusPaths.Manager, names, sender: Options.Sender));
+
+    // ---- IManagerObserver: state changes become signals ----
+
+    void IManagerObserver.UnitNew(Unit unit) => Signal("UnitNew", "so", (ref MessageWriter w) =>
+    {
+        w.WriteString(unit.Id);
+        w.WriteObjectPath(BusPaths.ForUnit(unit.Id));
+    });
+
+    void IManagerObserver.UnitRemoved(Unit unit) => Signal("UnitRemoved", "so", (ref MessageWriter w) =>
+    {
+        w.WriteString(unit.Id);
+        w.WriteObjectPath(BusPaths.ForUnit(unit.Id));
+    });
+
+    void IManagerObserver.UnitChanged(Unit unit)
+    {
+        string path = BusPaths.ForUnit(unit.Id);
+        foreach (DBusInterface itf in UnitInterfaces(unit))
+            SendPropertiesChanged(itf, path);
+    }
+
+    void IManagerObserver.JobNew(Job job)
+    {
+        InstalledJobs++;
+        Signal("JobNew", "uos", (ref MessageWriter w) =>
+        {
+            w.WriteUInt32(job.Id);
+            w.WriteObjectPath(BusPaths.ForJob(job.Id));
+            w.WriteString(job.Unit.Id);
+        });
+    }
+
+    void IManagerObserver.JobChanged(Job job)
+        => SendPropertiesChanged(new JobInterface(job, Manager), BusPaths.ForJob(job.Id));
+
+    void IManagerObserver.JobRemoved(Job job, JobResult result) => Signal("JobRemoved", "uoss", (ref MessageWriter w) =>
+    {
+        w.WriteUInt32(job.Id);
+        w.WriteObjectPath(BusPaths.ForJob(job.Id));
+        w.WriteString(job.Unit.Id);
+        w.WriteString(result.ToSystemdString());
+    });
+
+    void IManagerObserver.Reloading(bool active) => Signal("Reloading", "b", (ref MessageWriter w) => w.WriteBoolean(active));
+
+    void IManagerObserver.StartupFinished(ulong durationUSec)
+    {
+        FinishedAt = new DualTimestamp(Manager.Clock.RealtimeUSec, Manager.Clock.MonotonicUSec);
+        // (firmware, loader, kernel, initrd, userspace, total): a user manager has only the userspace part.
+        Signal("StartupFinished", "tttttt", (ref MessageWriter w) =>
+        {
+            w.WriteUInt64(0);
+            w.WriteUInt64(0);
+            w.WriteUInt64(0);
+            w.WriteUInt64(0);
+            w.WriteUInt64(durationUSec);
+            w.WriteUInt64(durationUSec);
+        });
+        ManagerPropertiesChanged("FinishTimestamp", "FinishTimestampMonotonic", "SystemState");
+    }
+
+    private delegate void BodyWriter(ref MessageWriter writer);
+
+    private void Signal(string member, string? signature, BodyWriter body)
+    {
+        MessageWriter writer = MessageWriter.CreateSignal(BusPaths.Manager, InterfaceCatalog.Manager, member, signature, sender: Options.Sender);
+        body(ref writer);
+        Broadcast(writer.Finish());
+    }
+
+    /// <summary>PropertiesChanged as systemd sends it: values of properties that emit "true", names of those
+    /// that emit "invalidates"; "const" and "false" ones are left out.</summary>
+    private void SendPropertiesChanged(DBusInterface itf, string path)
+    {
+        var changed = new List<string>();
+        var invalidated = new List<string>();
+        foreach (PropertyDescription property in itf.Description.Properties)
+        {
+            switch (property.EmitsChangedSignal)
+            {
+                case null or "true":
+                    changed.Add(property.Name);
+                    break;
+                case "invalidates":
+                    invalidated.Add(property.Name);
+                    break;
+            }
+        }
+        if (changed.Count == 0 && invalidated.Count == 0)
+            return;
+        Broadcast(itf.CreatePropertiesChangedSignal(path, changed, invalidated, Options.Sender));
+    }
+}

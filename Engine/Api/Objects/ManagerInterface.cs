@@ -1,0 +1,542 @@
+using Units.Api.Interfaces;
+using Units.Api.Paths;
+using Units.Api.Properties;
+using Units.Core.Jobs;
+using Units.Core.Manager;
+using Units.Core.Model;
+using Units.DBus;
+using Units.UnitFiles.Install;
+
+namespace Units.Api.Objects;
+
+/// <summary>org.freedesktop.systemd1.Manager at /org/freedesktop/systemd1. Every handler runs on the manager
+/// loop (the object tree's dispatcher posts to it), so it may read and change manager state directly.</summary>
+internal sealed class ManagerInterface : CoreInterface<ManagerApi>
+{
+    private static readonly PropertyTable<ManagerApi> s_table = BuildTable();
+
+    public ManagerInterface(ManagerApi api) : base(s_table, api)
+    {
+    }
+
+    private ManagerApi Api => Source;
+
+    private UnitManager Manager => Source.Manager;
+
+    protected override ValueTask Handle(MethodCall call)
+    {
+        Reader args = call.Request.GetBodyReader();
+        switch (call.Member)
+        {
+            case "GetUnit":
+                ReplyPath(call, BusPaths.ForUnit(LoadedUnit(args.ReadString()).Id));
+                break;
+            case "LoadUnit":
+                ReplyPath(call, BusPaths.ForUnit(Manager.LoadUnit(CheckedName(args.ReadString())).Id));
+                break;
+            case "StartUnit": return EnqueueJob(call, args.ReadString(), JobType.Start, args.ReadString());
+            case "StopUnit": return EnqueueJob(call, args.ReadString(), JobType.Stop, args.ReadString());
+            case "ReloadUnit": return EnqueueJob(call, args.ReadString(), JobType.Reload, args.ReadString());
+            case "RestartUnit": return EnqueueJob(call, args.ReadString(), JobType.Restart, args.ReadString());
+            case "TryRestartUnit": return EnqueueJob(call, args.ReadString(), JobType.TryRestart, args.ReadString());
+            case "ReloadOrRestartUnit": return EnqueueJob(call, args.ReadString(), JobType.Restart, args.ReadString(), reloadIfPossible: true);
+            case "ReloadOrTryRestartUnit": return EnqueueJob(call, args.ReadString(), JobType.TryRestart, args.ReadString(), reloadIfPossible: true);
+            case "KillUnit":
+                {
+                    string name = args.ReadString();
+                    string whom = args.ReadString();
+                    Kill(call, name, whom, args.ReadInt32());
+                    break;
+                }
+            case "ResetFailedUnit":
+                ResetFailed(call, args.ReadString());
+                break;
+            case "ResetFailed":
+                Manager.ResetFailed();
+                call.ReplyEmpty();
+                break;
+            case "RefUnit":
+                LoadedUnit(args.ReadString()).Pin();
+                call.ReplyEmpty();
+                break;
+            case "UnrefUnit":
+                LoadedUnit(args.ReadString()).Unpin();
+                call.ReplyEmpty();
+                break;
+            case "GetUnitProcesses":
+                ReplyProcesses(call, LoadedUnit(args.ReadString()));
+                break;
+            case "GetJob":
+                ReplyPath(call, BusPaths.ForJob(ExistingJob(args.ReadUInt32()).Id));
+                break;
+            case "CancelJob":
+                Manager.CancelJob(args.ReadUInt32());
+                call.ReplyEmpty();
+                break;
+            case "ClearJobs":
+                Manager.ClearJobs();
+                call.ReplyEmpty();
+                break;
+            case "ListUnits":
+                ReplyUnits(call, states: [], patterns: [], names: null);
+                break;
+            case "ListUnitsFiltered":
+                ReplyUnits(call, states: ReadStrings(ref args), patterns: [], names: null);
+                break;
+            case "ListUnitsByPatterns":
+                {
+                    List<string> states = ReadStrings(ref args);
+                    ReplyUnits(call, states, ReadStrings(ref args), names: null);
+                    break;
+                }
+            case "ListUnitsByNames":
+                ReplyUnits(call, states: [], patterns: [], names: ReadStrings(ref args));
+                break;
+            case "ListJobs":
+                ReplyJobs(call);
+                break;
+            case "Subscribe":
+                Api.Subscribe(call.Connection);
+                call.ReplyEmpty();
+                break;
+            case "Unsubscribe":
+                Api.Unsubscribe(call.Connection);
+                call.ReplyEmpty();
+                break;
+            case "Reload":
+                Api.DaemonReload();
+                call.ReplyEmpty();
+                break;
+            case "Exit":
+                if (Manager.Scope == ManagerScope.System)
+                    throw new DBusException(DBusErrors.NotSupported, "Exit is only supported for user service managers.");
+                Manager.Exit();
+                call.ReplyEmpty();
+                break;
+            case "SetEnvironment":
+                UpdateEnvironment(call, unset: [], set: ReadStrings(ref args));
+                break;
+            case "UnsetEnvironment":
+                UpdateEnvironment(call, unset: ReadStrings(ref args), set: []);
+                break;
+            case "UnsetAndSetEnvironment":
+                {
+                    List<string> unset = ReadStrings(ref args);
+                    UpdateEnvironment(call, unset, ReadStrings(ref args));
+                    break;
+                }
+            case "GetUnitFileState":
+                GetUnitFileState(call, args.ReadString());
+                break;
+            case "ListUnitFiles":
+                ReplyUnitFiles(call, states: [], patterns: []);
+                break;
+            case "ListUnitFilesByPatterns":
+                {
+                    List<string> states = ReadStrings(ref args);
+                    ReplyUnitFiles(call, states, ReadStrings(ref args));
+                    break;
+                }
+            case "EnableUnitFiles":
+                {
+                    List<string> files = ReadStrings(ref args);
+                    InstallFlags flags = ReadRuntimeForce(ref args);
+                    ReplyInstall(call, Api.Installer.Enable(files, flags), withInstallInfo: true);
+                    break;
+                }
+            case "EnableUnitFilesWithFlags":
+                {
+                    List<string> files = ReadStrings(ref args);
+                    ReplyInstall(call, Api.Installer.Enable(files, FromFlags(args.ReadUInt64())), withInstallInfo: true);
+                    break;
+                }
+            case "ReenableUnitFiles":
+                {
+                    List<string> files = ReadStrings(ref args);
+                    InstallFlags flags = ReadRuntimeForce(ref args);
+                    ReplyInstall(call, Api.Installer.Reenable(files, flags), withInstallInfo: true);
+                    break;
+                }
+            case "LinkUnitFiles":
+                {
+                    List<string> files = ReadStrings(ref args);
+                    InstallFlags flags = ReadRuntimeForce(ref args);
+                    ReplyInstall(call, Api.Installer.Link(files, flags), withInstallInfo: false);
+                    break;
+                }
+            case "PresetUnitFiles":
+                {
+                    List<string> files = ReadStrings(ref args);
+                    InstallFlags flags = ReadRuntimeForce(ref args);
+                    ReplyInstall(call, Api.Installer.Preset(files, PresetMode.Full, flags), withInstallInfo: true);
+                    break;
+                }
+            case "PresetUnitFilesWithMode":
+                {
+                    List<string> files = ReadStrings(ref args);
+                    PresetMode mode = ParsePresetMode(args.ReadString());
+                    InstallFlags flags = ReadRuntimeForce(ref args);
+                    ReplyInstall(call, Api.Installer.Preset(files, mode, flags), withInstallInfo: true);
+                    break;
+                }
+            case "PresetAllUnitFiles":
+                {
+                    PresetMode mode = ParsePresetMode(args.ReadString());
+                    InstallFlags flags = ReadRuntimeForce(ref args);
+                    ReplyInstall(call, Api.Installer.PresetAll(mode, flags), withInstallInfo: false);
+                    break;
+                }
+            case "MaskUnitFiles":
+                {
+                    List<string> files = ReadStrings(ref args);
+                    InstallFlags flags = ReadRuntimeForce(ref args);
+                    ReplyInstall(call, Api.Installer.Mask(files, flags), withInstallInfo: false);
+                    break;
+                }
+            case "DisableUnitFiles":
+                {
+                    List<string> files = ReadStrings(ref args);
+                    InstallFlags flags = args.ReadBoolean() ? InstallFlags.Runtime : InstallFlags.None;
+                    ReplyInstall(call, Api.Installer.Disable(files, flags), withInstallInfo: false);
+                    break;
+                }
+            case "DisableUnitFilesWithFlags":
+                {
+                    List<string> files = ReadStrings(ref args);
+                    ReplyInstall(call, Api.Installer.Disable(files, FromFlags(args.ReadUInt64())), withInstallInfo: false);
+                    break;
+                }
+            case "UnmaskUnitFiles":
+                {
+                    List<string> files = ReadStrings(ref args);
+                    InstallFlags flags = args.ReadBoolean() ? InstallFlags.Runtime : InstallFlags.None;
+                    ReplyInstall(call, Api.Installer.Unmask(files, flags), withInstallInfo: false);
+                    break;
+                }
+            case "RevertUnitFiles":
+                ReplyInstall(call, Api.Installer.Revert(ReadStrings(ref args)), withInstallInfo: false);
+                break;
+            case "AddDependencyUnitFiles":
+                {
+                    List<string> files = ReadStrings(ref args);
+                    string target = args.ReadString();
+                    InstallDependency dependency = args.ReadString() switch
+                    {
+                        "Wants" => InstallDependency.Wants,
+                        "Requires" => InstallDependency.Requires,
+                        string other => throw new DBusException(DBusErrors.InvalidArgs, $"Invalid dependency type: {other}"),
+                    };
+                    InstallFlags flags = ReadRuntimeForce(ref args);
+                    ReplyInstall(call, Api.Installer.AddDependency(files, target, dependency, flags), withInstallInfo: false);
+                    break;
+                }
+            case "SetDefaultTarget":
+                {
+                    string name = args.ReadString();
+                    ReplyInstall(call, Api.Installer.SetDefault(name, args.ReadBoolean()), withInstallInfo: false);
+                    break;
+                }
+            case "GetDefaultTarget":
+                {
+                    int r = Api.Installer.States.TryGetDefault(out string name);
+                    if (r < 0)
+                        throw new DBusException(DBusErrors.Failed, UnitFileStateResolver.DescribeError(r));
+                    MessageWriter reply = call.CreateReply("s");
+                    reply.WriteString(name);
+                    call.Reply(reply.Finish());
+                    break;
+                }
+            default:
+                throw new DBusException(DBusErrors.NotSupported, $"{InterfaceCatalog.Manager}.{call.Member} is not supported by unitsd yet");
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>StartUnit and friends: queue the job (systemd's checks happen in the core) and reply with its path.</summary>
+    internal ValueTask EnqueueJob(MethodCall call, string name, JobType type, string modeText, bool reloadIfPossible = false)
+    {
+        JobMode mode = JobNames.ParseMode(modeText)
+            ?? throw new DBusException(DBusErrors.InvalidArgs, $"Job mode {modeText} invalid.");
+        Job job = Manager.QueueJob(CheckedName(name), type, mode, reloadIfPossible);
+        ReplyPath(call, BusPaths.ForJob(job.Id));
+        return ValueTask.CompletedTask;
+    }
+
+    internal void Kill(MethodCall call, string name, string whomText, int signal)
+    {
+        KillWhom whom = whomText switch
+        {
+            "" or "all" or "all-fail" => KillWhom.All,
+            "main" or "main-fail" => KillWhom.Main,
+            "control" or "control-fail" => KillWhom.Control,
+            _ => throw new DBusException(DBusErrors.InvalidArgs, $"Invalid who argument: {whomText}"),
+        };
+        if (signal is <= 0 or >= 65)
+            throw new DBusException(DBusErrors.InvalidArgs, $"Signal number out of range: {signal}");
+        Unit unit = LoadedUnit(name);
+        UnitOperationResult result = unit.Kind.Kill(whom, signal);
+        if (result == UnitOperationResult.NotApplicable)
+            throw new DBusException(DBusErrors.NotSupported, $"Unit type {unit.Type.ToSuffix()} does not support killing.");
+        if (result == UnitOperationResult.Failed && whomText.EndsWith("-fail", StringComparison.Ordinal))
+            throw new DBusException("org.freedesktop.systemd1.NoSuchProcess", $"No matching processes to kill");
+        call.ReplyEmpty();
+    }
+
+    internal void ResetFailed(MethodCall call, string name)
+    {
+        Manager.ResetFailed(LoadedUnit(name).Id);
+        call.ReplyEmpty();
+    }
+
+    /// <summary>A loaded unit by name (or alias), or NoSuchUnit "Unit X not loaded." as systemd says.</summary>
+    private Unit LoadedUnit(string name)
+        => Manager.GetUnit(CheckedName(name))
+           ?? throw new DBusException(BusErrors.NoSuchUnit, $"Unit {name} not loaded.");
+
+    private Job ExistingJob(uint id)
+        => Manager.GetJob(id) ?? throw new DBusException(BusErrors.NoSuchJob, $"Job {id} does not exist.");
+
+    private static string CheckedName(string name)
+        => StateNames.TypeOfName(name) is null
+            ? throw new DBusException(DBusErrors.InvalidArgs, $"Unit name {name} is not valid.")
+            : name;
+
+    private static void ReplyPath(MethodCall call, string path)
+    {
+        MessageWriter reply = call.CreateReply("o");
+        reply.WriteObjectPath(path);
+        call.Reply(reply.Finish());
+    }
+
+    private static List<string> ReadStrings(ref Reader args)
+    {
+        var values = new List<string>();
+        ArrayEnd end = args.ReadArrayStart('s');
+        while (args.HasNext(end))
+            values.Add(args.ReadString());
+        return values;
+    }
+
+    /// <summary>ListUnits*: a(ssssssouso) — name, description, load, active, sub, following, path, job id, job type, job path.</summary>
+    private void ReplyUnits(MethodCall call, List<string> states, List<string> patterns, List<string>? names)
+    {
+        IEnumerable<Unit> units = names is null
+            ? Manager.Units
+            : names.Select(n => Manager.GetUnit(n) ?? Manager.LoadUnit(CheckedName(n)));
+        MessageWriter reply = call.CreateReply("a(ssssssouso)", capacity: 4096);
+        ArrayStart array = reply.WriteArrayStart('(');
+        var seen = new HashSet<Unit>(ReferenceEqualityComparer.Instance);
+        foreach (Unit unit in units)
+        {
+            if (!seen.Add(unit))
+                continue;
+            string load = unit.LoadState.ToSystemdString();
+            string active = unit.ActiveState.ToSystemdString();
+            string sub = unit.SubState;
+            if (states.Count > 0 && !states.Contains(load) && !states.Contains(active) && !states.Contains(sub))
+                continue;
+            if (patterns.Count > 0 && !patterns.Exists(p => Glob.IsMatch(p, unit.Id)))
+                continue;
+            reply.WriteStructStart();
+            reply.WriteString(unit.Id);
+            reply.WriteString(unit.Description);
+            reply.WriteString(load);
+            reply.WriteString(active);
+            reply.WriteString(sub);
+            reply.WriteString(unit.Following?.Id ?? "");
+            reply.WriteObjectPath(BusPaths.ForUnit(unit.Id));
+            Job? job = unit.Job;
+            reply.WriteUInt32(job?.Id ?? 0);
+            reply.WriteString(job?.Type.ToSystemdString() ?? "");
+            reply.WriteObjectPath(job is null ? "/" : BusPaths.ForJob(job.Id));
+        }
+        reply.WriteArrayEnd(array);
+        call.Reply(reply.Finish());
+    }
+
+    /// <summary>ListJobs: a(usssoo) — id, unit, type, state, job path, unit path.</summary>
+    private void ReplyJobs(MethodCall call)
+    {
+        MessageWriter reply = call.CreateReply("a(usssoo)");
+        ArrayStart array = reply.WriteArrayStart('(');
+        foreach (Job job in Manager.Jobs.OrderBy(j => j.Id))
+        {
+            reply.WriteStructStart();
+            reply.WriteUInt32(job.Id);
+            reply.WriteString(job.Unit.Id);
+            reply.WriteString(job.Type.ToSystemdString());
+            reply.WriteString(job.State.ToSystemdString());
+            reply.WriteObjectPath(BusPaths.ForJob(job.Id));
+            reply.WriteObjectPath(BusPaths.ForUnit(job.Unit.Id));
+        }
+        reply.WriteArrayEnd(array);
+        call.Reply(reply.Finish());
+    }
+
+    /// <summary>GetUnitProcesses: a(sus) — cgroup path, pid, command line.</summary>
+    private void ReplyProcesses(MethodCall call, Unit unit)
+    {
+        MessageWriter reply = call.CreateReply("a(sus)");
+        ArrayStart array = reply.WriteArrayStart('(');
+        foreach (UnitProcess process in Api.Processes.For(unit))
+        {
+            reply.WriteStructStart();
+            reply.WriteString(process.ControlGroup);
+            reply.WriteUInt32(process.Pid);
+            reply.WriteString(process.CommandLine);
+        }
+        reply.WriteArrayEnd(array);
+        call.Reply(reply.Finish());
+    }
+
+    private void UpdateEnvironment(MethodCall call, IReadOnlyList<string> unset, IReadOnlyList<string> set)
+    {
+        try
+        {
+            Api.Environment.Update(unset, set);
+        }
+        catch (ArgumentException e)
+        {
+            throw new DBusException(DBusErrors.InvalidArgs, e.Message);
+        }
+        Api.ManagerPropertiesChanged("Environment");
+        call.ReplyEmpty();
+    }
+
+    private void GetUnitFileState(MethodCall call, string name)
+    {
+        int r = Api.Installer.States.TryGetState(name, out UnitFileState state);
+        // sd-bus maps ENOENT to FileNotFound; systemctl prints the message after "Failed to get unit file state".
+        const int ENOENT = 2;
+        if (r < 0)
+            throw new DBusException(r == -ENOENT ? "org.freedesktop.DBus.Error.FileNotFound" : DBusErrors.Failed,
+                UnitFileStateResolver.DescribeError(r));
+        MessageWriter reply = call.CreateReply("s");
+        reply.WriteString(state.ToSystemdString());
+        call.Reply(reply.Finish());
+    }
+
+    /// <summary>ListUnitFiles*: a(ss) — path, state.</summary>
+    private void ReplyUnitFiles(MethodCall call, List<string> states, List<string> patterns)
+    {
+        var wanted = new List<UnitFileState>();
+        foreach (string state in states)
+        {
+            if (InstallText.ParseUnitFileState(state) is UnitFileState parsed)
+                wanted.Add(parsed);
+        }
+        IReadOnlyList<UnitFileListEntry> entries = Api.Installer.States.List(patterns.Count > 0 ? patterns : null, wanted.Count > 0 ? wanted : null);
+        MessageWriter reply = call.CreateReply("a(ss)", capacity: 4096);
+        ArrayStart array = reply.WriteArrayStart('(');
+        foreach (UnitFileListEntry entry in entries)
+        {
+            reply.WriteStructStart();
+            reply.WriteString(entry.Path);
+            reply.WriteString(entry.State.ToSystemdString());
+        }
+        reply.WriteArrayEnd(array);
+        call.Reply(reply.Finish());
+    }
+
+    /// <summary>The reply of the *UnitFiles methods: [b carries install info] a(sss) changes; systemd sends
+    /// UnitFilesChanged when anything was modified.</summary>
+    private void ReplyInstall(MethodCall call, InstallResult result, bool withInstallInfo)
+    {
+        if (result.DBusError is (string errorName, string message))
+            throw new DBusException(errorName, message);
+        MessageWriter reply = call.CreateReply(withInstallInfo ? "ba(sss)" : "a(sss)");
+        if (withInstallInfo)
+            reply.WriteBoolean(result.CarriesInstallInfo);
+        ArrayStart array = reply.WriteArrayStart('(');
+        foreach (InstallChange change in result.Changes)
+        {
+            if (change.DBusType is not string type)
+                continue;
+            reply.WriteStructStart();
+            reply.WriteString(type);
+            reply.WriteString(change.Path);
+            reply.WriteString(change.Source ?? "");
+        }
+        reply.WriteArrayEnd(array);
+        call.Reply(reply.Finish());
+        if (result.HasModification)
+            Api.UnitFilesChanged();
+    }
+
+    private static InstallFlags ReadRuntimeForce(ref Reader args)
+    {
+        InstallFlags flags = args.ReadBoolean() ? InstallFlags.Runtime : InstallFlags.None;
+        return args.ReadBoolean() ? flags | InstallFlags.Force : flags;
+    }
+
+    /// <summary>The UNIT_FILE_* flags of the *WithFlags methods: 1 runtime, 2 force, 4 portable (ignored).</summary>
+    private static InstallFlags FromFlags(ulong flags)
+    {
+        if ((flags & ~7UL) != 0)
+            throw new DBusException(DBusErrors.InvalidArgs, "Invalid 'flags' parameter");
+        InstallFlags result = InstallFlags.None;
+        if ((flags & 1) != 0)
+            result |= InstallFlags.Runtime;
+        if ((flags & 2) != 0)
+            result |= InstallFlags.Force;
+        return result;
+    }
+
+    private static PresetMode ParsePresetMode(string text) => text switch
+    {
+        "" or "full" => PresetMode.Full,
+        "enable-only" => PresetMode.EnableOnly,
+        "disable-only" => PresetMode.DisableOnly,
+        _ => throw new DBusException(DBusErrors.InvalidArgs, $"Unit file preset mode '{text}' invalid."),
+    };
+
+    private static PropertyTable<ManagerApi> BuildTable()
+    {
+        var table = new PropertyTable<ManagerApi>(InterfaceCatalog.Get(InterfaceCatalog.Manager));
+        table.Add("Version", static (a, ref w) => Variant.String(ref w, a.Options.Version))
+            .Add("Features", static (a, ref w) => Variant.String(ref w, a.Options.Features))
+            .Add("Architecture", static (_, ref w) => Variant.String(ref w, ArchitectureName()))
+            .Add("UserspaceTimestamp", static (a, ref w) => Variant.UInt64(ref w, a.Options.StartedAt.RealtimeUSec))
+            .Add("UserspaceTimestampMonotonic", static (a, ref w) => Variant.UInt64(ref w, a.Options.StartedAt.MonotonicUSec))
+            .Add("FinishTimestamp", static (a, ref w) => Variant.UInt64(ref w, a.FinishedAt.RealtimeUSec))
+            .Add("FinishTimestampMonotonic", static (a, ref w) => Variant.UInt64(ref w, a.FinishedAt.MonotonicUSec))
+            .Add("LogLevel", static (_, ref w) => Variant.String(ref w, "info"))
+            .Add("LogTarget", static (a, ref w) => Variant.String(ref w, a.Options.LogTarget))
+            .Add("NNames", static (a, ref w) => Variant.UInt32(ref w, (uint)a.Manager.UnitCount))
+            .Add("NFailedUnits", static (a, ref w) => Variant.UInt32(ref w, (uint)a.Manager.FailedUnitCount))
+            .Add("NJobs", static (a, ref w) => Variant.UInt32(ref w, (uint)a.Manager.Jobs.Count))
+            .Add("NInstalledJobs", static (a, ref w) => Variant.UInt32(ref w, a.InstalledJobs))
+            .Add("NFailedJobs", static (a, ref w) => Variant.UInt32(ref w, a.Manager.FailedJobCount))
+            .Add("Progress", static (a, ref w) => w.WriteVariantDouble(a.FinishedAt.MonotonicUSec != 0 ? 1.0 : 0.0))
+            .Add("Environment", static (a, ref w) => Variant.Strings(ref w, a.Environment.Assignments))
+            .Add("UnitPath", static (a, ref w) => Variant.Strings(ref w, a.Options.UnitPath))
+            .Add("DefaultStandardOutput", static (a, ref w) => Variant.String(ref w, a.Options.DefaultStandardOutput))
+            .Add("DefaultStandardError", static (a, ref w) => Variant.String(ref w, a.Options.DefaultStandardError))
+            .Add("ServiceWatchdogs", static (_, ref w) => Variant.Boolean(ref w, true))
+            .Add("ControlGroup", static (a, ref w) => Variant.String(ref w, a.Options.ControlGroup))
+            .Add("SystemState", static (a, ref w) => Variant.String(ref w, a.SystemState))
+            .Add("DefaultTimerAccuracyUSec", static (_, ref w) => Variant.UInt64(ref w, 60_000_000))
+            .Add("DefaultTimeoutStartUSec", static (a, ref w) => Variant.UInt64(ref w, a.Options.DefaultTimeoutStartUSec))
+            .Add("DefaultTimeoutStopUSec", static (a, ref w) => Variant.UInt64(ref w, a.Options.DefaultTimeoutStopUSec))
+            .Add("DefaultTimeoutAbortUSec", static (a, ref w) => Variant.UInt64(ref w, a.Options.DefaultTimeoutStopUSec))
+            .Add("DefaultDeviceTimeoutUSec", static (_, ref w) => Variant.UInt64(ref w, 90_000_000))
+            .Add("DefaultRestartUSec", static (_, ref w) => Variant.UInt64(ref w, 100_000))
+            .Add("DefaultStartLimitIntervalUSec", static (_, ref w) => Variant.UInt64(ref w, 10_000_000))
+            .Add("DefaultStartLimitBurst", static (_, ref w) => Variant.UInt32(ref w, 5))
+            .Add("DefaultTasksAccounting", static (_, ref w) => Variant.Boolean(ref w, true))
+            .Add("DefaultMemoryAccounting", static (_, ref w) => Variant.Boolean(ref w, true))
+            .Add("DefaultTasksMax", static (_, ref w) => Variant.UInt64(ref w, ulong.MaxValue))
+            .Add("DefaultOOMPolicy", static (_, ref w) => Variant.String(ref w, "stop"))
+            .Add("CtrlAltDelBurstAction", static (_, ref w) => Variant.String(ref w, "reboot-force"));
+        return table;
+    }
+
+    private static string ArchitectureName() => System.Runtime.InteropServices.RuntimeInformation.OSArchitecture switch
+    {
+        System.Runtime.InteropServices.Architecture.X64 => "x86-64",
+        System.Runtime.InteropServices.Architecture.X86 => "x86",
+        System.Runtime.InteropServices.Architecture.Arm64 => "arm64",
+        System.Runtime.InteropServices.Architecture.Arm => "arm",
+        _ => "",
+    };
+}
