@@ -388,7 +388,7 @@ internal sealed class InstallEngine(InstallLookupPaths lp, DiagnosticBag diagnos
     }
 
     /// <summary>install_info_symlink_wants(): the .wants/ or .requires/ symlinks of WantedBy= or RequiredBy=.</summary>
-    private int SymlinkWants(InstallInfo info, InstallFlags fileFlags, bool ignoreAuxiliaryFailure, string configPath,
+    private int SymlinkWants(InstallInfo info, bool ignoreAuxiliaryFailure, string configPath,
         List<string> list, string suffix, ChangeList changes)
     {
         if (list.Count == 0)
@@ -448,7 +448,6 @@ internal sealed class InstallEngine(InstallLookupPaths lp, DiagnosticBag diagnos
             if (UnitExists(dst) == 0)
                 changes.Add(InstallChangeType.DestinationNotPresent, dst, info.Path);
         }
-        _ = fileFlags;
         return r;
     }
 
@@ -470,10 +469,10 @@ internal sealed class InstallEngine(InstallLookupPaths lp, DiagnosticBag diagnos
         if (r < 0)
             return r;
         r = SymlinkAliases(info, configPath, force, changes);
-        int q = SymlinkWants(info, flags, ignoreAuxiliaryFailure, configPath, info.WantedBy, ".wants/", changes);
+        int q = SymlinkWants(info, ignoreAuxiliaryFailure, configPath, info.WantedBy, ".wants/", changes);
         if (r == 0)
             r = q;
-        q = SymlinkWants(info, flags, ignoreAuxiliaryFailure, configPath, info.RequiredBy, ".requires/", changes);
+        q = SymlinkWants(info, ignoreAuxiliaryFailure, configPath, info.RequiredBy, ".requires/", changes);
         if (r == 0)
             r = q;
         return r;
