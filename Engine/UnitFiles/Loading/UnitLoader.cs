@@ -170,7 +170,7 @@ public sealed class UnitLoader
         if (unit.LoadState == LoadState.Loaded && settings is not null)
         {
             unit.Settings = settings;
-            if (!options.Binder!.Verify(settings, d))
+            if (!options.Binder!.Verify(settings, d) || !PathMatchesName(id, settings, d))
                 SetBadSetting(unit);
         }
     }
@@ -422,6 +422,22 @@ public sealed class UnitLoader
             }
         }
         return names;
+    }
+
+    /// <summary>mount_verify(), automount_verify(), swap_verify(): a unit named after a path must be for that path.</summary>
+    private static bool PathMatchesName(UnitName id, UnitSettings settings, DiagnosticBag d)
+    {
+        (string? path, string message) = id.Type switch
+        {
+            UnitType.Mount => (settings.Mount?.Where, "Where= setting doesn't match unit name. Refusing."),
+            UnitType.Automount => (settings.Automount?.Where, "Where= setting doesn't match unit name. Refusing."),
+            UnitType.Swap => (settings.Swap?.What, "Value of What= and unit name do not match, not loading."),
+            _ => (null, ""),
+        };
+        if (path is null || (UnitNameEscaping.TryEscapePath(path, out string escaped) && escaped + id.DotSuffix == id.Name))
+            return true;
+        d.Error(id.Name, 0, message);
+        return false;
     }
 
     private string? RealPath(string path)
