@@ -165,6 +165,11 @@ internal sealed class InstallLookupPaths
     /// <summary>The directory an operation writes to: runtime or persistent configuration.</summary>
     public string? ConfigPath(InstallFlags flags) => (flags & InstallFlags.Runtime) != 0 ? RuntimeConfig : PersistentConfig;
 
+    /// <summary>config_path_from_flags(): as <see cref="ConfigPath"/>, or the attached directories for portable services (enable, disable, reenable).</summary>
+    public string? EnableConfigPath(InstallFlags flags) =>
+        (flags & InstallFlags.Portable) == 0 ? ConfigPath(flags)
+        : (flags & InstallFlags.Runtime) != 0 ? RuntimeAttached : PersistentAttached;
+
     /// <summary>path_is_user_config_dir(): one of the global user configuration directories (no root prefix involved).</summary>
     public static bool IsUserConfigDir(string path) => UserConfigUnitPaths.Contains(path);
 

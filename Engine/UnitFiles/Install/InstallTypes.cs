@@ -13,20 +13,29 @@ public enum InstallScope
     Global,
 }
 
-/// <summary>Options of the writing operations, as systemctl's --runtime and --force.</summary>
+/// <summary>
+/// Options of the writing operations (systemd's UnitFileFlags, with the same values: the D-Bus
+/// *WithFlags methods carry Runtime, Force and Portable as a 't').
+/// </summary>
 [Flags]
 public enum InstallFlags
 {
     None = 0,
 
     /// <summary>Work in the runtime configuration directory (/run/…) instead of /etc.</summary>
-    Runtime = 1,
+    Runtime = 1 << 0,
 
     /// <summary>Replace existing symlinks that point elsewhere.</summary>
-    Force = 2,
+    Force = 1 << 1,
+
+    /// <summary>Enable, disable and reenable work in the portable-service directories (/etc or /run/systemd/system.attached).</summary>
+    Portable = 1 << 2,
 
     /// <summary>Compute the changes without touching the file system (disable and unmask only, as in systemd).</summary>
-    DryRun = 4,
+    DryRun = 1 << 3,
+
+    /// <summary>The flags a D-Bus client may pass (_UNIT_FILE_FLAGS_MASK_PUBLIC); others are refused with EINVAL.</summary>
+    PublicMask = Runtime | Force | Portable,
 }
 
 /// <summary>What preset and preset-all may do (systemctl --preset-mode).</summary>

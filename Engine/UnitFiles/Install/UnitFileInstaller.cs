@@ -43,17 +43,17 @@ public sealed class UnitFileInstaller
 
     /// <summary>systemctl enable: creates the symlinks [Install] asks for (names, or absolute paths of files to link and enable).</summary>
     public InstallResult Enable(IReadOnlyList<string> namesOrPaths, InstallFlags flags = InstallFlags.None) =>
-        Run((e, changes) => e.Paths.ConfigPath(flags) is { } config ? DoEnable(e, flags, config, namesOrPaths, changes) : -InstallErrno.ENXIO);
+        Run((e, changes) => e.Paths.EnableConfigPath(flags) is { } config ? DoEnable(e, flags, config, namesOrPaths, changes) : -InstallErrno.ENXIO);
 
     /// <summary>systemctl disable: removes every symlink in the configuration directory that leads to the units.</summary>
     public InstallResult Disable(IReadOnlyList<string> names, InstallFlags flags = InstallFlags.None) =>
-        Run((e, changes) => e.Paths.ConfigPath(flags) is { } config ? DoDisable(e, flags, config, names, changes) : -InstallErrno.ENXIO);
+        Run((e, changes) => e.Paths.EnableConfigPath(flags) is { } config ? DoDisable(e, flags, config, names, changes) : -InstallErrno.ENXIO);
 
     /// <summary>systemctl reenable: disable by name, then enable (linked units by their file).</summary>
     public InstallResult Reenable(IReadOnlyList<string> namesOrPaths, InstallFlags flags = InstallFlags.None) =>
         Run((e, changes) =>
         {
-            if (e.Paths.ConfigPath(flags) is not { } config)
+            if (e.Paths.EnableConfigPath(flags) is not { } config)
                 return -InstallErrno.ENXIO;
             var names = new List<string>();
             var files = new List<string>();

@@ -89,6 +89,19 @@ public sealed class InstallApiTests
     }
 
     [Fact]
+    public void Portable_enable_writes_to_the_attached_directory()
+    {
+        using var tree = new InstallTree();
+        tree.Installable("a.service", "WantedBy=x.target");
+        tree.Build();
+        InstallResult result = new UnitFileInstaller(InstallScope.System, tree.Ours, _ => null).Enable(["a.service"], InstallFlags.Portable | InstallFlags.Runtime);
+
+        Assert.True(result.Succeeded);
+        Assert.Equal(tree.Ours + "/run/systemd/system.attached/x.target.wants/a.service", result.Changes.Single(c => c.Type == InstallChangeType.Symlink).Path);
+        Assert.Equal(7, (int)InstallFlags.PublicMask);
+    }
+
+    [Fact]
     public void The_user_scope_refuses_a_root_directory()
     {
         using var tree = new InstallTree();
