@@ -31,6 +31,17 @@ public static class SystemdNames
         return value is not null && EnumTable<T>.BySystemdName.TryGetValue(value, out parsed);
     }
 
+    /// <summary>
+    /// systemd's spelling of a state for display: an enum value, or the name a deserialized enum
+    /// carries as text ("NotFound" -> "not-found"); empty for null.
+    /// </summary>
+    public static string Spell(object? value) => value switch
+    {
+        null => "",
+        Enum state => Kebab(state.ToString()),
+        _ => Kebab(value.ToString() ?? ""),
+    };
+
     /// <summary>systemd's spelling of an enum value: StartPre -> "start-pre", EnabledRuntime -> "enabled-runtime".</summary>
     public static string ToSystemdName<T>(T value) where T : struct, Enum => EnumTable<T>.ToName(value);
 
@@ -82,12 +93,28 @@ public static class SystemdNames
         return builder.ToString();
     }
 
+    private static string Kebab(string pascal)
+    {
+        var builder = new StringBuilder(pascal.Length + 4);
+        for (var i = 0; i < pascal.Length; i++)
+        {
+            var c = pascal[i];
+            if (char.IsUpper(c) && i > 0)
+            {
+                builder.Append('-');
+            }
+            builder.Append(char.ToLowerInvariant(c));
+        }
+        return builder.ToString();
+    }
+
     private static class EnumTable<T> where T : struct, Enum
     {
         public static readonly Dictionary<string, T> BySystemdName = Build();
         private static readonly ConcurrentDictionary<T, string> Names = new();
 
         public static string ToName(T value) => Names.GetOrAdd(value, static v => Kebab(v.ToString()));
+
 
         private static Dictionary<string, T> Build()
         {
@@ -97,21 +124,6 @@ public static class SystemdNames
                 table[Kebab(value.ToString())] = value;
             }
             return table;
-        }
-
-        private static string Kebab(string pascal)
-        {
-            var builder = new StringBuilder(pascal.Length + 4);
-            for (var i = 0; i < pascal.Length; i++)
-            {
-                var c = pascal[i];
-                if (char.IsUpper(c) && i > 0)
-                {
-                    builder.Append('-');
-                }
-                builder.Append(char.ToLowerInvariant(c));
-            }
-            return builder.ToString();
         }
     }
 }

@@ -59,7 +59,7 @@ public sealed record UnitError(string ErrorId, UnitErrorCategory Category, strin
     {
         var verb = SystemdNames.ToSystemdName(jobType);
         var reason = string.IsNullOrEmpty(serviceResult) ? "" : $" (result: {serviceResult})";
-        var hint = $" See 'Get-Unit {unitName} | Format-List -View Status' and 'Get-UnitLog {unitName}' for details.";
+        var hint = $" See 'Get-Unit {unitName} | Format-Custom -View Status' and 'Get-UnitLog {unitName}' for details.";
         return result switch
         {
             JobResult.Canceled => new("JobCanceled", UnitErrorCategory.OperationStopped, $"The {verb} job for {unitName} on {computerName} was canceled.", unitName),
