@@ -439,8 +439,9 @@ public sealed partial class UnitManager
             unit.NopJob = null;
         _jobs.Remove(job.Id);
         job.Finish(result);
-        QueueNotification(new Notification(NotificationKind.JobRemoved, unit, job, result));
+        // Clients see the unit's new state before the job's end (systemd flushes the unit's change first).
         QueueDbus(unit);
+        QueueNotification(new Notification(NotificationKind.JobRemoved, unit, job, result));
         QueueGc(unit);
     }
 

@@ -186,8 +186,8 @@ public sealed partial class UnitManager : IUnitHost
     }
 
     /// <summary>
-    /// Drains the queues in systemd's order: load, collect, upheld, bound, unneeded, change notifications, then the
-    /// run queue, repeating until all are empty. Called after every event, and after direct calls from the loop
+    /// Drains the queues in systemd's order: load, collect, upheld, bound, unneeded, run; change notifications go out
+    /// only once everything else is empty, so each object changes at most once per settled state. Called after every event, and after direct calls from the loop
     /// thread (AddJob and friends) so callers see a settled state.
     /// </summary>
     internal void Drain()
@@ -202,8 +202,8 @@ public sealed partial class UnitManager : IUnitHost
                 try
                 {
                     if (DispatchLoadQueue() || DispatchGcQueue() || DispatchStartWhenUpheldQueue()
-                        || DispatchStopWhenBoundQueue() || DispatchStopWhenUnneededQueue() || DispatchDbusQueue()
-                        || DispatchRunQueue())
+                        || DispatchStopWhenBoundQueue() || DispatchStopWhenUnneededQueue() || DispatchRunQueue()
+                        || DispatchDbusQueue())
                         continue;
                     break;
                 }
