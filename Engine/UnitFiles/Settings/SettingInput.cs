@@ -83,6 +83,12 @@ internal readonly struct SettingInput(
     }
 
     /// <summary>
+    /// Whether <paramref name="name"/> can be checked as a unit name: not when it still holds specifiers because no
+    /// specifier context was given (a template read on its own); the check then happens for each instance.
+    /// </summary>
+    public bool IsCheckableName(string name) => specifiers is not null || !name.Contains('%', StringComparison.Ordinal);
+
+    /// <summary>
     /// Expands a value, with systemd's "Failed to resolve unit specifiers in '…', ignoring: …" when that fails.
     /// </summary>
     public bool TryExpandOrWarn(string text, out string expanded)

@@ -456,7 +456,7 @@ internal static class SettingParsers
                 continue;
             }
 
-            if (!UnitName.IsValid(name, UnitNameKinds.Plain | UnitNameKinds.Instance))
+            if (i.IsCheckableName(name) && !UnitName.IsValid(name, UnitNameKinds.Plain | UnitNameKinds.Instance))
             {
                 i.Warn($"Failed to add dependency on {name}, ignoring: Invalid argument");
                 continue;

@@ -642,6 +642,12 @@ internal static partial class SpecialParsers
             return i.Warn($"Failed to resolve unit specifiers in {i.Value}, ignoring: {error}");
         }
 
+        if (!i.IsCheckableName(name))
+        {
+            i.Settings.ResourceControl!.Slice = name;
+            return SettingOutcome.Accepted;
+        }
+
         if (!UnitName.TryParse(name, UnitNameKinds.Plain | UnitNameKinds.Instance, out var parsed))
         {
             return i.Warn($"Failed to load slice unit {name}, ignoring: Unit name {name} is not valid.");

@@ -330,7 +330,7 @@ internal static partial class SpecialParsers
                 continue;
             }
 
-            if (!UnitName.IsValid(name, UnitNameKinds.Plain | UnitNameKinds.Instance))
+            if (i.IsCheckableName(name) && !UnitName.IsValid(name, UnitNameKinds.Plain | UnitNameKinds.Instance))
             {
                 i.Warn($"Failed to add dependency on {name}, ignoring: Invalid argument");
                 continue;
@@ -524,7 +524,7 @@ internal static partial class SpecialParsers
             return i.Warn($"Unit must be of type service, ignoring: {i.Value}");
         }
 
-        if (!UnitName.IsValid(name, UnitNameKinds.Plain | UnitNameKinds.Instance))
+        if (i.IsCheckableName(name) && !UnitName.IsValid(name, UnitNameKinds.Plain | UnitNameKinds.Instance))
         {
             return i.Warn($"Failed to load unit {i.Value}, ignoring: Unit name {name} is not valid.");
         }
@@ -617,7 +617,7 @@ internal static partial class SpecialParsers
             return i.Warn($"Units cannot trigger themselves, ignoring: {i.Value}");
         }
 
-        if (!UnitName.IsValid(name, UnitNameKinds.Plain | UnitNameKinds.Instance))
+        if (i.IsCheckableName(name) && !UnitName.IsValid(name, UnitNameKinds.Plain | UnitNameKinds.Instance))
         {
             return i.Warn($"Failed to add trigger on {name}, ignoring: Invalid argument");
         }
