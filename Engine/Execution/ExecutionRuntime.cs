@@ -71,7 +71,8 @@ public sealed class ExecutionRuntime : IProcessEvents, IDisposable
         {
             options.Log(4, FallbackLimits);
         }
-        _supervisor = new ProcessSupervisor(this, options.ExecutorPath, Cgroups is null ? null : Cgroups.CgroupOf);
+        _supervisor = ProcessSupervisor.Shared(options.ExecutorPath);
+        _supervisor.Subscribe(this);
         _files = new FileWatcher(options.Post);
         if (options.NotifySocketPath is { } socketPath)
         {
@@ -171,7 +172,7 @@ public sealed class ExecutionRuntime : IProcessEvents, IDisposable
         _notify?.Dispose();
         _emptyWatcher?.Dispose();
         _files.Dispose();
-        _supervisor.Dispose();
+        _supervisor.Unsubscribe(this);
     }
 }
 
@@ -219,11 +220,11 @@ public sealed class UnitProcesses : IServiceProcesses
                 $"units-private-{_unitName}-{Guid.NewGuid():N}");
             string tmpDir = Path.Combine(root, "tmp"), varTmpDir = Path.Combine(root, "var-tmp");
             Directory.CreateDirectory(root);
-            File.SetUnixFileMode(root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            Native.Libc.chmod(root, Convert.ToInt32("700", 8));
             foreach (var dir in new[] { tmpDir, varTmpDir })
             {
                 Directory.CreateDirectory(dir);
-                File.SetUnixFileMode(dir, (UnixFileMode)Convert.ToInt32("1777", 8));
+                Native.Libc.chmod(dir, Convert.ToInt32("1777", 8));
             }
             _privateTmp = (tmpDir, varTmpDir);
         }
@@ -249,6 +250,10 @@ public sealed class UnitProcesses : IServiceProcesses
         var settings = _settings.Exec;
         var prepared = ExecContextBuilder.Build(settings, command, parameters);
         int pid = _runtime.Supervisor.Spawn(prepared, watchExec);
+        // The executor joins the cgroup itself before running anything; joining from here too means the process is
+        // in it when Spawn returns (as systemd does in both parent and child).
+        if (CgroupPath is not null)
+            CgroupHierarchy.Attach(CgroupPath, pid);
         _runtime.Register(pid, this);
         _sessions.Add(pid);
         return pid;

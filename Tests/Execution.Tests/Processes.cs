@@ -15,26 +15,17 @@ internal sealed class Processes : IProcessEvents
 
     public static Processes Instance { get; } = new();
 
-    /// <summary>Extra listeners (the service tests' loop), called on the reaper thread.</summary>
-    public event Action<ProcessExit>? Exited;
-
-    public event Action<int>? Execed;
-
     public ProcessSupervisor Supervisor { get; }
 
-    private Processes() => Supervisor = new ProcessSupervisor(this);
-
-    public void ProcessExited(ProcessExit exit)
+    private Processes()
     {
-        Completion(_exits, exit.Pid).TrySetResult(exit);
-        Exited?.Invoke(exit);
+        Supervisor = ProcessSupervisor.Shared();
+        Supervisor.Subscribe(this);
     }
 
-    public void ExecSucceeded(int pid)
-    {
-        Completion(_execs, pid).TrySetResult(true);
-        Execed?.Invoke(pid);
-    }
+    public void ProcessExited(ProcessExit exit) => Completion(_exits, exit.Pid).TrySetResult(exit);
+
+    public void ExecSucceeded(int pid) => Completion(_execs, pid).TrySetResult(true);
 
     public ProcessExit WaitForExit(int pid)
     {

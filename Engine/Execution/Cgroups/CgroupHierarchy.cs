@@ -95,6 +95,14 @@ public sealed class CgroupHierarchy
         return null;
     }
 
+    private static readonly Lazy<string?> Mount = new(FindMount);
+
+    /// <summary>The absolute cgroup v2 directory of any process (no hierarchy object needed), or null.</summary>
+    public static string? CgroupOfAnyProcess(int pid) =>
+        Mount.Value is { } mount && CgroupOfProcess(pid.ToString(CultureInfo.InvariantCulture)) is { } relative
+            ? Path.Join(mount, relative).TrimEnd('/')
+            : null;
+
     /// <summary>The absolute cgroup directory of a process, or null when it is gone.</summary>
     public string? CgroupOf(int pid) =>
         CgroupOfProcess(pid.ToString(CultureInfo.InvariantCulture)) is { } relative ? Path.Join(MountPoint, relative).TrimEnd('/') : null;
@@ -205,6 +213,20 @@ public sealed class CgroupHierarchy
         Directory.CreateDirectory(scope);
         File.WriteAllText(Path.Combine(scope, "cgroup.procs"), pid.ToString(CultureInfo.InvariantCulture));
         return scope;
+    }
+
+    /// <summary>Moves a process into a cgroup; false when it is gone.</summary>
+    public static bool Attach(string path, int pid)
+    {
+        try
+        {
+            File.WriteAllText(Path.Combine(path, "cgroup.procs"), pid.ToString(CultureInfo.InvariantCulture));
+            return true;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
     }
 
     /// <summary>"populated 1" of cgroup.events: some process lives in the directory or below.</summary>

@@ -122,6 +122,9 @@ internal static unsafe partial class Libc
     public static partial int inotify_rm_watch(int fd, int wd);
 
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int chmod(string path, int mode);
+
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int access(string path, int mode);
 
     [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]

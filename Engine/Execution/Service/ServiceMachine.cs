@@ -30,6 +30,8 @@ public sealed class ServiceMachine
     private bool _notifyReloading;
     private ulong _reloadBeginUsec;
     private bool _readyReceived;
+    private bool _restartQueued;
+    private bool _mainPidAlien;
 
     public ServiceMachine(ServiceSettings settings, IServiceHost host, IServiceProcesses processes)
     {
@@ -79,8 +81,10 @@ public sealed class ServiceMachine
             EnterDead(ServiceResult.StartLimitHit, allowRestart: false);
             return ServiceOperation.Failed;
         }
-        if (!autoRestart)
+        // NRestarts counts automatic restarts in a row: a start that is not the restart job begins anew.
+        if (!autoRestart && !_restartQueued)
             NRestarts = 0;
+        _restartQueued = false;
         Result = ServiceResult.Success;
         ReloadResult = ServiceResult.Success;
         ExecMain = default;
@@ -160,6 +164,7 @@ public sealed class ServiceMachine
         if (State == ServiceState.Failed)
             SetState(ServiceState.Dead);
         Result = ServiceResult.Success;
+        NRestarts = 0;
         _startTimes.Clear();
     }
 
@@ -225,7 +230,7 @@ public sealed class ServiceMachine
             {
                 pid = _processes.Spawn(command, ServiceCommand.Start, CommandEnvironment(ServiceCommand.Start),
                     watchExec: _settings.Type == ServiceType.Exec);
-                SetMainPid(pid);
+                SetMainPid(pid, spawned: true);
             }
         }
         catch (ExecSetupException e)
@@ -463,6 +468,7 @@ public sealed class ServiceMachine
             return;
         }
         NRestarts++;
+        _restartQueued = true;
         _host.Log(6, $"Scheduled restart job, restart counter is at {NRestarts}.");
         _host.PropertiesChanged();
     }
@@ -616,7 +622,7 @@ public sealed class ServiceMachine
             _mainIndex++;
             try
             {
-                SetMainPid(_processes.Spawn(_settings.ExecStart[_mainIndex], ServiceCommand.Start, CommandEnvironment(ServiceCommand.Start), false));
+                SetMainPid(_processes.Spawn(_settings.ExecStart[_mainIndex], ServiceCommand.Start, CommandEnvironment(ServiceCommand.Start), false), spawned: true);
             }
             catch (ExecSetupException e)
             {
@@ -1075,8 +1081,10 @@ public sealed class ServiceMachine
 
     // ---- main pid ----------------------------------------------------------------------------
 
-    private void SetMainPid(int pid)
+    private void SetMainPid(int pid, bool spawned = false)
     {
+        // A process that is not our child (its starter still lives) sends us no exit: check it by liveness.
+        _mainPidAlien = !spawned && _processes.ParentOf(pid) != Environment.ProcessId;
         MainPid = pid;
         _mainPidKnown = true;
         _processes.WatchPid(pid);
@@ -1084,11 +1092,14 @@ public sealed class ServiceMachine
         _host.PropertiesChanged();
     }
 
-    /// <summary>1: the main process lives; 0: none (known to be gone); -1: unknown (not known yet, guessing allowed).</summary>
+    /// <summary>
+    /// 1: the main process lives; 0: none (known to be gone); -1: unknown (not known yet, guessing allowed). Our own
+    /// child counts as alive until its exit was processed, so that its exit status is always collected first.
+    /// </summary>
     private int MainPidGood()
     {
         if (_mainPidKnown)
-            return MainPid > 0 && _processes.IsAlive(MainPid) ? 1 : 0;
+            return MainPid > 0 && (!_mainPidAlien || _processes.IsAlive(MainPid)) ? 1 : 0;
         return _settings.GuessMainPID ? -1 : 0;
     }
 

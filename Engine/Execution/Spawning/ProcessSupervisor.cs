@@ -19,25 +19,23 @@ public interface IProcessEvents
 /// Spawns processes through unitsd-executor with posix_spawn and reaps every child of this process on a dedicated
 /// thread (the manager is a child subreaper, so double-forking daemons are reaped here too). The threads never
 /// touch manager state: they hand <see cref="ProcessExit"/> events to <see cref="IProcessEvents"/>.
+/// It reaps every child of the process, so there is one per process (<see cref="Shared"/>); listeners subscribe.
 /// This is the one place in unitsd that creates or reaps processes; System.Diagnostics.Process must not be used
 /// next to it (its children would be reaped here).
 /// </summary>
-public sealed unsafe class ProcessSupervisor : IDisposable
+public sealed unsafe class ProcessSupervisor
 {
-    private readonly IProcessEvents _events;
-    private readonly Func<int, string?>? _cgroupOf;
+    private static readonly object SharedLock = new();
+    private static ProcessSupervisor? _shared;
+    private volatile IProcessEvents[] _listeners = [];
     private readonly byte[] _executorPath;
     private readonly object _spawnLock = new();
     private readonly ConcurrentDictionary<int, StatusPipe> _statusPipes = new();
     private readonly ConcurrentDictionary<int, StatusPipe> _watchedByFd = new();
     private readonly SemaphoreSlim _childrenAppeared = new(0);
     private readonly int _epoll;
-    private volatile bool _disposed;
-
-    public ProcessSupervisor(IProcessEvents events, string? executorPath = null, Func<int, string?>? cgroupOf = null)
+    private ProcessSupervisor(string? executorPath)
     {
-        _events = events;
-        _cgroupOf = cgroupOf;
         string path = executorPath ?? DefaultExecutorPath;
         if (!File.Exists(path))
             throw new FileNotFoundException($"unitsd-executor not found at {path}", path);
@@ -52,6 +50,26 @@ public sealed unsafe class ProcessSupervisor : IDisposable
         new Thread(ExecWatchLoop) { IsBackground = true, Name = "unitsd exec watcher" }.Start();
     }
 
+    /// <summary>The process's supervisor, created on first use (with <paramref name="executorPath"/> if given then).</summary>
+    public static ProcessSupervisor Shared(string? executorPath = null)
+    {
+        lock (SharedLock)
+            return _shared ??= new ProcessSupervisor(executorPath);
+    }
+
+    /// <summary>Adds a listener for exits and exec notifications; every listener sees every event.</summary>
+    public void Subscribe(IProcessEvents listener)
+    {
+        lock (SharedLock)
+            _listeners = [.. _listeners, listener];
+    }
+
+    public void Unsubscribe(IProcessEvents listener)
+    {
+        lock (SharedLock)
+            _listeners = _listeners.Where(l => l != listener).ToArray();
+    }
+
     /// <summary>unitsd-executor next to this assembly.</summary>
     public static string DefaultExecutorPath => Path.Combine(AppContext.BaseDirectory, "unitsd-executor");
 
@@ -61,7 +79,6 @@ public sealed unsafe class ProcessSupervisor : IDisposable
     /// </summary>
     public int Spawn(PreparedExec exec, bool watchExec = false)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
         int* contextPipe = stackalloc int[2];
         int* statusPipe = stackalloc int[2];
         if (Libc.pipe2(contextPipe, Libc.O_CLOEXEC) < 0)
@@ -139,7 +156,7 @@ public sealed unsafe class ProcessSupervisor : IDisposable
     private void ReapLoop()
     {
         byte* info = stackalloc byte[128];
-        while (!_disposed)
+        while (true)
         {
             new Span<byte>(info, 128).Clear();
             // WNOWAIT first: the zombie still shows its cgroup, which attributes orphans to their unit.
@@ -156,13 +173,15 @@ public sealed unsafe class ProcessSupervisor : IDisposable
             int status = *(int*)(info + 24);
             if (pid <= 0)
                 continue;
-            string? cgroup = _cgroupOf?.Invoke(pid);
+            string? cgroup = Cgroups.CgroupHierarchy.CgroupOfAnyProcess(pid);
             Libc.waitid(Libc.P_PID, pid, info, Libc.WEXITED);
             ExecFailure? failure = null;
             lock (_spawnLock) { } // a spawn in progress has registered its pipe once this returns
             if (_statusPipes.TryRemove(pid, out var pipe))
                 failure = pipe.Resolve(this);
-            _events.ProcessExited(new ProcessExit(pid, (ExitCode)code, status, failure) { CgroupPath = cgroup });
+            var exit = new ProcessExit(pid, (ExitCode)code, status, failure) { CgroupPath = cgroup };
+            foreach (var listener in _listeners)
+                listener.ProcessExited(exit);
         }
     }
 
@@ -170,14 +189,15 @@ public sealed unsafe class ProcessSupervisor : IDisposable
     {
         int size = Libc.EpollEventSize;
         byte* events = stackalloc byte[size * 32];
-        while (!_disposed)
+        while (true)
         {
             int n = Libc.epoll_wait(_epoll, events, 32, -1);
             for (int i = 0; i < n; i++)
             {
                 var (_, data) = Libc.ReadEpollEvent(events + i * size);
                 if (_watchedByFd.TryGetValue((int)data, out var pipe) && pipe.Resolve(this) is null && pipe.ExecSucceeded)
-                    _events.ExecSucceeded(pipe.Pid);
+                    foreach (var listener in _listeners)
+                        listener.ExecSucceeded(pipe.Pid);
             }
         }
     }
@@ -260,10 +280,4 @@ public sealed unsafe class ProcessSupervisor : IDisposable
         new($"{call}: {Libc.ErrorText(Marshal.GetLastPInvokeError())}");
 
     private static byte[] NullTerminated(string text) => Encoding.UTF8.GetBytes(text + "\0");
-
-    public void Dispose()
-    {
-        _disposed = true;
-        _childrenAppeared.Release();
-    }
 }

@@ -1,0 +1,169 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Units.Execution.Service;
+
+namespace Units.Execution.Tests;
+
+/// <summary>
+/// A single-threaded loop standing in for the manager's: posted work and timers run on the test thread inside
+/// <see cref="RunUntil"/>, which waits for events (never sleeps) until a condition holds.
+/// </summary>
+internal sealed class TestLoop
+{
+    private readonly BlockingCollection<Action> _queue = [];
+    private readonly List<Timer> _timers = [];
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+
+    public ulong NowUSec => (ulong)(_clock.Elapsed.Ticks / 10) + 1_000_000;
+
+    public void Post(Action work) => _queue.Add(work);
+
+    public IDisposable AddTimer(ulong dueUSec, Action callback)
+    {
+        var timer = new Timer(dueUSec, callback);
+        _timers.Add(timer);
+        return timer;
+    }
+
+    /// <summary>Runs events until <paramref name="condition"/> holds; fails the test after <paramref name="seconds"/>.</summary>
+    public void RunUntil(Func<bool> condition, string what, double seconds = 20)
+    {
+        var deadline = NowUSec + (ulong)(seconds * 1_000_000);
+        while (!condition())
+        {
+            ulong now = NowUSec;
+            if (now >= deadline)
+                throw new TimeoutException($"Gave up waiting for: {what}");
+            _timers.RemoveAll(t => t.Canceled);
+            var due = _timers.Where(t => t.DueUSec <= now).OrderBy(t => t.DueUSec).FirstOrDefault();
+            if (due is not null)
+            {
+                _timers.Remove(due);
+                due.Callback();
+                continue;
+            }
+            ulong next = _timers.Count > 0 ? Math.Min(_timers.Min(t => t.DueUSec), deadline) : deadline;
+            int waitMs = (int)Math.Max(1, (next - now + 999) / 1000);
+            if (_queue.TryTake(out var work, waitMs))
+                work();
+        }
+    }
+
+    private sealed class Timer(ulong due, Action callback) : IDisposable
+    {
+        public ulong DueUSec { get; } = due;
+        public Action Callback { get; } = callback;
+        public bool Canceled { get; private set; }
+        public void Dispose() => Canceled = true;
+    }
+}
+
+/// <summary>The manager side of one test service: records states and logs, performs restart jobs.</summary>
+internal sealed class TestService : IServiceHost
+{
+    private readonly TestLoop _loop;
+
+    public TestService(TestLoop loop, ExecutionRuntime runtime, string name, ServiceSettings settings)
+    {
+        _loop = loop;
+        Name = name;
+        Processes = runtime.CreateUnit(name, "units-test.slice", settings);
+        Machine = new ServiceMachine(settings, this, Processes);
+        Processes.Machine = Machine;
+    }
+
+    public string Name { get; }
+    public ServiceMachine Machine { get; }
+    public UnitProcesses Processes { get; }
+    public List<ServiceState> States { get; } = [];
+    public List<string> Log { get; } = [];
+    public bool StopJobPending { get; set; }
+
+    public ulong NowUSec => _loop.NowUSec;
+
+    public IDisposable AddTimer(ulong dueUSec, Action callback) => _loop.AddTimer(dueUSec, callback);
+
+    public void StateChanged(ServiceState oldState, ServiceState newState, bool reloadFailure, bool willAutoRestart)
+    {
+        if (oldState != newState)
+            States.Add(newState);
+    }
+
+    public void PropertiesChanged()
+    {
+    }
+
+    void IServiceHost.Log(int priority, string message) => Log.Add(message);
+
+    /// <summary>What the core's restart job does: stop (auto-restart → dead), then start.</summary>
+    public bool QueueRestart()
+    {
+        if (StopJobPending)
+            return false;
+        _loop.Post(() =>
+        {
+            Machine.Stop();
+            Machine.Start();
+        });
+        return true;
+    }
+
+    public void Start()
+    {
+        var result = Machine.Start();
+        Assert.True(result == ServiceOperation.InProgress, $"Start() answered {result}: {string.Join(" | ", Log)}");
+    }
+
+    public void RunUntil(ServiceState state, double seconds = 20) =>
+        _loop.RunUntil(() => Machine.State == state, $"{Name} in {state} (now {Machine.State}; log: {string.Join(" | ", Log)})", seconds);
+
+    /// <summary>Stops and waits until dead or failed (and the cgroup is empty).</summary>
+    public void StopAndWait()
+    {
+        Machine.Stop();
+        _loop.RunUntil(() => Machine.State is ServiceState.Dead or ServiceState.Failed,
+            $"{Name} stopped (now {Machine.State}; log: {string.Join(" | ", Log)})");
+    }
+}
+
+/// <summary>
+/// One execution runtime for the test process: cgroups under a subtree of its own, a notify socket, the loop.
+/// Tests run one at a time (parallelization is off), so they share it.
+/// </summary>
+internal static class Rig
+{
+    private static readonly Lazy<(TestLoop Loop, ExecutionRuntime Runtime)> Instance = new(Create);
+
+    public static TestLoop Loop => Instance.Value.Loop;
+    public static ExecutionRuntime Runtime => Instance.Value.Runtime;
+
+    private static (TestLoop, ExecutionRuntime) Create()
+    {
+        Root.Require();
+        var loop = new TestLoop();
+        string? mount = Cgroups.CgroupHierarchy.FindMount();
+        var runtime = new ExecutionRuntime(new ExecutionOptions
+        {
+            Post = loop.Post,
+            CgroupRoot = mount is null ? null : Path.Combine(mount, $"units-exec-test-{Environment.ProcessId}"),
+            NotifySocketPath = $"/run/units-exec-test-{Environment.ProcessId}/notify",
+            ParentDeathSignal = 9,
+        });
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            if (runtime.Cgroups is { } cgroups)
+            {
+                cgroups.Kill(cgroups.Root, 9);
+                Cgroups.CgroupHierarchy.Remove(cgroups.Root);
+            }
+        };
+        return (loop, runtime);
+    }
+
+    private static int _counter;
+
+    public static TestService Service(ServiceSettings settings, string? name = null) =>
+        new(Loop, Runtime, name ?? $"test{Interlocked.Increment(ref _counter)}.service", settings);
+
+    public static ExecCommand Sh(string script) => ExecCommand.FromWords([":/bin/sh", "-c", script]);
+}
