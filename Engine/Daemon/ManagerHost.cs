@@ -1,0 +1,212 @@
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Units.Api;
+using Units.Api.Objects;
+using Units.Core.Manager;
+using Units.Core.Model;
+using Units.Daemon.Host;
+using Units.Daemon.Loading;
+using Units.DBus;
+using Units.UnitFiles;
+using Units.UnitFiles.Install;
+using Units.UnitFiles.Loading;
+using Units.UnitFiles.Settings;
+
+namespace Units.Daemon;
+
+/// <summary>
+/// One running service manager: wires the unit-file loader, the core, execution and the D-Bus API together
+/// with the real clock, processes and sockets, then runs the manager loop on the calling thread.
+/// </summary>
+internal sealed class ManagerHost : IManagerObserver, IDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<IDisposable> _owned = [];
+    private readonly ICoreLog _log;
+    private readonly UnitManager _manager;
+    private readonly string _privateSocket;
+
+    private ManagerHost(CommandLine command, ICoreLog log)
+    {
+        _log = log;
+        bool user = !command.System;
+        ManagerScope scope = user ? ManagerScope.User : ManagerScope.System;
+        string runtimeDirectory = RuntimeDirectory(user);
+        string systemdRuntime = Path.Combine(runtimeDirectory, "systemd");
+        _privateSocket = Path.Combine(systemdRuntime, "private");
+        RefuseIfAnotherManagerListens(_privateSocket);
+        Directory.CreateDirectory(systemdRuntime);
+
+        ManagerConfiguration configuration = ManagerConfiguration.Read(
+            ManagerConfiguration.Files(user, Environment.GetEnvironmentVariable), log);
+        var unitScope = user ? UnitScope.User : UnitScope.System;
+        var loader = new UnitLoader(new UnitLoaderOptions
+        {
+            Scope = unitScope,
+            SearchPath = command.UnitPath.Count > 0 ? command.UnitPath : null,
+            Binder = SettingsBinder.Instance,
+        });
+        var installer = new UnitFileInstaller(user ? InstallScope.User : InstallScope.System);
+        var source = new UnitFileSource(loader, installer.States, static _ => null, log);
+
+        _manager = new UnitManager(new ManagerOptions
+        {
+            Scope = scope,
+            Loader = source,
+            Kinds = UnitKinds.WithCoreKinds(),
+            Clock = SystemClock.Instance,
+            Log = log,
+            Conditions = new HostConditions(),
+            DefaultTarget = command.DefaultTarget ?? SpecialUnits.DefaultTarget,
+            Debug = command.Debug,
+        });
+        _manager.AddObserver(this);
+
+        var environment = new ManagerEnvironment(ManagerEnvironmentBlock(user, configuration));
+        var tree = new ObjectTree { Dispatcher = _manager.Post };
+        tree.UnhandledException = (call, e) => log.Write(LogPriority.Error, null, $"Failed to handle {call.Member}: {e}");
+        uint ownUid = geteuid();
+        DBusServer server = DBusServer.Listen("unix:path=" + DBusAddress.Escape(_privateSocket), new DBusServerOptions
+        {
+            Objects = tree,
+            Sender = "org.freedesktop.systemd1",
+            // systemd's bus_on_connection: only root and the manager's own user may use the private socket.
+            AcceptPeer = peer =>
+            {
+                bool allowed = peer is { UserId: var uid } && (uid == 0 || uid == ownUid);
+                if (!allowed)
+                    log.Write(LogPriority.Warning, null, "Incoming private connection from unprivileged client, refusing.");
+                return allowed;
+            },
+        });
+        _owned.Add(server);
+        var api = new ManagerApi(_manager, installer, environment, source, new NoProcesses(), new ApiOptions
+        {
+            StartedAt = new DualTimestamp(SystemClock.Instance.RealtimeUSec, SystemClock.Instance.MonotonicUSec),
+            UnitPath = loader.SearchPath,
+            DefaultStandardOutput = configuration.DefaultStandardOutput,
+            DefaultStandardError = configuration.DefaultStandardError,
+            DefaultTimeoutStartUSec = configuration.DefaultTimeoutStartUSec,
+            DefaultTimeoutStopUSec = configuration.DefaultTimeoutStopUSec,
+        }, server.Broadcast)
+        {
+            BeforeReload = source.Reload,
+        };
+        api.Register(tree);
+        _owned.Add(PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnTerminate));
+        _owned.Add(PosixSignalRegistration.Create(PosixSignal.SIGINT, OnTerminate));
+    }
+
+    /// <summary>Builds a manager for <paramref name="command"/>; throws <see cref="StartupException"/> with a
+    /// message for the admin when it cannot run.</summary>
+    public static ManagerHost Create(CommandLine command, ICoreLog log) => new(command, log);
+
+    /// <summary>Starts the default target and runs the loop until the manager exits.</summary>
+    public void Run()
+    {
+        _manager.Post(() => _manager.Startup());
+        _manager.Run(_stop.Token);
+    }
+
+    void IManagerObserver.ObjectiveChanged(ManagerObjective objective)
+    {
+        if (objective != ManagerObjective.Ok)
+            _stop.Cancel();
+    }
+
+    /// <summary>SIGTERM/SIGINT: a user manager exits (systemd starts exit.target; units are stopped as part of it).</summary>
+    private void OnTerminate(PosixSignalContext context)
+    {
+        context.Cancel = true;
+        _manager.Post(() =>
+        {
+            try
+            {
+                _manager.QueueJob(SpecialUnits.ExitTarget, Core.Jobs.JobType.Start, Core.Jobs.JobMode.ReplaceIrreversibly);
+            }
+            catch (BusErrorException e)
+            {
+                _log.Write(LogPriority.Warning, null, $"Failed to start {SpecialUnits.ExitTarget}, exiting at once: {e.Message}");
+                _manager.Exit();
+            }
+        });
+    }
+
+    public void Dispose()
+    {
+        foreach (IDisposable owned in _owned)
+            owned.Dispose();
+        try
+        {
+            File.Delete(_privateSocket);
+        }
+        catch (IOException)
+        {
+            // Best effort: a stale socket is detected and replaced by the next manager.
+        }
+        _stop.Dispose();
+    }
+
+    private static string RuntimeDirectory(bool user)
+    {
+        if (!user)
+            return "/run";
+        string? runtime = Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR");
+        if (string.IsNullOrEmpty(runtime) || !Path.IsPathRooted(runtime))
+            throw new StartupException("XDG_RUNTIME_DIR is not set (or not absolute): a user manager keeps its sockets there.");
+        return runtime;
+    }
+
+    /// <summary>systemd refuses to run two managers on one private socket; so do we, instead of stealing it.</summary>
+    private static void RefuseIfAnotherManagerListens(string socketPath)
+    {
+        if (!File.Exists(socketPath))
+            return;
+        using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            probe.Connect(new UnixDomainSocketEndPoint(socketPath));
+        }
+        catch (SocketException)
+        {
+            return;
+        }
+        throw new StartupException($"Another service manager is already listening on {socketPath}, refusing to start.");
+    }
+
+    /// <summary>The environment every unit starts from: for a user manager its own environment (less what
+    /// describes the manager's own invocation), for the system manager a fixed PATH; then DefaultEnvironment=.</summary>
+    private static List<string> ManagerEnvironmentBlock(bool user, ManagerConfiguration configuration)
+    {
+        var block = new List<string>();
+        if (user)
+        {
+            string[] invocation = ["NOTIFY_SOCKET", "LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES", "WATCHDOG_PID", "WATCHDOG_USEC", "INVOCATION_ID", "JOURNAL_STREAM", "MANAGERPID"];
+            foreach (System.Collections.DictionaryEntry entry in Environment.GetEnvironmentVariables())
+            {
+                string name = (string)entry.Key;
+                if (!invocation.Contains(name))
+                    block.Add($"{name}={entry.Value}");
+            }
+        }
+        else
+        {
+            block.Add("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+        }
+        block.AddRange(configuration.DefaultEnvironment);
+        block.Sort(StringComparer.Ordinal);
+        return block;
+    }
+
+    [DllImport("libc")]
+    private static extern uint geteuid();
+
+    /// <summary>Until execution reports cgroup members, units have no processes to list.</summary>
+    private sealed class NoProcesses : IUnitProcessSource
+    {
+        public IReadOnlyList<UnitProcess> For(Unit unit) => [];
+    }
+}
+
+/// <summary>unitsd cannot start; the message says why, for the admin.</summary>
+internal sealed class StartupException(string message) : Exception(message);
