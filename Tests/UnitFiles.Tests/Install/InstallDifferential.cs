@@ -28,33 +28,55 @@ internal static class InstallDifferential
         using var tree = new InstallTree();
         c.Setup(tree);
         tree.Build();
-
-        var ourEnv = Environment(c.Scope, tree.Ours);
-        var theirEnv = Environment(c.Scope, tree.Theirs);
-        string? ourRoot = c.Scope == InstallScope.User ? null : tree.Ours;
-        var installer = new UnitFileInstaller(c.Scope, ourRoot, name => ourEnv.GetValueOrDefault(name));
-
         var failures = new List<string>();
         if (c.Ours is not null)
-        {
-            InstallResult ours = c.Ours(installer);
-            Systemctl.Output theirs = Systemctl.Run(ScopeArgs(c.Scope, tree.Theirs).Concat(c.SystemctlArgs), theirEnv);
+            failures.AddRange(CompareOperation(tree, c.Scope, c.SystemctlArgs, c.Ours, c.Verb));
+        failures.AddRange(CompareTrees(tree));
+        failures.AddRange(CompareStates(tree, c.Scope, c.Query));
+        if (c.Query.Length > 0)
+            failures.AddRange(CompareListing(tree, c.Scope));
+        Assert.True(failures.Count == 0, $"{c.Name}:\n" + string.Join("\n", failures));
+    }
 
-            var ourLines = ours.Describe(c.Verb).Concat(ours.Warnings.Select(w => w.ToString())).Select(l => l.Replace(tree.Ours, "ROOT", StringComparison.Ordinal)).ToList();
-            if (ours.Result == 0 && c.Verb is "enable" or "reenable")
-                ourLines.Add(NoInstallConfig);
-            var theirLines = NormalizeStderr(theirs.Stderr, tree.Theirs);
-            Compare(failures, "printed changes", Sorted(ourLines), Sorted(theirLines));
-            if (ours.Succeeded != (theirs.ExitCode == 0))
-                failures.Add($"success differs: ours result {ours.Result}, systemctl exit {theirs.ExitCode}");
-        }
+    private static UnitFileInstaller OurInstaller(InstallTree tree, InstallScope scope)
+    {
+        var env = Environment(scope, tree.Ours);
+        return new UnitFileInstaller(scope, scope == InstallScope.User ? null : tree.Ours, name => env.GetValueOrDefault(name));
+    }
 
+    /// <summary>Runs one operation both ways; compares printed changes and warnings (as sorted lines) and success.</summary>
+    public static List<string> CompareOperation(InstallTree tree, InstallScope scope, string[] systemctlArgs, Func<UnitFileInstaller, InstallResult> ourOperation, string verb)
+    {
+        var failures = new List<string>();
+        InstallResult ours = ourOperation(OurInstaller(tree, scope));
+        Systemctl.Output theirs = Systemctl.Run(ScopeArgs(scope, tree.Theirs).Concat(systemctlArgs), Environment(scope, tree.Theirs));
+
+        var ourLines = ours.Describe(verb).Concat(ours.Warnings.Select(w => w.ToString())).Select(l => l.Replace(tree.Ours, "ROOT", StringComparison.Ordinal)).ToList();
+        if (ours.Result == 0 && verb is "enable" or "reenable")
+            ourLines.Add(NoInstallConfig);
+        var theirLines = NormalizeStderr(theirs.Stderr, tree.Theirs);
+        Compare(failures, "printed changes", Sorted(ourLines), Sorted(theirLines));
+        if (ours.Succeeded != (theirs.ExitCode == 0))
+            failures.Add($"success differs: ours result {ours.Result}, systemctl exit {theirs.ExitCode}");
+        return failures;
+    }
+
+    /// <summary>Compares every file, directory and symlink of the two roots.</summary>
+    public static List<string> CompareTrees(InstallTree tree)
+    {
+        var failures = new List<string>();
         Compare(failures, "file tree", InstallTree.Snapshot(tree.Ours, tree.Ours).ToList(), InstallTree.Snapshot(tree.Theirs, tree.Theirs).ToList());
+        return failures;
+    }
 
-        var resolver = new UnitFileStateResolver(c.Scope, ourRoot, name => ourEnv.GetValueOrDefault(name));
-        foreach (string unit in c.Query)
+    /// <summary>Compares systemctl is-enabled (stdout, stderr) for each unit with our resolver.</summary>
+    public static List<string> CompareStates(InstallTree tree, InstallScope scope, IEnumerable<string> units)
+    {
+        var failures = new List<string>();
+        UnitFileStateResolver resolver = OurInstaller(tree, scope).States;
+        foreach (string unit in units)
         {
-            Systemctl.Output theirs = Systemctl.Run(ScopeArgs(c.Scope, tree.Theirs).Concat(["is-enabled", unit]), theirEnv);
+            Systemctl.Output theirs = Systemctl.Run(ScopeArgs(scope, tree.Theirs).Concat(["is-enabled", unit]), Environment(scope, tree.Theirs));
             var warnings = new DiagnosticBag();
             int r = resolver.TryGetState(unit, out UnitFileState state, warnings);
             var ourOut = r >= 0 ? [state.ToSystemdString()] : new List<string>();
@@ -64,16 +86,19 @@ internal static class InstallDifferential
             Compare(failures, $"is-enabled {unit} (stdout)", ourOut, theirs.Stdout.ToList());
             Compare(failures, $"is-enabled {unit} (stderr)", ourErr, NormalizeStderr(theirs.Stderr, tree.Theirs));
         }
+        return failures;
+    }
 
-        if (c.Query.Length > 0)
-        {
-            Systemctl.Output list = Systemctl.Run(ScopeArgs(c.Scope, tree.Theirs).Concat(["list-unit-files", "--no-legend", "--no-pager"]), theirEnv);
-            var theirRows = list.Stdout.Select(l => string.Join(' ', l.Split(' ', StringSplitOptions.RemoveEmptyEntries))).ToList();
-            var ourRows = resolver.List().Select(e => $"{e.Name} {e.State.ToSystemdString()} {Preset(resolver, e)}").ToList();
-            Compare(failures, "list-unit-files", ourRows, theirRows);
-        }
-
-        Assert.True(failures.Count == 0, $"{c.Name}:\n" + string.Join("\n", failures));
+    /// <summary>Compares systemctl list-unit-files (name, state, preset) with our listing.</summary>
+    public static List<string> CompareListing(InstallTree tree, InstallScope scope)
+    {
+        var failures = new List<string>();
+        UnitFileStateResolver resolver = OurInstaller(tree, scope).States;
+        Systemctl.Output list = Systemctl.Run(ScopeArgs(scope, tree.Theirs).Concat(["list-unit-files", "--no-legend", "--no-pager"]), Environment(scope, tree.Theirs));
+        var theirRows = list.Stdout.Select(l => string.Join(' ', l.Split(' ', StringSplitOptions.RemoveEmptyEntries))).ToList();
+        var ourRows = resolver.List().Select(e => $"{e.Name} {e.State.ToSystemdString()} {Preset(resolver, e)}").ToList();
+        Compare(failures, "list-unit-files", ourRows, theirRows);
+        return failures;
     }
 
     private static string Preset(UnitFileStateResolver resolver, UnitFileListEntry e) =>

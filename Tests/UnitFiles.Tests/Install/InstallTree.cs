@@ -54,6 +54,7 @@ internal sealed class InstallTree : IDisposable
         {
             string full = Path.Combine(root, relativePath);
             Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+            System.IO.File.Delete(full);
             System.IO.File.CreateSymbolicLink(full, target);
         });
         return this;
