@@ -498,7 +498,9 @@ internal static class SettingsTable
         }
 
         add(x, "BlockIOAccounting", Bool(), NotYet);
-        foreach (var key in (string[])["BlockIOWeight", "StartupBlockIOWeight", "BlockIODeviceWeight", "BlockIOReadBandwidth", "BlockIOWriteBandwidth"])
+        add(x, "BlockIOWeight", BlockIOWeight, NotYet);
+        add(x, "StartupBlockIOWeight", BlockIOWeight, NotYet);
+        foreach (var key in (string[])["BlockIODeviceWeight", "BlockIOReadBandwidth", "BlockIOWriteBandwidth"])
         {
             add(x, key, BlockIO, NotYet);
         }

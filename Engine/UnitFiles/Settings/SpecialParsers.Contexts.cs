@@ -787,6 +787,12 @@ internal static partial class SpecialParsers
         return SettingOutcome.Accepted;
     }
 
+    /// <summary>cg_blkio_weight_parse(): 10…1000; empty unsets.</summary>
+    public static SettingOutcome BlockIOWeight(in SettingInput i) =>
+        i.IsEmpty || (Numbers.ParseUInt64(i.Value, out var weight) == ValueError.None && weight is >= 10 and <= 1000)
+            ? SettingOutcome.Accepted
+            : i.Warn($"Invalid block IO weight, ignoring: {i.Value}");
+
     public static SettingOutcome BlockIO(in SettingInput i)
     {
         i.Warn($"Unit uses {i.Key}=; please use IO*= settings instead. Support for {i.Key}= will be removed soon.");

@@ -192,22 +192,16 @@ internal static partial class SpecialParsers
             return SettingOutcome.Ignored;
         }
 
-        i.Settings.Service!.PIDFile = PatchVarRun(i, path);
+        i.Settings.Service!.PIDFile = PatchVarRun(path);
         return SettingOutcome.Accepted;
     }
 
-    /// <summary>patch_var_run(): /var/run/ is a legacy symlink to /run/; systemd rewrites the path and says so.</summary>
-    private static string PatchVarRun(in SettingInput i, string path)
-    {
-        if (!path.StartsWith("/var/run/", StringComparison.Ordinal))
-        {
-            return path;
-        }
-
-        var patched = "/run/" + path["/var/run/".Length..];
-        i.Warn($"{i.Key}= references a path below legacy directory /var/run/, updating {path} → {patched}; please update the unit file accordingly.");
-        return patched;
-    }
+    /// <summary>
+    /// patch_var_run(): /var/run/ is a legacy symlink to /run/, so paths below it are rewritten. Debian's systemd 252
+    /// does this without a message at the log level verify uses, and so do we.
+    /// </summary>
+    private static string PatchVarRun(string path) =>
+        path.StartsWith("/var/run/", StringComparison.Ordinal) ? "/run/" + path["/var/run/".Length..] : path;
 
     public static SettingOutcome ServiceTimeout(in SettingInput i)
     {
@@ -360,11 +354,11 @@ internal static partial class SpecialParsers
                 return SettingOutcome.Ignored;
             }
 
-            address = type == SocketListenType.Fifo ? PatchVarRun(i, path) : path;
+            address = type == SocketListenType.Fifo ? PatchVarRun(path) : path;
         }
         else if (type != SocketListenType.Netlink && address.StartsWith('/'))
         {
-            address = PatchVarRun(i, address);
+            address = PatchVarRun(address);
         }
 
         i.Settings.Socket!.AddListen(new SocketListen(type, address));
