@@ -6,7 +6,7 @@ using System.Reflection.PortableExecutable;
 namespace Units.HelpBuilder;
 
 /// <summary>A cmdlet as its attributes declare it.</summary>
-internal sealed record CmdletInfo(string Verb, string Noun, string TypeName, string? DefaultParameterSet, bool SupportsShouldProcess, IReadOnlyList<ParameterInfo> Parameters)
+internal sealed record CmdletInfo(string Verb, string Noun, string TypeName, bool IsSealed, string? DefaultParameterSet, bool SupportsShouldProcess, IReadOnlyList<ParameterInfo> Parameters)
 {
     public string Name => Verb + "-" + Noun;
 }
@@ -63,6 +63,7 @@ internal static class CmdletMetadata
             cmdlets.Add(new CmdletInfo(
                 (string)value.FixedArguments[0].Value!, (string)value.FixedArguments[1].Value!,
                 reader.GetString(type.Namespace) + "." + reader.GetString(type.Name),
+                (type.Attributes & System.Reflection.TypeAttributes.Sealed) != 0,
                 named.GetValueOrDefault("DefaultParameterSetName") as string,
                 named.GetValueOrDefault("SupportsShouldProcess") is true,
                 parameters));

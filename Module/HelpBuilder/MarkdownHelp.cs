@@ -162,7 +162,11 @@ internal static class MarkdownHelp
         output.Append("\n## DESCRIPTION\n").Append(text.Description).Append("\n\n## EXAMPLES\n");
         foreach (var (title, code, remarks) in text.Examples)
         {
-            output.Append("\n### ").Append(title).Append("\n```powershell\n").Append(code).Append("\n```\n\n").Append(remarks).Append('\n');
+            output.Append("\n### ").Append(title).Append("\n```powershell\n").Append(code).Append("\n```\n");
+            if (remarks.Length > 0)
+            {
+                output.Append('\n').Append(remarks).Append('\n');
+            }
         }
         output.Append("\n## PARAMETERS\n");
         foreach (var parameter in AllParameters(cmdlet))
