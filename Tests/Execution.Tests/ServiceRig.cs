@@ -12,9 +12,8 @@ internal sealed class TestLoop
 {
     private readonly BlockingCollection<Action> _queue = [];
     private readonly List<Timer> _timers = [];
-    private readonly Stopwatch _clock = Stopwatch.StartNew();
-
-    public ulong NowUSec => (ulong)(_clock.Elapsed.Ticks / 10) + 1_000_000;
+    /// <summary>CLOCK_MONOTONIC (what Stopwatch reads on Linux), as the manager's clock and MONOTONIC_USEC= use.</summary>
+    public ulong NowUSec => (ulong)(Stopwatch.GetTimestamp() / (Stopwatch.Frequency / 1_000_000.0));
 
     public void Post(Action work) => _queue.Add(work);
 
@@ -142,6 +141,7 @@ internal static class Rig
         Root.Require();
         var loop = new TestLoop();
         string? mount = Cgroups.CgroupHierarchy.FindMount();
+        RemoveStaleTrees(mount);
         var runtime = new ExecutionRuntime(new ExecutionOptions
         {
             Post = loop.Post,
@@ -158,6 +158,21 @@ internal static class Rig
             }
         };
         return (loop, runtime);
+    }
+
+    /// <summary>Subtrees of earlier test processes that died without cleaning up.</summary>
+    private static void RemoveStaleTrees(string? mount)
+    {
+        if (mount is null)
+            return;
+        foreach (var dir in Directory.GetDirectories(mount, "units-exec-test-*"))
+        {
+            if (int.TryParse(Path.GetFileName(dir)["units-exec-test-".Length..], out int pid) && Directory.Exists($"/proc/{pid}"))
+                continue;
+            var stale = Cgroups.CgroupHierarchy.Open(dir);
+            stale?.Kill(dir, 9);
+            Cgroups.CgroupHierarchy.Remove(dir);
+        }
     }
 
     private static int _counter;
