@@ -66,7 +66,7 @@ public sealed partial class UnitManager
             var u = work.Pop();
             if (KeepsItselfLoaded(u))
                 return true;
-            foreach (var referrer in u.DependenciesWith(UnitDependencyAtom.ReferencedBy))
+            foreach (var referrer in u.Each(UnitDependencyAtom.ReferencedBy))
                 if (!knownCollectable.Contains(referrer) && seen.Add(referrer))
                     work.Push(referrer);
         }

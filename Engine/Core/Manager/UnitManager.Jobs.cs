@@ -114,7 +114,7 @@ public sealed partial class UnitManager
                     installed.Type = JobTypes.MergeAndCollapse(installed.Type, tj.Type, unit)!.Value;
                 installed.Irreversible |= tj.Irreversible;
                 installed.IgnoreOrder |= tj.IgnoreOrder;
-                if (mergesCleanly)
+                if (mergesCleanly && DebugLogging)
                     LogDebug(unit, $"Merged {tj} into installed job {installed} as {installed.Id}");
                 else
                 {
@@ -139,7 +139,8 @@ public sealed partial class UnitManager
         else
             unit.Job = job;
         _jobs[job.Id] = job;
-        LogDebug(unit, $"Installed new job {job} as {job.Id}");
+        if (DebugLogging)
+            LogDebug(unit, $"Installed new job {job} as {job.Id}");
         QueueNotification(new Notification(NotificationKind.JobNew, unit, job));
         QueueDbus(unit);
         AddToRunQueue(job);
@@ -424,7 +425,7 @@ public sealed partial class UnitManager
             }
         }
         // Jobs ordered around this one may be able to run now.
-        foreach (var other in unit.DependenciesWith(UnitDependencyAtom.After | UnitDependencyAtom.Before))
+        foreach (var other in unit.Each(UnitDependencyAtom.After | UnitDependencyAtom.Before))
             if (other.Job is Job waiting)
                 AddToRunQueue(waiting);
         CheckFinished();

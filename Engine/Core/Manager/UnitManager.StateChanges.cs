@@ -45,11 +45,11 @@ public sealed partial class UnitManager
         {
             // Units this one pulled in may be unneeded now; units bound to it may have lost it; units it upholds
             // may need a start; and it may itself be collectable.
-            foreach (var other in unit.DependenciesWith(UnitDependencyAtom.AddStopWhenUnneededQueue))
+            foreach (var other in unit.Each(UnitDependencyAtom.AddStopWhenUnneededQueue))
                 SubmitStopWhenUnneeded(other);
-            foreach (var other in unit.DependenciesWith(UnitDependencyAtom.AddCannotBeActiveWithoutQueue))
+            foreach (var other in unit.Each(UnitDependencyAtom.AddCannotBeActiveWithoutQueue))
                 SubmitStopWhenBound(other);
-            foreach (var other in unit.DependenciesWith(UnitDependencyAtom.AddStartWhenUpheldQueue))
+            foreach (var other in unit.Each(UnitDependencyAtom.AddStartWhenUpheldQueue))
                 SubmitStartWhenUpheld(other);
             SubmitStartWhenUpheld(unit);
             QueueGc(unit);

@@ -125,7 +125,41 @@ public sealed class Unit
                 yield return other;
     }
 
-    /// <summary>The other units of dependencies that have any of <paramref name="atoms"/>.</summary>
+    /// <summary>Enumerates, without allocating, the other units of dependencies that have any of <paramref name="atoms"/>.</summary>
+    internal AtomEnumerable Each(UnitDependencyAtom atoms) => new(_dependencies, atoms);
+
+    internal readonly struct AtomEnumerable(Dictionary<Unit, DependencyEdge>? dependencies, UnitDependencyAtom atoms)
+    {
+        public AtomEnumerator GetEnumerator() => new(dependencies, atoms);
+    }
+
+    internal struct AtomEnumerator
+    {
+        private Dictionary<Unit, DependencyEdge>.Enumerator _inner;
+        private readonly bool _any;
+        private readonly UnitDependencyAtom _atoms;
+
+        public AtomEnumerator(Dictionary<Unit, DependencyEdge>? dependencies, UnitDependencyAtom atoms)
+        {
+            _any = dependencies is not null;
+            _inner = _any ? dependencies!.GetEnumerator() : default;
+            _atoms = atoms;
+        }
+
+        public Unit Current => _inner.Current.Key;
+
+        public bool MoveNext()
+        {
+            if (!_any)
+                return false;
+            while (_inner.MoveNext())
+                if ((_inner.Current.Value.Atoms & _atoms) != 0)
+                    return true;
+            return false;
+        }
+    }
+
+    /// <summary>The other units of dependencies that have any of <paramref name="atoms"/>, as a list (safe to modify the graph while iterating).</summary>
     public List<Unit> DependenciesWith(UnitDependencyAtom atoms)
     {
         var result = new List<Unit>();

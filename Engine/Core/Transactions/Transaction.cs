@@ -121,7 +121,7 @@ internal sealed class Transaction
         var children = new List<Request>();
         void Pull(UnitDependencyAtom atom, JobType type, bool matters, bool conflicts, OnError onError, bool collapse)
         {
-            foreach (var dep in unit.DependenciesWith(atom))
+            foreach (var dep in unit.Each(atom))
             {
                 var t = collapse ? JobTypes.Collapse(type, dep) : type;
                 if (t == JobType.Nop)
@@ -464,7 +464,7 @@ internal sealed class Transaction
     {
         var result = new List<TransactionJob>();
         foreach (var order in (ReadOnlySpan<UnitDependencyAtom>)[UnitDependencyAtom.Before, UnitDependencyAtom.After])
-            foreach (var unit in job.Unit.DependenciesWith(order))
+            foreach (var unit in job.Unit.Each(order))
             {
                 TransactionJob? other = null;
                 if (_jobs.TryGetValue(unit, out var list) && list.Count > 0)
