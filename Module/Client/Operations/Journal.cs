@@ -39,8 +39,9 @@ public sealed partial class ManagerClient
     public async Task<IReadOnlyList<UnitLogEntry>> ReadLogAsync(LogQuery query, CancellationToken cancellation)
     {
         var result = await Shell.RunAsync(JournalCommand(query, Target.Scope, follow: false), null, cancellation).ConfigureAwait(false);
-        // journalctl exits 1 with "-- No entries --" style messages only on stderr when nothing matched.
-        if (result.ExitCode != 0 && result.StandardOutput.Length == 0 && !result.StandardError.Contains("No entries", StringComparison.Ordinal))
+        // Nothing to read is no error: journalctl says so on stderr ("No entries", or no journal files at all).
+        var nothing = result.StandardError.Contains("No entries", StringComparison.Ordinal) || result.StandardError.Contains("No journal files", StringComparison.Ordinal);
+        if (result.ExitCode != 0 && result.StandardOutput.Length == 0 && !nothing)
         {
             throw new UnitOperationException(new UnitError("JournalReadFailed", UnitErrorCategory.ReadError, $"journalctl on {ComputerName} failed: {result.StandardError.Trim()}", query.Units.FirstOrDefault()));
         }
