@@ -22,7 +22,8 @@ public static class UnitSettingsValidator
             UnitType.Socket => ValidateSocket(settings, settings.Socket!, id, diagnostics),
             UnitType.Timer => Require(settings.Timer!.Timers.Count > 0, id, diagnostics, "Timer unit lacks value setting. Refusing."),
             UnitType.Path => Require(settings.Path!.Specs.Count > 0, id, diagnostics, "Path unit lacks path setting. Refusing."),
-            UnitType.Mount => Require(settings.Mount!.What is not null, id, diagnostics, "What= setting is missing. Refusing."),
+            UnitType.Mount => ValidateMount(settings, settings.Mount!, id, diagnostics),
+            UnitType.Automount => ValidateAutomount(settings.Automount!, id, diagnostics),
             _ => true,
         };
     }
@@ -161,6 +162,55 @@ public static class UnitSettingsValidator
         }
 
         return true;
+    }
+
+    private static bool ValidateMount(UnitSettings unit, MountSettings mount, string id, DiagnosticBag d)
+    {
+        // Where= defaults to the path the unit name encodes.
+        mount.Where ??= WhereFromName(unit.UnitId, ".mount");
+        if (!MatchesName(mount.Where, ".mount", id, out var message))
+        {
+            return Refuse(id, d, message);
+        }
+
+        if (mount.What is null)
+        {
+            return Refuse(id, d, "What= setting is missing. Refusing.");
+        }
+
+        if (unit.Exec!.PAMName is not null && unit.Kill!.KillMode != KillMode.ControlGroup)
+        {
+            return Refuse(id, d, "Unit has PAM enabled. Kill mode must be set to control-group'. Refusing.");
+        }
+
+        return true;
+    }
+
+    private static bool ValidateAutomount(AutomountSettings automount, string id, DiagnosticBag d)
+    {
+        automount.Where ??= WhereFromName(id, ".automount");
+        if (automount.Where == "/")
+        {
+            return Refuse(id, d, "Cannot have an automount unit for the root directory. Refusing.");
+        }
+
+        return MatchesName(automount.Where, ".automount", id, out var message) || Refuse(id, d, message);
+    }
+
+    private static string? WhereFromName(string? id, string suffix) =>
+        id is not null && id.EndsWith(suffix, StringComparison.Ordinal) && UnitNameEscaping.TryUnescapePath(id[..^suffix.Length], out var path) ? path : null;
+
+    /// <summary>unit_name_from_path(Where=) must be the unit's own name.</summary>
+    private static bool MatchesName(string? where, string suffix, string id, out string message)
+    {
+        message = "Where= setting doesn't match unit name. Refusing.";
+        if (where is null || !UnitNameEscaping.TryEscapePath(where, out var escaped))
+        {
+            message = where is null ? message : "Failed to generate unit name from path: Invalid argument";
+            return false;
+        }
+
+        return escaped + suffix == id;
     }
 
     private static bool Require(bool condition, string id, DiagnosticBag d, string message) => condition || Refuse(id, d, message);

@@ -53,6 +53,12 @@ public sealed class BinderDifferentialTests
         { "swap.swap", "[Swap]\nWhat=/dev/sda9\nPriority=-5\nPriority=40000\nPriority=x\nTimeoutSec=q\n" },
         { "slice.slice", "[Slice]\nMemoryMax=1G\nCPUWeight=100000\nExecStart=/bin/true\n" },
         { "sections.service", Start + "[Install]\nWantedBy=multi-user.target\nUpheldBy=x.target\n[X-Vendor]\nFoo=1\n[Bogus]\nBar=2\n[Unit]\nX-Custom=1\nFoo=bar\n" },
+        { "sandbox.service", Start + "ProtectSystem=strict\nProtectSystem=bogus\nProtectHome=read-only\nProtectHome=maybe\nPrivateTmp=yes\nProtectProc=hidden\nProcSubset=pid\nKeyringMode=none\nMountFlags=shared\nMountFlags=weird\nUtmpMode=x\nCPUSchedulingPolicy=rr\nCPUSchedulingPolicy=slow\nNUMAPolicy=bind\nNUMAPolicy=x\nRuntimeDirectoryPreserve=restart\nRuntimeDirectoryPreserve=x\nSyslogLevel=warning\nSyslogLevel=loud\nSyslogFacility=local7\nSyslogFacility=x\nLogLevelMax=7\nTTYRows=x\nTimerSlackNSec=1x\nCPUAffinity=0-3 5\nCPUAffinity=x\nDevicePolicy=closed\nDevicePolicy=x\n" },
+        { "unchecked-valid.service", Start + "SystemCallFilter=@system-service\nSystemCallArchitectures=native\nRestrictAddressFamilies=AF_UNIX AF_INET\nRestrictNamespaces=yes\nCapabilityBoundingSet=CAP_NET_BIND_SERVICE\nAmbientCapabilities=CAP_NET_BIND_SERVICE\nBindPaths=/tmp:/mnt\nTemporaryFileSystem=/var\nReadWritePaths=/var/lib/x -/opt\nReadOnlyPaths=relative\nLoadCredential=foo:/etc/foo\nSetCredential=bar:baz\nIPAddressDeny=any\nDeviceAllow=/dev/null rw\nIOReadBandwidthMax=/dev/sda 1M\nLogExtraFields=FOO=bar\nSecureBits=keep-caps\nPersonality=x86-64\nCoredumpFilter=default\nExecSearchPath=/usr/bin:/bin\n" },
+        { "mount.mount", "[Mount]\nWhat=/dev/sdb1\nWhere=relative\nType=ext4\nTimeoutSec=0\nDirectoryMode=x\nLazyUnmount=perhaps\n" },
+        { "auto.automount", "[Automount]\nWhere=/mnt\nTimeoutIdleSec=x\nDirectoryMode=0755\n" },
+        { "mnt.automount", "[Automount]\nTimeoutIdleSec=5\n" },
+        { "mnt-data.mount", "[Mount]\nWhat=/dev/sdc1\nWhere=/mnt/data\n" },
         { "target.target", "[Unit]\nDescription=t\n[Target]\nFoo=1\n" },
     };
 
