@@ -11,6 +11,19 @@ public sealed class JournalEntry
 
     public IReadOnlyList<ReadOnlyMemory<byte>> Payloads => _payloads;
 
+    /// <summary>Which payloads (by index, the first 64) are shared arrays that many entries
+    /// carry (a sender's trusted fields, the host identity): the writer remembers where their
+    /// data objects are instead of hashing them again for every entry.</summary>
+    internal ulong SharedMask { get; private set; }
+
+    /// <summary>Adds a KEY=VALUE payload that the caller reuses, unchanged, for many entries.
+    /// The array must not be modified afterwards.</summary>
+    public JournalEntry AddShared(byte[] payload)
+    {
+        if (_payloads.Count < 64) SharedMask |= 1UL << _payloads.Count;
+        return AddPayload(payload);
+    }
+
     /// <summary>The PRIORITY= value when present (journald syncs to disk at once for CRIT and
     /// worse), else 6 (info).</summary>
     public int Priority { get; private set; } = 6;

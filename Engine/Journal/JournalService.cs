@@ -38,6 +38,10 @@ public sealed record JournalServiceOptions
     /// <summary>Who the journal's own messages ("Suppressed N messages...") come from.</summary>
     public string Identifier { get; init; } = "unitsd-journal";
 
+    /// <summary>Where the journal reports its own trouble (a disk error while appending, a
+    /// malformed client message); standard error by default.</summary>
+    public Action<string> ReportProblem { get; init; } = message => Console.Error.WriteLine("journal: " + message);
+
     /// <summary>Lets the manager say what it knows about a sender (its unit, invocation ID and
     /// log rate limits); the default reads /proc.</summary>
     public Func<int, int, int, ClientContext> ResolveContext { get; init; } = ClientContext.Read;
@@ -54,11 +58,17 @@ public sealed class JournalService : IAsyncDisposable
 {
     private readonly JournalServiceOptions _options;
     private readonly JournalStore _store;
-    private readonly Channel<JournalEntry> _queue = Channel.CreateBounded<JournalEntry>(
-        new BoundedChannelOptions(16384) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+    // Batches of entries (a stream's lines from one read), bounded so that busy senders wait.
+    private readonly Channel<List<JournalEntry>> _queue = Channel.CreateBounded<List<JournalEntry>>(
+        new BoundedChannelOptions(1024) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Socket> _listeners = [];
     private readonly List<Task> _tasks = [];
+    private readonly HashSet<Task> _streams = [];
+    private readonly CancellationTokenSource _streamsStopping = new();
+
+    /// <summary>On a clean stop, how long streams whose data is still in flight may take to end.</summary>
+    public static readonly TimeSpan StreamDrainTimeout = TimeSpan.FromSeconds(10);
     private readonly Thread _writer;
     private readonly RateLimiter _rateLimiter = new();
     private readonly byte[][] _identity;
@@ -130,12 +140,12 @@ public sealed class JournalService : IAsyncDisposable
     public ValueTask Write(JournalEntry entry, CancellationToken cancellationToken = default)
     {
         AddIdentity(entry);
-        return _queue.Writer.WriteAsync(entry, cancellationToken);
+        return _queue.Writer.WriteAsync([entry], cancellationToken);
     }
 
     private void AddIdentity(JournalEntry entry)
     {
-        foreach (var field in _identity) entry.AddPayload(field);
+        foreach (var field in _identity) entry.AddShared(field);
     }
 
     /// <summary>Builds the record for one client message: transport fields, then the sender's
@@ -147,8 +157,8 @@ public sealed class JournalService : IAsyncDisposable
             priority, AvailableBytes());
         if (dropped < 0) return false;
         if (dropped > 0 && (context.Unit ?? context.UserUnit) is { } unit)
-            _queue.Writer.TryWrite(Suppressed(unit, dropped, context));
-        foreach (var field in trusted.Payloads) entry.AddPayload(field);
+            _queue.Writer.TryWrite([Suppressed(unit, dropped, context)]);
+        foreach (var field in trusted.Payloads) entry.AddShared(field);
         AddIdentity(entry);
         return true;
     }
@@ -200,10 +210,10 @@ public sealed class JournalService : IAsyncDisposable
                 entry = new JournalEntry();
                 (context with { UserUnit = context.Unit, Unit = null }).AddTo(entry);
             }
-            Payloads = [.. entry.Payloads];
+            Payloads = [.. entry.Payloads.Select(p => p.ToArray())];
         }
 
-        public ReadOnlyMemory<byte>[] Payloads { get; }
+        public byte[][] Payloads { get; }
     }
 
     private async Task AcceptLoop(Socket listener)
@@ -213,7 +223,9 @@ public sealed class JournalService : IAsyncDisposable
             Socket connection;
             try { connection = await listener.AcceptAsync(_stopping.Token).ConfigureAwait(false); }
             catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException) { return; }
-            _ = Task.Run(() => StreamLoop(connection));
+            var stream = Task.Run(() => StreamLoop(connection));
+            lock (_streams) _streams.Add(stream);
+            _ = stream.ContinueWith(t => { lock (_streams) _streams.Remove(t); }, TaskScheduler.Default);
         }
     }
 
@@ -224,7 +236,7 @@ public sealed class JournalService : IAsyncDisposable
         var credentials = Sockets.PeerCredentials(socket);
         socket.Shutdown(SocketShutdown.Send);
         var parser = new StdoutStreamParser(trustUnitId: credentials.Uid == 0, _options.LineMax);
-        var pending = new List<JournalEntry>(256);
+        var pending = new List<JournalEntry>();
         ClientContext? context = null;
         TrustedFields? trusted = null;
         byte[] streamId = Encoding.ASCII.GetBytes("_STREAM_ID=" + Id128.NewRandom());
@@ -243,11 +255,11 @@ public sealed class JournalService : IAsyncDisposable
                 if (header.Identifier != null) identifierField = Encoding.UTF8.GetBytes("SYSLOG_IDENTIFIER=" + header.Identifier);
             }
             var entry = new JournalEntry();
-            entry.AddPayload(_stdoutTransport);
-            entry.AddPayload(streamId);
-            entry.AddPayload(_priorityFields[priority & 7]);
+            entry.AddShared(_stdoutTransport);
+            entry.AddShared(streamId);
+            entry.AddShared(_priorityFields[priority & 7]);
             if ((priority >> 3) != 0) entry.Add("SYSLOG_FACILITY", priority >> 3);
-            if (identifierField != null) entry.AddPayload(identifierField);
+            if (identifierField != null) entry.AddShared(identifierField);
             if (lineBreak.FieldValue() is { } why) entry.Add("_LINE_BREAK", why);
             entry.Add("MESSAGE", message);
             if (Admit(entry, context, priority & 7, trusted!)) pending.Add(entry);
@@ -257,10 +269,10 @@ public sealed class JournalService : IAsyncDisposable
         {
             while (true)
             {
-                int n = await socket.ReceiveAsync(buffer, SocketFlags.None, _stopping.Token).ConfigureAwait(false);
+                int n = await socket.ReceiveAsync(buffer, SocketFlags.None, _streamsStopping.Token).ConfigureAwait(false);
                 if (n == 0) { parser.Finish(OnLine); await Flush(pending).ConfigureAwait(false); return; }
                 parser.Feed(buffer.AsSpan(0, n), OnLine);
-                await Flush(pending).ConfigureAwait(false);
+                pending = await Flush(pending).ConfigureAwait(false);
             }
         }
         catch (InvalidDataException)
@@ -271,12 +283,13 @@ public sealed class JournalService : IAsyncDisposable
         catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException) { }
     }
 
-    private async ValueTask Flush(List<JournalEntry> pending)
+    /// <summary>Queues a stream's pending lines as one batch; returns the list to fill next.</summary>
+    private async ValueTask<List<JournalEntry>> Flush(List<JournalEntry> pending)
     {
-        foreach (var entry in pending)
-            if (!_queue.Writer.TryWrite(entry))
-                await _queue.Writer.WriteAsync(entry, _stopping.Token).ConfigureAwait(false);
-        pending.Clear();
+        if (pending.Count == 0) return pending;
+        if (!_queue.Writer.TryWrite(pending))
+            await _queue.Writer.WriteAsync(pending, _streamsStopping.Token).ConfigureAwait(false);
+        return [];
     }
 
     private void StartDatagramThread(Socket socket, bool native)
@@ -295,7 +308,7 @@ public sealed class JournalService : IAsyncDisposable
         {
             fds.Clear();
             int n = Sockets.ReceiveDatagram(socket, buffer, out var credentials, fds, out bool truncated);
-            if (n < 0) return;
+            if (n < 0 || _stopping.IsCancellationRequested) return;
             ReadOnlySpan<byte> message = buffer.AsSpan(0, n);
             byte[]? passed = null;
             foreach (int fd in fds)
@@ -306,16 +319,20 @@ public sealed class JournalService : IAsyncDisposable
                 _ = Libc.close(fd);
             }
             if (passed != null) message = passed;
-            else if (fds.Count > 0 || truncated) continue;
+            else if (fds.Count > 0 || truncated || n == 0) continue;
 
             var cred = credentials ?? new Sockets.Credentials(0, -1, -1);
             var context = _options.ResolveContext(cred.Pid, cred.Uid, cred.Gid);
             var entry = new JournalEntry();
-            entry.AddPayload(transport);
+            entry.AddShared(transport);
             int priority;
             if (native)
             {
-                if (!NativeProtocol.TryParse(message, entry, out _)) continue;
+                if (!NativeProtocol.TryParse(message, entry, out string? error))
+                {
+                    _options.ReportProblem($"dropped a native protocol message from PID {cred.Pid}: {error}");
+                    continue;
+                }
                 priority = entry.Priority;
             }
             else
@@ -327,7 +344,7 @@ public sealed class JournalService : IAsyncDisposable
             entry.Add("_SOURCE_REALTIME_TIMESTAMP", _options.Store.Clock.RealtimeMicroseconds.ToString(CultureInfo.InvariantCulture));
             if (Admit(entry, context, priority, new TrustedFields(context, _options.UserInstance)))
             {
-                try { _queue.Writer.WriteAsync(entry, _stopping.Token).AsTask().GetAwaiter().GetResult(); }
+                try { _queue.Writer.WriteAsync([entry], _stopping.Token).AsTask().GetAwaiter().GetResult(); }
                 catch (Exception e) when (e is OperationCanceledException or ChannelClosedException) { return; }
             }
         }
@@ -340,14 +357,18 @@ public sealed class JournalService : IAsyncDisposable
         var reader = _queue.Reader;
         while (true)
         {
-            while (reader.TryRead(out var entry))
-            {
-                try { _store.Append(entry); }
-                catch (IOException) { /* disk trouble: drop this entry, keep serving */ }
-                catch (InvalidDataException) { }
-            }
+            while (reader.TryRead(out var batch))
+                foreach (var entry in batch)
+                {
+                    try { _store.Append(entry); }
+                    catch (Exception e) when (e is IOException or InvalidDataException)
+                    {
+                        // Disk trouble: this entry is lost, the journal keeps serving.
+                        _options.ReportProblem($"cannot append an entry to {_store.ActivePath}: {e.Message}");
+                    }
+                }
             try { _store.EndBatch(); }
-            catch (IOException) { }
+            catch (IOException e) { _options.ReportProblem($"cannot publish {_store.ActivePath}: {e.Message}"); }
             var due = _store.NextDue;
             var wait = reader.WaitToReadAsync().AsTask();
             bool more = due is { } d ? wait.Wait(d) ? wait.Result : true : wait.GetAwaiter().GetResult();
@@ -367,9 +388,16 @@ public sealed class JournalService : IAsyncDisposable
         foreach (var path in new[] { _options.StdoutSocketPath, _options.NativeSocketPath, _options.SyslogSocketPath })
             if (path != null) File.Delete(path);
         try { await Task.WhenAll(_tasks).ConfigureAwait(false); } catch (OperationCanceledException) { }
+        // Streams already connected end when their clients close them; give data in flight a moment.
+        Task[] streams;
+        lock (_streams) streams = [.. _streams];
+        await Task.WhenAny(Task.WhenAll(streams), Task.Delay(StreamDrainTimeout)).ConfigureAwait(false);
+        _streamsStopping.Cancel();
+        await Task.WhenAll(streams).ConfigureAwait(false);
         _queue.Writer.TryComplete();
         _writer.Join();
         _store.Dispose();
         _stopping.Dispose();
+        _streamsStopping.Dispose();
     }
 }

@@ -46,7 +46,7 @@ internal static class Journalctl
     /// <summary>`-o json` of the directory, one parsed object per entry.</summary>
     public static List<JsonElement> Json(string directory, params string[] extra)
     {
-        var r = Run(["--directory=" + directory, "-o", "json", "--no-pager", .. extra]);
+        var r = Run(["--directory=" + directory, "-o", "json", "--all", "--no-pager", .. extra]);
         Assert.True(r.ExitCode == 0 || r.Stdout.Length == 0, $"journalctl failed ({r.ExitCode}): {r.Stderr}");
         var list = new List<JsonElement>();
         foreach (var line in r.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries))

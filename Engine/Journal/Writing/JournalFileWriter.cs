@@ -141,33 +141,6 @@ internal sealed class JournalFileWriter : IDisposable
         image.SetU64(Layout.HeaderDataHashTableSize, (ulong)(dataBuckets * Layout.HashItemSize));
     }
 
-    /// <summary>Throws <see cref="JournalFileFullException"/> unless every object the entry may
-    /// need fits, so a full file never holds half an entry.</summary>
-    private void EnsureRoomFor(IReadOnlyList<ReadOnlyMemory<byte>> fields)
-    {
-        long need = Layout.Align64(Layout.EntryItems + (long)fields.Count * _itemSize) +
-                    ArrayGrowth(Layout.HeaderEntryArrayOffset, EntryCount, Layout.HeaderTailEntryArrayOffset, Layout.HeaderTailEntryArrayNEntries);
-        foreach (var field in fields)
-        {
-            var payload = field.Span;
-            long data = FindData(payload, Hash(payload), out _, out _);
-            if (data == 0)
-            {
-                int eq = payload.IndexOf((byte)'=');
-                need += Layout.Align64(_payloadOffset + payload.Length) + Layout.Align64(Layout.FieldPayload + (eq < 0 ? payload.Length : eq));
-                continue;
-            }
-            ulong n = _image.U64(data + Layout.DataNEntries);
-            if (n > 0)
-                need += _compact
-                    ? ArrayGrowth(data + Layout.DataEntryArrayOffset, n - 1, data + Layout.DataCompactTailEntryArrayOffset, data + Layout.DataCompactTailEntryArrayNEntries)
-                    : ArrayGrowth(data + Layout.DataEntryArrayOffset, n - 1, -1, -1);
-        }
-        long left = _image.Capacity - (long)TailObjectEnd();
-        if (need > left)
-            throw new JournalFileFullException($"Journal file full: the entry needs up to {need} bytes, {left} are left");
-    }
-
     /// <summary>The size of the entry array that appending one item would create (0 if the
     /// chain's last array has room).</summary>
     private long ArrayGrowth(long firstField, ulong count, long tailField, long tailCountField)
@@ -188,39 +161,91 @@ internal sealed class JournalFileWriter : IDisposable
 
     public ulong Hash(ReadOnlySpan<byte> payload) => _keyed ? Hashes.SipHash24(payload, FileId) : Hashes.Jenkins64(payload);
 
-    /// <summary>Appends one entry. <paramref name="fields"/> are KEY=VALUE payloads with valid
-    /// field names (the capture side checks them). Throws <see cref="JournalFileFullException"/>
-    /// when the file has no room left, leaving the image unchanged.</summary>
-    public void AppendEntry(IReadOnlyList<ReadOnlyMemory<byte>> fields, ulong seqnum, ulong realtime, ulong monotonic, Id128 bootId)
+    /// <summary>Where a payload's data object is (0 while it does not exist yet), its hash in
+    /// this file and its Jenkins hash (for xor_hash).</summary>
+    private struct DataRef
     {
-        if (fields.Count == 0) throw new ArgumentException("An entry needs at least one field", nameof(fields));
-        EnsureRoomFor(fields);
+        public long Offset;
+        public ulong Hash;
+        public ulong Jenkins;
+    }
 
-        Span<long> offsets = fields.Count <= 64 ? stackalloc long[fields.Count] : new long[fields.Count];
-        Span<ulong> hashes = fields.Count <= 64 ? stackalloc ulong[fields.Count] : new ulong[fields.Count];
-        ulong xor = 0;
-        int n = 0;
-        for (int i = 0; i < fields.Count; i++)
+    /// <summary>Data objects of shared payload arrays, by array identity (see JournalEntry.AddShared).</summary>
+    private readonly Dictionary<byte[], DataRef> _shared = new(ReferenceEqualityComparer.Instance);
+    private const int SharedCacheLimit = 16384;
+
+    /// <summary>Appends one entry. <paramref name="fields"/> are KEY=VALUE payloads with valid
+    /// field names (the capture side checks them); those flagged in <paramref name="sharedMask"/>
+    /// are reused arrays whose data objects are remembered. Throws
+    /// <see cref="JournalFileFullException"/> when the file has no room left, leaving the image
+    /// unchanged.</summary>
+    public void AppendEntry(IReadOnlyList<ReadOnlyMemory<byte>> fields, ulong sharedMask, ulong seqnum, ulong realtime, ulong monotonic, Id128 bootId)
+    {
+        int count = fields.Count;
+        if (count == 0) throw new ArgumentException("An entry needs at least one field", nameof(fields));
+        Span<DataRef> refs = count <= 64 ? stackalloc DataRef[count] : new DataRef[count];
+
+        // Look every payload up once; add up the worst case of what the entry may allocate, so a
+        // full file never holds half an entry.
+        long need = Layout.Align64(Layout.EntryItems + (long)count * _itemSize) +
+                    ArrayGrowth(Layout.HeaderEntryArrayOffset, EntryCount, Layout.HeaderTailEntryArrayOffset, Layout.HeaderTailEntryArrayNEntries);
+        for (int i = 0; i < count; i++)
         {
-            var payload = fields[i].Span;
-            long offset = FindOrAppendData(payload, out ulong hash);
-            if (offsets[..n].Contains(offset)) continue; // the same KEY=VALUE twice is one item
-            offsets[n] = offset;
-            hashes[n] = hash;
-            n++;
+            var payload = fields[i];
+            byte[]? array = i < 64 && (sharedMask & (1UL << i)) != 0 ? WholeArray(payload) : null;
+            if (array == null || !_shared.TryGetValue(array, out refs[i]))
+            {
+                var span = payload.Span;
+                ulong hash = Hash(span);
+                refs[i] = new DataRef { Offset = FindData(span, hash, out _, out _), Hash = hash, Jenkins = _keyed ? Hashes.Jenkins64(span) : hash };
+            }
+            long data = refs[i].Offset;
+            if (data == 0)
+                need += Layout.Align64(_payloadOffset + payload.Length) + Layout.Align64(Layout.FieldPayload + payload.Length);
+            else
+            {
+                ulong n = _image.U64(data + Layout.DataNEntries);
+                if (n > 0)
+                    need += _compact
+                        ? ArrayGrowth(data + Layout.DataEntryArrayOffset, n - 1, data + Layout.DataCompactTailEntryArrayOffset, data + Layout.DataCompactTailEntryArrayNEntries)
+                        : ArrayGrowth(data + Layout.DataEntryArrayOffset, n - 1, -1, -1);
+            }
+        }
+        long left = _image.Capacity - (long)TailObjectEnd();
+        if (need > left)
+            throw new JournalFileFullException($"Journal file full: the entry needs up to {need} bytes, {left} are left");
+
+        Span<long> offsets = count <= 64 ? stackalloc long[count] : new long[count];
+        Span<ulong> hashes = count <= 64 ? stackalloc ulong[count] : new ulong[count];
+        ulong xor = 0;
+        int items = 0;
+        for (int i = 0; i < count; i++)
+        {
+            long offset = refs[i].Offset;
+            if (offset == 0)
+                offset = FindOrAppendData(fields[i].Span, refs[i].Hash);
+            if (i < 64 && (sharedMask & (1UL << i)) != 0 && WholeArray(fields[i]) is { } array && refs[i].Offset == 0)
+            {
+                if (_shared.Count >= SharedCacheLimit) _shared.Clear();
+                _shared[array] = refs[i] with { Offset = offset };
+            }
+            if (offsets[..items].Contains(offset)) continue; // the same KEY=VALUE twice is one item
+            offsets[items] = offset;
+            hashes[items] = refs[i].Hash;
+            items++;
             // Cursors must not depend on the per-file hash key: xor_hash is always Jenkins.
-            xor ^= _keyed ? Hashes.Jenkins64(payload) : hash;
+            xor ^= refs[i].Jenkins;
         }
         // Items in file order, as journald sorts them.
-        SortByOffset(offsets[..n], hashes[..n]);
+        SortByOffset(offsets[..items], hashes[..items]);
 
-        long entry = AppendObject(ObjectType.Entry, Layout.EntryItems + (long)n * _itemSize);
+        long entry = AppendObject(ObjectType.Entry, Layout.EntryItems + (long)items * _itemSize);
         _image.SetU64(entry + Layout.EntrySeqnum, seqnum);
         _image.SetU64(entry + Layout.EntryRealtime, realtime);
         _image.SetU64(entry + Layout.EntryMonotonic, monotonic);
         bootId.WriteTo(_image.Span(entry + Layout.EntryBootId, 16));
         _image.SetU64(entry + Layout.EntryXorHash, xor);
-        for (int i = 0; i < n; i++)
+        for (int i = 0; i < items; i++)
         {
             long item = entry + Layout.EntryItems + (long)i * _itemSize;
             if (_compact)
@@ -233,14 +258,14 @@ internal sealed class JournalFileWriter : IDisposable
         }
 
         // The main entry array, with the header's tail pointers.
-        ulong count = EntryCount;
-        LinkIntoArray(Layout.HeaderEntryArrayOffset, count, Layout.HeaderTailEntryArrayOffset, Layout.HeaderTailEntryArrayNEntries, (ulong)entry);
-        _image.SetU64(Layout.HeaderNEntries, count + 1);
+        ulong entries = EntryCount;
+        LinkIntoArray(Layout.HeaderEntryArrayOffset, entries, Layout.HeaderTailEntryArrayOffset, Layout.HeaderTailEntryArrayNEntries, (ulong)entry);
+        _image.SetU64(Layout.HeaderNEntries, entries + 1);
 
-        for (int i = 0; i < n; i++)
+        for (int i = 0; i < items; i++)
             LinkEntryIntoData(offsets[i], entry);
 
-        if (count == 0)
+        if (entries == 0)
         {
             _image.SetU64(Layout.HeaderHeadEntrySeqnum, seqnum);
             _image.SetU64(Layout.HeaderHeadEntryRealtime, realtime);
@@ -251,6 +276,10 @@ internal sealed class JournalFileWriter : IDisposable
         bootId.WriteTo(_image.Span(Layout.HeaderTailEntryBootId, 16));
         _image.MarkDirty(Layout.HeaderTailEntryBootId, 16);
     }
+
+    private static byte[]? WholeArray(ReadOnlyMemory<byte> payload) =>
+        System.Runtime.InteropServices.MemoryMarshal.TryGetArray(payload, out var segment) &&
+        segment.Offset == 0 && segment.Count == segment.Array!.Length ? segment.Array : null;
 
     private static void SortByOffset(Span<long> offsets, Span<ulong> hashes)
     {
@@ -324,9 +353,8 @@ internal sealed class JournalFileWriter : IDisposable
         return 0;
     }
 
-    private long FindOrAppendData(ReadOnlySpan<byte> payload, out ulong hash)
+    private long FindOrAppendData(ReadOnlySpan<byte> payload, ulong hash)
     {
-        hash = Hash(payload);
         long found = FindData(payload, hash, out long bucket, out ulong depth);
         if (found != 0) return found;
         if (depth > _image.U64(Layout.HeaderDataHashChainDepth))

@@ -121,12 +121,12 @@ public sealed class JournalStore : IDisposable
             Rotate();
         try
         {
-            _writer.AppendEntry(entry.Payloads, _seqnum + 1, realtime, monotonic, _options.BootId);
+            _writer.AppendEntry(entry.Payloads, entry.SharedMask, _seqnum + 1, realtime, monotonic, _options.BootId);
         }
         catch (JournalFileFullException) when (_writer.EntryCount > 0)
         {
             Rotate();
-            _writer.AppendEntry(entry.Payloads, _seqnum + 1, realtime, monotonic, _options.BootId);
+            _writer.AppendEntry(entry.Payloads, entry.SharedMask, _seqnum + 1, realtime, monotonic, _options.BootId);
         }
         _seqnum++;
         _lastMonotonic = monotonic;
