@@ -301,7 +301,8 @@ public sealed class NewUnitCommand : UnitCmdletBase
             TryRun(target.ComputerName, () =>
             {
                 var client = ClientFor(target);
-                var directory = Path ?? client.DefaultUnitDirectory(System.Environment.GetEnvironmentVariable);
+                var directory = Path is null ? client.DefaultUnitDirectory(System.Environment.GetEnvironmentVariable)
+                    : target.HostName is null ? SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path) : Path;
                 var file = $"{directory.TrimEnd('/')}/{SystemdNames.Mangle(Name)}";
                 if (ShouldProcess($"Write {file} on {target.ComputerName}:{System.Environment.NewLine}{text}", $"Create {file} on {target.ComputerName}?", "New-Unit"))
                 {
@@ -332,7 +333,9 @@ public sealed class TestUnitFileCommand : UnitCmdletBase
     {
         foreach (var path in Path)
         {
-            foreach (var (_, (isValid, diagnostics)) in ForEachHost(client => client.VerifyAsync(path, Cancellation)))
+            // A local path is relative to PowerShell's current location, not to the process's.
+            var hostPath = HostName is null ? SessionState.Path.GetUnresolvedProviderPathFromPSPath(path) : path;
+            foreach (var (_, (isValid, diagnostics)) in ForEachHost(client => client.VerifyAsync(hostPath, Cancellation)))
             {
                 if (Detailed)
                 {

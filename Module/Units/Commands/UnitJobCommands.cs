@@ -110,7 +110,9 @@ public abstract class UnitJobCmdletBase : UnitSelectionCmdletBase
         var completions = _pending.Select(pending => pending.Completion).OfType<Task<JobResult>>().ToArray();
         var deadline = Timeout > 0 ? DateTime.UtcNow.AddSeconds(Timeout) : DateTime.MaxValue;
         var progress = new ProgressRecord(1, $"{MyInvocation.MyCommand.Name}: waiting for {completions.Length} jobs", "Queued");
-        while (!Task.WaitAll(completions, TimeSpan.FromMilliseconds(200)))
+        // WhenAll, not WaitAll: a job whose connection was lost must not throw here; OutcomeAsync reports it.
+        var all = Task.WhenAll(completions);
+        while (Task.WaitAny([all], TimeSpan.FromMilliseconds(200)) < 0)
         {
             if (Cancellation.IsCancellationRequested)
             {
