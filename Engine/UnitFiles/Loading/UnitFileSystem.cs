@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.IO.Enumeration;
+using System.Runtime.InteropServices;
 
 namespace Units.UnitFiles.Loading;
 
@@ -76,39 +78,73 @@ public sealed class UnitFileSystem : IUnitFileSystem
         }
     }
 
+    /// <summary>
+    /// open(2)/read(2)/close(2) directly: no stat, lock or link resolution per file (the kernel follows
+    /// links and reports ELOOP, EACCES, EISDIR itself). The permission bits cost one stat for non-empty files.
+    /// </summary>
     public FileContent Read(string path)
     {
-        string? final = Resolve(path, out Errno error);
-        if (final is null)
-            return new FileContent(null, error, false, 0);
+        int fd = NativeMethods.Open(path, NativeMethods.ORdOnly | NativeMethods.OCloExec | NativeMethods.ONonBlock | NativeMethods.ONoCtty);
+        if (fd < 0)
+            return new FileContent(null, (Errno)Marshal.GetLastPInvokeError(), false, 0);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
         try
         {
-            if (Directory.Exists(final))
-                return new FileContent(null, Errno.EISDIR, false, 0);
-            var info = new FileInfo(final);
-            if (!info.Exists)
-                return new FileContent(null, Errno.ENOENT, false, 0);
-            if ((info.Attributes & FileAttributes.Device) != 0 || final.StartsWith("/dev/", StringComparison.Ordinal))
+            int length = 0;
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    if (length >= MaxFileSize)
+                        return new FileContent(null, Errno.ENOBUFS, false, 0);
+                    byte[] bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    buffer.AsSpan(0, length).CopyTo(bigger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = bigger;
+                }
+                nint n = NativeMethods.Read(fd, ref buffer[length], buffer.Length - length);
+                if (n < 0)
+                {
+                    var errno = (Errno)Marshal.GetLastPInvokeError();
+                    if (errno == EINTR)
+                        continue;
+                    return new FileContent(null, errno, false, 0);
+                }
+                if (n == 0)
+                    break;
+                length += (int)n;
+            }
+            if (length == 0)
                 return new FileContent([], 0, true, 0);
-            UnixFileMode mode = OperatingSystem.IsWindows() ? 0 : File.GetUnixFileMode(final);
-            byte[] bytes = File.ReadAllBytes(final);
-            return new FileContent(bytes, 0, bytes.Length == 0, mode);
+            UnixFileMode mode = OperatingSystem.IsWindows() ? 0 : SafeMode(path);
+            return new FileContent(buffer.AsSpan(0, length).ToArray(), 0, false, mode);
         }
-        catch (UnauthorizedAccessException)
+        finally
         {
-            return new FileContent(null, Errno.EACCES, false, 0);
+            ArrayPool<byte>.Shared.Return(buffer);
+            _ = NativeMethods.Close(fd);
         }
-        catch (FileNotFoundException)
+    }
+
+    /// <summary>Larger files are refused: a unit file this big is garbage (or an endless device such as /dev/zero).</summary>
+    private const int MaxFileSize = 64 * 1024 * 1024;
+
+    private const Errno EINTR = (Errno)4;
+
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private static UnixFileMode SafeMode(string path)
+    {
+        try
         {
-            return new FileContent(null, Errno.ENOENT, false, 0);
-        }
-        catch (DirectoryNotFoundException)
-        {
-            return new FileContent(null, Errno.ENOENT, false, 0);
+            return File.GetUnixFileMode(path);
         }
         catch (IOException)
         {
-            return new FileContent(null, Errno.EIO, false, 0);
+            return 0;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return 0;
         }
     }
 

@@ -116,7 +116,7 @@ public sealed class UnitLoader
         var files = new List<ParsedUnitFile>();
         unit.Files = files;
         UnitSettings? settings = null;
-        SpecifierContext specifiers = new(id, options.Scope, options.Host) { FragmentRealPath = fragment is null ? null : RealPath(fragment) };
+        SpecifierContext specifiers = new(id, options.Scope, options.Host) { FragmentRealPathResolver = () => fragment is null ? null : RealPath(fragment) };
 
         if (fragment is null)
         {
@@ -164,8 +164,9 @@ public sealed class UnitLoader
             }
         }
 
-        LoadDependencyDirectories(unit, id, d, notes);
-        unit.DropInPaths = LoadDropIns(unit, id, settings, specifiers, files, d, notes);
+        List<List<string>> candidates = CandidateNames(unit);
+        LoadDependencyDirectories(unit, id, candidates, d, notes);
+        unit.DropInPaths = LoadDropIns(unit, id, candidates, settings, specifiers, files, d, notes);
 
         if (unit.LoadState == LoadState.Loaded && settings is not null)
         {
@@ -236,10 +237,10 @@ public sealed class UnitLoader
             d.Warn("", 0, $"Configuration file {path} is marked world-writable. Please remove world writability permission bits. Proceeding anyway.");
     }
 
-    private IReadOnlyList<string> LoadDropIns(LoadedUnit unit, UnitName id, UnitSettings? settings, SpecifierContext specifiers,
+    private IReadOnlyList<string> LoadDropIns(LoadedUnit unit, UnitName id, List<List<string>> candidates, UnitSettings? settings, SpecifierContext specifiers,
         List<ParsedUnitFile> files, DiagnosticBag d, List<Diagnostic> notes)
     {
-        List<string> paths = FindDropInFiles(unit, ".d", ".conf");
+        List<string> paths = FindDropInFiles(unit, candidates, ".d", ".conf");
         foreach (string path in paths)
         {
             FileContent content = fs.Read(path);
@@ -258,12 +259,12 @@ public sealed class UnitLoader
     }
 
     /// <summary>process_deps() for ".wants/", ".requires/" and ".upholds/".</summary>
-    private void LoadDependencyDirectories(LoadedUnit unit, UnitName id, DiagnosticBag d, List<Diagnostic> notes)
+    private void LoadDependencyDirectories(LoadedUnit unit, UnitName id, List<List<string>> candidates, DiagnosticBag d, List<Diagnostic> notes)
     {
         for (int k = 0; k < DependencyDirectories.Length; k++)
         {
             var names = new List<string>();
-            foreach (string path in FindDropInFiles(unit, DependencyDirectories[k], null))
+            foreach (string path in FindDropInFiles(unit, candidates, DependencyDirectories[k], null))
             {
                 string entry = path[(path.LastIndexOf('/') + 1)..];
                 string? target = fs.ReadLink(path);
@@ -307,17 +308,21 @@ public sealed class UnitLoader
     /// directory (with template and dash-prefix variants), then the type-level ones; the files in them (not hidden,
     /// with <paramref name="fileSuffix"/> when given) with the first directory winning a file name, sorted by name.
     /// </summary>
-    private List<string> FindDropInFiles(LoadedUnit unit, string dirSuffix, string? fileSuffix)
+    private List<string> FindDropInFiles(LoadedUnit unit, List<List<string>> candidates, string dirSuffix, string? fileSuffix)
     {
-        var dirs = new List<string>();
-        foreach (string name in unit.Names)
+        List<string>? dirs = null;
+        foreach (List<string> forName in candidates)
         {
             foreach (string p in map.SearchPath)
-                FindDirectories(p, name, dirSuffix, dirs);
+            {
+                foreach (string candidate in forName)
+                    AddDirectoryIfPresent(p + "/" + candidate + dirSuffix, ref dirs);
+            }
         }
+        string typeName = unit.Type.Suffix();
         foreach (string p in map.SearchPath)
-            FindDirectories(p, unit.Type.Suffix(), dirSuffix, dirs);
-        if (dirs.Count == 0)
+            AddDirectoryIfPresent(p + "/" + typeName + dirSuffix, ref dirs);
+        if (dirs is null)
             return [];
 
         var byName = new SortedDictionary<string, string>(StringComparer.Ordinal);
@@ -335,21 +340,39 @@ public sealed class UnitLoader
         return [.. byName.Values];
     }
 
-    private void FindDirectories(string searchDir, string name, string suffix, List<string> dirs)
+    private void AddDirectoryIfPresent(string path, ref List<string>? dirs)
     {
-        string path = searchDir + "/" + name + suffix;
-        if (map.HasEntry(path) && ListDirectory(path) is not null && !dirs.Contains(path))
+        if (map.HasEntry(path) && ListDirectory(path) is not null && !(dirs ??= []).Contains(path))
             dirs.Add(path);
+    }
 
+    /// <summary>
+    /// For each name of the unit, the names whose directories apply within one search directory, in systemd's order
+    /// (unit_file_find_dirs()): the name, its template (and the template's prefixes), then its dash prefixes,
+    /// e.g. "foo-bar@x.service", "foo-bar@.service", "foo-.service", "foo-@x.service", "foo-@.service".
+    /// </summary>
+    private static List<List<string>> CandidateNames(LoadedUnit unit)
+    {
+        var result = new List<List<string>>(unit.Names.Count);
+        foreach (string name in unit.Names)
+        {
+            var list = new List<string>(4);
+            AddCandidates(name, list);
+            result.Add(list);
+        }
+        return result;
+    }
+
+    private static void AddCandidates(string name, List<string> list)
+    {
+        list.Add(name);
         if (!UnitName.TryParse(name, out UnitName n))
-            return; // a type-level name such as "service"
-        if (n.IsInstance)
-            FindDirectories(searchDir, n.Template!, suffix, dirs);
-
-        string? prefix = ChopPrefix(n.Prefix);
-        if (prefix is null || !UnitName.TryBuild(prefix, n.Instance, n.Type, out UnitName built))
             return;
-        FindDirectories(searchDir, built.Name, suffix, dirs);
+        if (n.IsInstance)
+            AddCandidates(n.Template!, list);
+        string? prefix = ChopPrefix(n.Prefix);
+        if (prefix is not null && UnitName.TryBuild(prefix, n.Instance, n.Type, out UnitName built))
+            AddCandidates(built.Name, list);
     }
 
     /// <summary>"foo-bar-baz" gives "foo-bar-", "foo-bar-" gives "foo-", "foo" or "-foo" give null.</summary>

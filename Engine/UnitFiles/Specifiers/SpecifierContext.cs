@@ -20,8 +20,21 @@ public sealed class SpecifierContext(UnitName unit, UnitScope scope, IHostFacts 
 
     public SpecifierTable Table { get; init; } = SpecifierTable.Unit;
 
+    private Lazy<string?>? resolveFragmentRealPath;
+    private string? fragmentRealPath;
+
     /// <summary>The fragment with symlinks resolved (%y, %Y); null when the unit has no fragment.</summary>
-    public string? FragmentRealPath { get; init; }
+    public string? FragmentRealPath
+    {
+        get => resolveFragmentRealPath?.Value ?? fragmentRealPath;
+        init => fragmentRealPath = value;
+    }
+
+    /// <summary>Computes <see cref="FragmentRealPath"/> on first use only (resolving links costs system calls that %y rarely needs).</summary>
+    internal Func<string?> FragmentRealPathResolver
+    {
+        init => resolveFragmentRealPath = new Lazy<string?>(value, LazyThreadSafetyMode.None);
+    }
 
     /// <summary>The slice the unit's cgroup is under, for the deprecated %c and %r ("system.slice" or, for users, "app.slice").</summary>
     public string? Slice { get; init; }

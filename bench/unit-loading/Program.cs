@@ -1,0 +1,256 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Units.UnitFiles;
+using Units.UnitFiles.Loading;
+using Units.UnitFiles.Settings;
+
+// Usage:
+//   Units.UnitFiles.Bench [--runs N] [--units N] [--tree DIR] [--no-systemd]
+//       generates the tree, measures our cold load (each run a fresh process) and, unless --no-systemd,
+//       real systemd 252 loading the same tree (run-systemd.sh), and prints the ratios.
+//   Units.UnitFiles.Bench --load-once DIR
+//       one cold load in this process; prints "<ms> <peak RSS KiB> <units> <not loaded>".
+//   Units.UnitFiles.Bench --load-repeat DIR N [binder]
+//       N loads in one process (the first cold, then warm); prints each time (for profiling).
+return args.Length >= 2 && args[0] == "--load-once" ? Bench.LoadOnce(args[1])
+    : args.Length >= 3 && args[0] == "--load-repeat" ? Bench.LoadRepeat(args[1], int.Parse(args[2], CultureInfo.InvariantCulture), args.Length < 4 || args[3] != "nobinder")
+    : Bench.Run(args);
+
+internal static class Bench
+{
+    private const string Instance = "unitbench";
+    private const string RunSystemd = "/work/shared/reference-systemd/run-systemd.sh";
+
+    public static int Run(string[] args)
+    {
+        int runs = IntOption(args, "--runs", 7);
+        int units = IntOption(args, "--units", 10_000);
+        string tree = StringOption(args, "--tree") ?? Path.Combine(Path.GetTempPath(), "unit-loading-bench");
+        bool withSystemd = !args.Contains("--no-systemd");
+
+        IReadOnlyList<string> names = TreeGenerator.Generate(tree, units);
+        Console.WriteLine($"tree: {tree} ({names.Count} units, {Directory.EnumerateFiles(tree, "*", SearchOption.AllDirectories).Count()} files)");
+
+        var ours = new List<(double Ms, long RssKiB)>();
+        for (int i = 0; i < runs; i++)
+        {
+            (double ms, long rss) = RunOnceInChild(tree);
+            ours.Add((ms, rss));
+        }
+        double ourMedian = Median(ours.Select(o => o.Ms));
+        long ourRss = ours.Max(o => o.RssKiB);
+        Console.WriteLine($"Units   cold load (fresh process each run, JIT included): median {ourMedian:F0} ms over {runs} runs; peak RSS {ourRss / 1024.0:F1} MiB");
+
+        if (!withSystemd)
+            return 0;
+        if (!File.Exists(RunSystemd))
+        {
+            Console.Error.WriteLine($"{RunSystemd} is missing: cannot measure systemd 252");
+            return 1;
+        }
+        (double cold, double reload, long sdRss, long sdBase) = SystemdMeasure(tree, runs);
+        Console.WriteLine($"systemd cold load (start of a target ordered before all {names.Count} units): {cold:F0} ms");
+        Console.WriteLine($"systemd daemon-reload with them loaded: median {reload:F0} ms over {runs} runs; manager peak RSS {sdRss / 1024.0:F1} MiB (before loading {sdBase / 1024.0:F1} MiB)");
+        Console.WriteLine($"ratio time  Units/systemd: {ourMedian / cold:F2} (vs cold load), {ourMedian / reload:F2} (vs daemon-reload)   (<1 means Units is faster)");
+        Console.WriteLine($"ratio memory Units/systemd: {(double)ourRss / sdRss:F2} (peak RSS of the loading process vs the manager)");
+        return 0;
+    }
+
+    public static int LoadRepeat(string tree, int times, bool bind)
+    {
+        for (int i = 0; i < times; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            (int loaded, int failed) = LoadTree(tree, bind);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"run {i}: {clock.Elapsed.TotalMilliseconds:F1} ms, {loaded} loaded, {failed} not"));
+        }
+        return 0;
+    }
+
+    /// <summary>One cold load: a fresh loader over the tree, every unit loaded with typed settings.</summary>
+    public static int LoadOnce(string tree)
+    {
+        var clock = Stopwatch.StartNew();
+        (int loaded, int failed) = LoadTree(tree, bind: true);
+        clock.Stop();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{clock.Elapsed.TotalMilliseconds:F1} {PeakRssKiB(Environment.ProcessId)} {loaded} {failed}"));
+        return failed == 0 ? 0 : 1;
+    }
+
+    private static (int Loaded, int Failed) LoadTree(string tree, bool bind)
+    {
+        var loader = new UnitLoader(new UnitLoaderOptions { Scope = UnitScope.User, SearchPath = [Path.Combine(tree, "units")], Binder = bind ? SettingsBinder.Instance : null });
+        int loaded = 0, failed = 0;
+        foreach (string name in File.ReadLines(Path.Combine(tree, "names")))
+        {
+            LoadedUnit u = loader.Load(name);
+            if (u.LoadState == LoadState.Loaded)
+                loaded++;
+            else
+                failed++;
+        }
+        return (loaded, failed);
+    }
+
+    private static (double Ms, long RssKiB) RunOnceInChild(string tree)
+    {
+        string self = Environment.ProcessPath!;
+        var psi = new ProcessStartInfo(self) { RedirectStandardOutput = true, UseShellExecute = false };
+        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
+            psi.ArgumentList.Add(typeof(Bench).Assembly.Location);
+        psi.ArgumentList.Add("--load-once");
+        psi.ArgumentList.Add(tree);
+        using Process p = Process.Start(psi)!;
+        string output = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        string[] f = output.Trim().Split(' ');
+        if (p.ExitCode != 0 || f.Length < 4)
+            throw new InvalidOperationException($"load run failed ({p.ExitCode}): {output}");
+        return (double.Parse(f[0], CultureInfo.InvariantCulture), long.Parse(f[1], CultureInfo.InvariantCulture));
+    }
+
+    private static (double Cold, double Reload, long PeakRss, long BaseRss) SystemdMeasure(string tree, int runs)
+    {
+        Sh(RunSystemd, "stop", Instance);
+        Sh(RunSystemd, "start", Instance);
+        try
+        {
+            string dir = Sh(RunSystemd, "dir", Instance).Trim();
+            Sh("/bin/cp", "-a", Path.Combine(tree, "units") + "/.", dir);
+            Sh(RunSystemd, "ctl", Instance, "daemon-reload");
+            long pid = long.Parse(Sh(RunSystemd, "pid", Instance).Trim(), CultureInfo.InvariantCulture);
+            long baseRss = PeakRssKiB(pid);
+
+            var clock = Stopwatch.StartNew();
+            Sh(RunSystemd, "ctl", Instance, "start", "bench.target");
+            double cold = clock.Elapsed.TotalMilliseconds;
+            string loadedCount = Sh(RunSystemd, "ctl", Instance, "list-units", "--all", "--no-legend", "--plain", "svc-*", "tpl-*");
+            Console.WriteLine($"systemd has {loadedCount.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length} bench units loaded");
+
+            var reloads = new List<double>();
+            for (int i = 0; i < runs; i++)
+            {
+                clock.Restart();
+                Sh(RunSystemd, "ctl", Instance, "daemon-reload");
+                reloads.Add(clock.Elapsed.TotalMilliseconds);
+            }
+            return (cold, Median(reloads), PeakRssKiB(pid), baseRss);
+        }
+        finally
+        {
+            Sh(RunSystemd, "stop", Instance);
+        }
+    }
+
+    private static long PeakRssKiB(long pid)
+    {
+        foreach (string line in File.ReadLines($"/proc/{pid}/status"))
+        {
+            if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+        }
+        return 0;
+    }
+
+    private static string Sh(string file, params string[] args)
+    {
+        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string a in args)
+            psi.ArgumentList.Add(a);
+        using Process p = Process.Start(psi)!;
+        Task<string> err = p.StandardError.ReadToEndAsync();
+        string output = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        if (p.ExitCode != 0 && args.Length > 0 && args[0] != "stop")
+            throw new InvalidOperationException($"{file} {string.Join(' ', args)} failed ({p.ExitCode}): {err.Result}{output}");
+        return output;
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        double[] v = values.Order().ToArray();
+        return v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
+    }
+
+    private static int IntOption(string[] args, string name, int fallback) =>
+        StringOption(args, name) is string s ? int.Parse(s, CultureInfo.InvariantCulture) : fallback;
+
+    private static string? StringOption(string[] args, string name)
+    {
+        int i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+}
+
+/// <summary>
+/// The benchmark tree: 80% plain services, each with its own drop-in, and templates with 20 instances each
+/// (the rest), plus a prefix drop-in, a type-level drop-in, a drop-in per template, and "bench.target",
+/// which is ordered before every unit: starting it loads them all without starting any.
+/// </summary>
+internal static class TreeGenerator
+{
+    private const int InstancesPerTemplate = 20;
+
+    public static IReadOnlyList<string> Generate(string tree, int count)
+    {
+        string units = Path.Combine(tree, "units");
+        if (Directory.Exists(tree))
+            Directory.Delete(tree, recursive: true);
+        Directory.CreateDirectory(units);
+
+        int templates = count / 5 / InstancesPerTemplate;
+        int services = count - templates * InstancesPerTemplate;
+        var names = new List<string>(count);
+        for (int i = 0; i < services; i++)
+        {
+            string name = $"svc-{i:D5}.service";
+            names.Add(name);
+            File.WriteAllText(Path.Combine(units, name), ServiceText(i));
+            Directory.CreateDirectory(Path.Combine(units, name + ".d"));
+            File.WriteAllText(Path.Combine(units, name + ".d", "10-override.conf"), $"[Service]\nEnvironment=INDEX={i}\nNice={i % 10}\n");
+        }
+        for (int t = 0; t < templates; t++)
+        {
+            string template = $"tpl-{t:D3}@.service";
+            File.WriteAllText(Path.Combine(units, template), ServiceText(t).Replace("Bench service", "Bench instance %i of", StringComparison.Ordinal));
+            Directory.CreateDirectory(Path.Combine(units, template + ".d"));
+            File.WriteAllText(Path.Combine(units, template + ".d", "10-template.conf"), "[Service]\nEnvironment=INSTANCE=%i\n");
+            for (int i = 0; i < InstancesPerTemplate; i++)
+                names.Add($"tpl-{t:D3}@i{i}.service");
+        }
+        Directory.CreateDirectory(Path.Combine(units, "svc-.service.d"));
+        File.WriteAllText(Path.Combine(units, "svc-.service.d", "20-prefix.conf"), "[Unit]\nDocumentation=https://example.org/svc\n");
+        Directory.CreateDirectory(Path.Combine(units, "service.d"));
+        File.WriteAllText(Path.Combine(units, "service.d", "50-common.conf"), "[Service]\nTimeoutStopSec=10\n");
+
+        var target = new StringBuilder("[Unit]\nDescription=Orders itself before every bench unit, so starting it loads them all\n");
+        for (int i = 0; i < names.Count; i += 100)
+            target.Append("Before=").AppendJoin(' ', names.Skip(i).Take(100)).Append('\n');
+        File.WriteAllText(Path.Combine(units, "bench.target"), target.ToString());
+        File.WriteAllLines(Path.Combine(tree, "names"), [.. names, "bench.target"]);
+        return names;
+    }
+
+    private static string ServiceText(int i) => $"""
+        [Unit]
+        Description=Bench service {i}
+        Documentation=man:true(1)
+        After=basic.target
+        ConditionPathExists=!/nonexistent/{i}
+
+        [Service]
+        Type=simple
+        ExecStart=/bin/sleep infinity
+        ExecReload=/bin/kill -HUP $MAINPID
+        Restart=on-failure
+        RestartSec=5
+        Environment=A=1 "B=two words"
+        TimeoutStartSec=30s
+        LimitNOFILE=4096
+
+        [Install]
+        WantedBy=default.target
+
+        """;
+}
