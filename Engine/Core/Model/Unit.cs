@@ -48,6 +48,9 @@ public sealed class Unit
 
     public Unit? Following => Kind.Following;
 
+    /// <summary>The slice the unit sits in (Slice=), or null for units without one.</summary>
+    public Unit? Slice => DependenciesOf(UnitDependency.InSlice).FirstOrDefault();
+
     /// <summary>The installed job of this unit (at most one besides a nop job).</summary>
     public Job? Job { get; internal set; }
 
