@@ -59,11 +59,16 @@ public sealed class ExecutionRuntime : IProcessEvents, IDisposable
     {
         _options = options;
         Cgroups = CgroupHierarchy.Open(options.CgroupRoot);
+        var inotify = Inotify.TryCreate(out string? inotifyError);
+        if (inotify is null)
+            options.Log(4, $"inotify is unavailable ({inotifyError}): cgroup emptiness is checked at process exits and PIDFile= " +
+                           "is read when the starter exits only.");
         if (Cgroups is not null)
         {
             if (options.MoveSelfToInitScope)
                 Cgroups.MoveToInitScope(Environment.ProcessId);
-            _emptyWatcher = new CgroupEmptyWatcher(path => options.Post(() => OnCgroupEmpty(path)));
+            if (inotify is not null)
+                _emptyWatcher = new CgroupEmptyWatcher(inotify, path => options.Post(() => OnCgroupEmpty(path)));
             options.Log(6, $"Using cgroup v2 at {Cgroups.MountPoint}, units under {Cgroups.Root}; delegated controllers: " +
                            (Cgroups.AvailableControllers.Count == 0 ? "none" : string.Join(' ', Cgroups.AvailableControllers)) + ".");
         }
@@ -73,7 +78,7 @@ public sealed class ExecutionRuntime : IProcessEvents, IDisposable
         }
         _supervisor = ProcessSupervisor.Shared(options.ExecutorPath);
         _supervisor.Subscribe(this);
-        _files = new FileWatcher(options.Post);
+        _files = new FileWatcher(inotify, options.Post);
         if (options.NotifySocketPath is { } socketPath)
         {
             Directory.CreateDirectory(Path.GetDirectoryName(socketPath)!);
@@ -146,17 +151,14 @@ public sealed class ExecutionRuntime : IProcessEvents, IDisposable
 
     internal void Register(int pid, UnitProcesses unit) => _byPid[pid] = unit;
 
-    internal void RegisterCgroup(string path, UnitProcesses unit)
+    /// <summary>Routes a cgroup's events to its unit; true when its emptiness will be reported by an event.</summary>
+    internal bool RegisterCgroup(string path, UnitProcesses unit)
     {
         _byCgroup[path] = unit;
-        _emptyWatcher?.Watch(path);
+        return Directory.Exists(path) && _emptyWatcher is not null && _emptyWatcher.Watch(path);
     }
 
-    internal void UnregisterCgroup(string path)
-    {
-        _byCgroup.Remove(path);
-        _emptyWatcher?.Unwatch(path);
-    }
+    internal void UnwatchCgroup(string path) => _emptyWatcher?.Unwatch(path);
 
     internal ExecOptionsView Options => new(_options);
 
@@ -170,8 +172,6 @@ public sealed class ExecutionRuntime : IProcessEvents, IDisposable
     public void Dispose()
     {
         _notify?.Dispose();
-        _emptyWatcher?.Dispose();
-        _files.Dispose();
         _supervisor.Unsubscribe(this);
     }
 }
@@ -184,6 +184,7 @@ public sealed class UnitProcesses : IServiceProcesses
     private readonly HashSet<int> _sessions = [];
     private ServiceSettings _settings;
     private (string Tmp, string VarTmp)? _privateTmp;
+    private bool _emptyReported;
 
     internal UnitProcesses(ExecutionRuntime runtime, string unitName, string? slice, ServiceSettings settings)
     {
@@ -211,7 +212,7 @@ public sealed class UnitProcesses : IServiceProcesses
         if (CgroupPath is not null && _runtime.Cgroups is { } cgroups)
         {
             ResourceProblems = cgroups.Realize(CgroupPath, _settings.Resources);
-            _runtime.RegisterCgroup(CgroupPath, this);
+            _emptyReported = _runtime.RegisterCgroup(CgroupPath, this);
         }
         if (_settings.Exec.PrivateTmp && _privateTmp is null)
         {
@@ -290,7 +291,7 @@ public sealed class UnitProcesses : IServiceProcesses
 
     public bool IsGroupEmpty => CgroupPath is not null ? !CgroupHierarchy.IsPopulated(CgroupPath) : GroupPids().Count == 0;
 
-    public bool ReportsEmpty => CgroupPath is not null;
+    public bool ReportsEmpty => CgroupPath is not null && _emptyReported;
 
     public IReadOnlyList<int> GroupPids() =>
         CgroupPath is not null ? CgroupHierarchy.Pids(CgroupPath) : ProcTable.InSessions(_sessions);
@@ -298,6 +299,9 @@ public sealed class UnitProcesses : IServiceProcesses
     public bool InGroup(int pid) =>
         CgroupPath is not null ? _runtime.Cgroups!.CgroupOf(pid) is { } path && (path == CgroupPath || path.StartsWith(CgroupPath + "/", StringComparison.Ordinal))
             : OwnsSession(pid);
+
+    public bool ContainsCgroup(string cgroupPath) =>
+        CgroupPath is not null && (cgroupPath == CgroupPath || cgroupPath.StartsWith(CgroupPath + "/", StringComparison.Ordinal));
 
     internal bool OwnsSession(int pid) => _sessions.Contains(pid) || (ProcTable.SessionOf(pid) is { } sid && _sessions.Contains(sid));
 
@@ -310,8 +314,11 @@ public sealed class UnitProcesses : IServiceProcesses
     public void Release()
     {
         _sessions.Clear();
-        if (CgroupPath is not null)
-            CgroupHierarchy.Remove(CgroupPath);
+        if (CgroupPath is not null && CgroupHierarchy.Remove(CgroupPath))
+        {
+            _runtime.UnwatchCgroup(CgroupPath); // the directory is made again (and watched) at the next start
+            _emptyReported = false;
+        }
         if (_privateTmp is { } tmp)
         {
             try

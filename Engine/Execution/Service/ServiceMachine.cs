@@ -660,7 +660,8 @@ public sealed class ServiceMachine
                 EnterRunning(f);
                 break;
             case ServiceState.StopWatchdog or ServiceState.StopSigterm or ServiceState.StopSigkill:
-                if (ControlPid == 0 && GroupDone())
+                // Remaining processes of the cgroup are dealt with by the final-* states.
+                if (ControlPid == 0)
                     EnterStopPost(f);
                 break;
             case ServiceState.StopPost:
@@ -668,7 +669,7 @@ public sealed class ServiceMachine
                     EnterSignal(ServiceState.FinalSigterm, f);
                 break;
             case ServiceState.FinalWatchdog or ServiceState.FinalSigterm or ServiceState.FinalSigkill:
-                if (ControlPid == 0 && GroupDone())
+                if (ControlPid == 0)
                     EnterDead(f, allowRestart: true);
                 break;
         }
@@ -786,7 +787,7 @@ public sealed class ServiceMachine
                 EnterSignal(ServiceState.StopSigterm, f);
                 break;
             case ServiceState.StopWatchdog or ServiceState.StopSigterm or ServiceState.StopSigkill:
-                if (MainPidGood() <= 0 && GroupDone())
+                if (MainPidGood() <= 0)
                     EnterStopPost(f);
                 break;
             case ServiceState.StopPost:
@@ -794,7 +795,7 @@ public sealed class ServiceMachine
                     EnterSignal(ServiceState.FinalSigterm, f);
                 break;
             case ServiceState.FinalWatchdog or ServiceState.FinalSigterm or ServiceState.FinalSigkill:
-                if (MainPidGood() <= 0 && GroupDone())
+                if (MainPidGood() <= 0)
                     EnterDead(f, allowRestart: true);
                 break;
             default:
@@ -804,10 +805,6 @@ public sealed class ServiceMachine
                 break;
         }
     }
-
-    /// <summary>While signalling with KillMode=control-group, the remaining processes must be gone too.</summary>
-    private bool GroupDone() =>
-        _settings.Kill.KillMode is not (KillMode.ControlGroup or KillMode.Mixed) || _processes.IsGroupEmpty;
 
     public void OnExecSucceeded(int pid)
     {
@@ -942,7 +939,9 @@ public sealed class ServiceMachine
                 : "no main PID is known yet (NotifyAccess=main)",
             NotifyAccess.Exec when message.Pid != MainPid && message.Pid != ControlPid =>
                 "only the main and control processes may send (NotifyAccess=exec)",
-            NotifyAccess.All when !_processes.InGroup(message.Pid) && message.Pid != MainPid && message.Pid != ControlPid =>
+            // The sender's cgroup was read on arrival: it may have exited by now.
+            NotifyAccess.All when !(message.CgroupPath is { } cgroup ? _processes.ContainsCgroup(cgroup) : _processes.InGroup(message.Pid)) &&
+                                  message.Pid != MainPid && message.Pid != ControlPid =>
                 "the sender is not in the unit's control group (NotifyAccess=all)",
             _ => null,
         };

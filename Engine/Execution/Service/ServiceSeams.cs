@@ -75,6 +75,9 @@ public interface IServiceProcesses
 
     bool InGroup(int pid);
 
+    /// <summary>True when a cgroup path (as read when a message arrived) is the unit's or below it.</summary>
+    bool ContainsCgroup(string cgroupPath);
+
     bool IsAlive(int pid);
 
     /// <summary>The parent pid, or 0 when unknown.</summary>
