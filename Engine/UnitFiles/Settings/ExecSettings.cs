@@ -15,8 +15,8 @@ public readonly record struct ResourceLimit(ulong Soft, ulong Hard)
 /// <summary>The execution environment of systemd.exec(5) shared by services, sockets, mounts and swaps.</summary>
 public sealed class ExecSettings
 {
-    private readonly List<string> environment = [];
-    private readonly Dictionary<string, ResourceLimit> limits = new(StringComparer.Ordinal);
+    private List<string>? environment;
+    private Dictionary<string, ResourceLimit>? limits;
     private List<string>? environmentFiles;
     private List<string>? passEnvironment;
     private List<string>? unsetEnvironment;
@@ -51,7 +51,7 @@ public sealed class ExecSettings
     public uint UMask { get; internal set; } = 0x12;
 
     /// <summary>Environment= as "NAME=value" (later assignments of a name replace earlier ones); $VAR not expanded.</summary>
-    public IReadOnlyList<string> Environment => environment;
+    public IReadOnlyList<string> Environment => environment ?? (IReadOnlyList<string>)[];
 
     /// <summary>EnvironmentFile= paths; a leading "-" means the file may be missing.</summary>
     public IReadOnlyList<string> EnvironmentFiles => environmentFiles ?? (IReadOnlyList<string>)[];
@@ -86,17 +86,22 @@ public sealed class ExecSettings
     public ulong TimeoutCleanUsec { get; internal set; } = TimeSpans.Infinity;
 
     /// <summary>Limit…= by resource name as systemd spells it after "Limit" ("NOFILE", "CORE", ...).</summary>
-    public IReadOnlyDictionary<string, ResourceLimit> Limits => limits;
+    public IReadOnlyDictionary<string, ResourceLimit> Limits => limits ?? (IReadOnlyDictionary<string, ResourceLimit>)EmptyLimits;
+
+    private static readonly Dictionary<string, ResourceLimit> EmptyLimits = [];
 
     /// <summary>RuntimeDirectory= (and State/Cache/Logs/ConfigurationDirectory=) relative paths, by kind.</summary>
     public IReadOnlyList<string> Directories(ExecDirectoryType type) => directories?[(int)type] ?? (IReadOnlyList<string>)[];
 
     /// <summary>RuntimeDirectoryMode= and friends (default 0755).</summary>
-    public uint DirectoryMode(ExecDirectoryType type) => directoryModes[(int)type];
+    public uint DirectoryMode(ExecDirectoryType type) => directoryModes?[(int)type] ?? DefaultDirectoryMode;
 
-    private readonly uint[] directoryModes = [0x1ED, 0x1ED, 0x1ED, 0x1ED, 0x1ED];
+    private const uint DefaultDirectoryMode = 0x1ED;
 
-    internal List<string> EnvironmentList => environment;
+    private uint[]? directoryModes;
+
+
+    internal List<string> EnvironmentList => environment ??= [];
 
     internal List<string> EnvironmentFileList => environmentFiles ??= [];
 
@@ -114,7 +119,7 @@ public sealed class ExecSettings
 
     internal void ResetSupplementaryGroups() => supplementaryGroups = null;
 
-    internal void SetLimit(string resource, ResourceLimit limit) => limits[resource] = limit;
+    internal void SetLimit(string resource, ResourceLimit limit) => (limits ??= new(StringComparer.Ordinal))[resource] = limit;
 
     internal List<string> DirectoryList(ExecDirectoryType type) => (directories ??= new List<string>?[5])[(int)type] ??= [];
 
@@ -126,7 +131,8 @@ public sealed class ExecSettings
         }
     }
 
-    internal void SetDirectoryMode(ExecDirectoryType type, uint mode) => directoryModes[(int)type] = mode;
+    internal void SetDirectoryMode(ExecDirectoryType type, uint mode) =>
+        (directoryModes ??= [DefaultDirectoryMode, DefaultDirectoryMode, DefaultDirectoryMode, DefaultDirectoryMode, DefaultDirectoryMode])[(int)type] = mode;
 }
 
 /// <summary>The directory kinds of systemd.exec(5) that systemd creates for a unit.</summary>

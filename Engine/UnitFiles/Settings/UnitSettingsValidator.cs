@@ -46,7 +46,7 @@ public static class UnitSettingsValidator
 
         service.NotifyAccess ??= NotifyAccess.None;
 
-        foreach (var which in Enum.GetValues<ServiceCommand>())
+        for (var which = ServiceCommand.Condition; which <= ServiceCommand.StopPost; which++)
         {
             foreach (var command in service.Commands(which))
             {

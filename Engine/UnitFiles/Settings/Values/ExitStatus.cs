@@ -65,39 +65,60 @@ public static class ExitStatus
 /// </summary>
 public sealed class ExitStatusSet
 {
-    private readonly bool[] statuses = new bool[256];
-    private readonly bool[] signals = new bool[Signals.RealtimeMax + 1];
+    // Bitmaps: exit statuses 0…255 in four words, signals 1…64 in one (bit n-1 for signal n).
+    private ulong status0, status1, status2, status3;
+    private ulong signalBits;
 
     /// <summary>The exit statuses in ascending order.</summary>
-    public IEnumerable<int> Statuses => Members(statuses);
-
-    /// <summary>The signals in ascending order.</summary>
-    public IEnumerable<int> SignalNumbers => Members(signals);
-
-    public bool IsEmpty => !Array.Exists(statuses, static s => s) && !Array.Exists(signals, static s => s);
-
-    public bool ContainsStatus(int status) => status is >= 0 and < 256 && statuses[status];
-
-    public bool ContainsSignal(int signal) => Signals.IsValid(signal) && signals[signal];
-
-    public void AddStatus(int status) => statuses[status] = true;
-
-    public void AddSignal(int signal) => signals[signal] = true;
-
-    public void Clear()
+    public IEnumerable<int> Statuses
     {
-        Array.Clear(statuses);
-        Array.Clear(signals);
+        get
+        {
+            for (var i = 0; i < 256; i++)
+            {
+                if (ContainsStatus(i))
+                {
+                    yield return i;
+                }
+            }
+        }
     }
 
-    private static IEnumerable<int> Members(bool[] bits)
+    /// <summary>The signals in ascending order.</summary>
+    public IEnumerable<int> SignalNumbers
     {
-        for (var i = 0; i < bits.Length; i++)
+        get
         {
-            if (bits[i])
+            for (var i = 1; i <= Signals.RealtimeMax; i++)
             {
-                yield return i;
+                if (ContainsSignal(i))
+                {
+                    yield return i;
+                }
             }
+        }
+    }
+
+    public bool IsEmpty => (status0 | status1 | status2 | status3 | signalBits) == 0;
+
+    public bool ContainsStatus(int status) => status is >= 0 and < 256 && (Word(status) & (1UL << (status & 63))) != 0;
+
+    public bool ContainsSignal(int signal) => Signals.IsValid(signal) && (signalBits & (1UL << (signal - 1))) != 0;
+
+    public void AddStatus(int status) => Word(status) |= 1UL << (status & 63);
+
+    public void AddSignal(int signal) => signalBits |= 1UL << (signal - 1);
+
+    public void Clear() => status0 = status1 = status2 = status3 = signalBits = 0;
+
+    private ref ulong Word(int status)
+    {
+        switch (status >> 6)
+        {
+            case 0: return ref status0;
+            case 1: return ref status1;
+            case 2: return ref status2;
+            default: return ref status3;
         }
     }
 }

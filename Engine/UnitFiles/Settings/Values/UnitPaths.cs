@@ -57,8 +57,9 @@ public static class UnitPaths
             return false;
         }
 
-        foreach (var component in path.Split('/'))
+        for (var start = 0; start <= path.Length;)
         {
+            var component = NextComponent(path, ref start);
             if (Encoding.UTF8.GetByteCount(component) > NameMax)
             {
                 return false;
@@ -76,9 +77,9 @@ public static class UnitPaths
             return false;
         }
 
-        foreach (var component in path.Split('/'))
+        for (var start = 0; start <= path.Length;)
         {
-            if (component == "..")
+            if (NextComponent(path, ref start) is "..")
             {
                 return false;
             }
@@ -86,6 +87,16 @@ public static class UnitPaths
 
         return path != "." && !path.StartsWith("./", StringComparison.Ordinal) && !path.EndsWith("/.", StringComparison.Ordinal)
             && !path.Contains("/./", StringComparison.Ordinal) && !path.Contains("//", StringComparison.Ordinal);
+    }
+
+    /// <summary>The component starting at <paramref name="start"/>, which moves past the following '/' (or the end).</summary>
+    private static ReadOnlySpan<char> NextComponent(string path, ref int start)
+    {
+        var slash = path.IndexOf('/', start);
+        var end = slash < 0 ? path.Length : slash;
+        var component = path.AsSpan(start, end - start);
+        start = end + 1;
+        return component;
     }
 
     /// <summary>filename_is_valid(): one path component, not "." or "..".</summary>

@@ -76,7 +76,7 @@ public static class Words
 
         if ((flags & ExtractFlags.DontCoalesceSeparators) != 0)
         {
-            builder = new StringBuilder();
+            builder = RentBuilder();
         }
 
         // Skip leading separators (or stop at the first one when they are not coalesced).
@@ -102,7 +102,7 @@ public static class Words
             }
             else
             {
-                builder ??= new StringBuilder();
+                builder ??= RentBuilder();
                 break;
             }
         }
@@ -274,6 +274,17 @@ public static class Words
         position = p;
         word = builder?.ToString() ?? string.Empty;
         return ExtractResult.Word;
+    }
+
+    // Every unit file splits many values into words: one builder per thread instead of one per word.
+    [ThreadStatic]
+    private static StringBuilder? cachedBuilder;
+
+    private static StringBuilder RentBuilder()
+    {
+        var builder = cachedBuilder ??= new StringBuilder(64);
+        builder.Clear();
+        return builder;
     }
 
     /// <summary>
