@@ -32,15 +32,13 @@ internal static class Bench
         IReadOnlyList<string> names = TreeGenerator.Generate(tree, units);
         Console.WriteLine($"tree: {tree} ({names.Count} units, {Directory.EnumerateFiles(tree, "*", SearchOption.AllDirectories).Count()} files)");
 
-        var ours = new List<(double Ms, long RssKiB)>();
+        var ours = new List<(double Ms, long RssKiB, double CpuMs)>();
         for (int i = 0; i < runs; i++)
-        {
-            (double ms, long rss) = RunOnceInChild(tree);
-            ours.Add((ms, rss));
-        }
+            ours.Add(RunOnceInChild(tree));
         double ourMedian = Median(ours.Select(o => o.Ms));
+        double ourCpu = Median(ours.Select(o => o.CpuMs));
         long ourRss = ours.Max(o => o.RssKiB);
-        Console.WriteLine($"Units   cold load (fresh process each run, JIT included): median {ourMedian:F0} ms over {runs} runs; peak RSS {ourRss / 1024.0:F1} MiB");
+        Console.WriteLine($"Units   cold load (fresh process each run, JIT included): median {ourMedian:F0} ms wall, {ourCpu:F0} ms CPU over {runs} runs; peak RSS {ourRss / 1024.0:F1} MiB");
 
         if (!withSystemd)
             return 0;
@@ -49,10 +47,12 @@ internal static class Bench
             Console.Error.WriteLine($"{RunSystemd} is missing: cannot measure systemd 252");
             return 1;
         }
-        (double cold, double reload, long sdRss, long sdBase) = SystemdMeasure(tree, runs);
-        Console.WriteLine($"systemd cold load (start of a target ordered before all {names.Count} units): {cold:F0} ms");
-        Console.WriteLine($"systemd daemon-reload with them loaded: median {reload:F0} ms over {runs} runs; manager peak RSS {sdRss / 1024.0:F1} MiB (before loading {sdBase / 1024.0:F1} MiB)");
-        Console.WriteLine($"ratio time  Units/systemd: {ourMedian / cold:F2} (vs cold load), {ourMedian / reload:F2} (vs daemon-reload)   (<1 means Units is faster)");
+        var sd = SystemdMeasure(tree, runs);
+        Console.WriteLine($"systemd cold load (start of a target ordered before all {names.Count} units): {sd.Cold:F0} ms wall, {sd.ColdCpu:F0} ms manager CPU");
+        Console.WriteLine($"systemd daemon-reload with them loaded: median {sd.Reload:F0} ms wall, {sd.ReloadCpu:F0} ms manager CPU over {runs} runs; manager peak RSS {sd.PeakRss / 1024.0:F1} MiB (before loading {sd.BaseRss / 1024.0:F1} MiB)");
+        Console.WriteLine($"ratio wall time Units/systemd: {ourMedian / sd.Cold:F2} (vs cold load), {ourMedian / sd.Reload:F2} (vs daemon-reload)   (<1 means Units is faster)");
+        Console.WriteLine($"ratio CPU time  Units/systemd: {ourCpu / sd.ColdCpu:F2} (vs cold load), {ourCpu / sd.ReloadCpu:F2} (vs daemon-reload)   (CPU is the fairer measure on a busy machine)");
+        long sdRss = sd.PeakRss;
         Console.WriteLine($"ratio memory Units/systemd: {(double)ourRss / sdRss:F2} (peak RSS of the loading process vs the manager)");
         return 0;
     }
@@ -62,8 +62,10 @@ internal static class Bench
         for (int i = 0; i < times; i++)
         {
             var clock = Stopwatch.StartNew();
+            TimeSpan cpu = Process.GetCurrentProcess().TotalProcessorTime;
             (int loaded, int failed) = LoadTree(tree, bind);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"run {i}: {clock.Elapsed.TotalMilliseconds:F1} ms, {loaded} loaded, {failed} not"));
+            double cpuMs = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"run {i}: {clock.Elapsed.TotalMilliseconds:F1} ms wall, {cpuMs:F0} ms CPU, {loaded} loaded, {failed} not"));
         }
         return 0;
     }
@@ -72,9 +74,11 @@ internal static class Bench
     public static int LoadOnce(string tree)
     {
         var clock = Stopwatch.StartNew();
+        TimeSpan cpu = Process.GetCurrentProcess().TotalProcessorTime;
         (int loaded, int failed) = LoadTree(tree, bind: true);
         clock.Stop();
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{clock.Elapsed.TotalMilliseconds:F1} {PeakRssKiB(Environment.ProcessId)} {loaded} {failed}"));
+        double cpuMs = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{clock.Elapsed.TotalMilliseconds:F1} {PeakRssKiB(Environment.ProcessId)} {loaded} {failed} {cpuMs:F1}"));
         return failed == 0 ? 0 : 1;
     }
 
@@ -93,7 +97,7 @@ internal static class Bench
         return (loaded, failed);
     }
 
-    private static (double Ms, long RssKiB) RunOnceInChild(string tree)
+    private static (double Ms, long RssKiB, double CpuMs) RunOnceInChild(string tree)
     {
         string self = Environment.ProcessPath!;
         var psi = new ProcessStartInfo(self) { RedirectStandardOutput = true, UseShellExecute = false };
@@ -105,12 +109,12 @@ internal static class Bench
         string output = p.StandardOutput.ReadToEnd();
         p.WaitForExit();
         string[] f = output.Trim().Split(' ');
-        if (p.ExitCode != 0 || f.Length < 4)
+        if (p.ExitCode != 0 || f.Length < 5)
             throw new InvalidOperationException($"load run failed ({p.ExitCode}): {output}");
-        return (double.Parse(f[0], CultureInfo.InvariantCulture), long.Parse(f[1], CultureInfo.InvariantCulture));
+        return (double.Parse(f[0], CultureInfo.InvariantCulture), long.Parse(f[1], CultureInfo.InvariantCulture), double.Parse(f[4], CultureInfo.InvariantCulture));
     }
 
-    private static (double Cold, double Reload, long PeakRss, long BaseRss) SystemdMeasure(string tree, int runs)
+    private static (double Cold, double ColdCpu, double Reload, double ReloadCpu, long PeakRss, long BaseRss) SystemdMeasure(string tree, int runs)
     {
         Sh(RunSystemd, "stop", Instance);
         Sh(RunSystemd, "start", Instance);
@@ -123,24 +127,37 @@ internal static class Bench
             long baseRss = PeakRssKiB(pid);
 
             var clock = Stopwatch.StartNew();
+            double cpu = CpuMs(pid);
             Sh(RunSystemd, "ctl", Instance, "start", "bench.target");
             double cold = clock.Elapsed.TotalMilliseconds;
+            double coldCpu = CpuMs(pid) - cpu;
             string loadedCount = Sh(RunSystemd, "ctl", Instance, "list-units", "--all", "--no-legend", "--plain", "svc-*", "tpl-*");
             Console.WriteLine($"systemd has {loadedCount.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length} bench units loaded");
 
             var reloads = new List<double>();
+            var reloadCpu = new List<double>();
             for (int i = 0; i < runs; i++)
             {
                 clock.Restart();
+                cpu = CpuMs(pid);
                 Sh(RunSystemd, "ctl", Instance, "daemon-reload");
                 reloads.Add(clock.Elapsed.TotalMilliseconds);
+                reloadCpu.Add(CpuMs(pid) - cpu);
             }
-            return (cold, Median(reloads), PeakRssKiB(pid), baseRss);
+            return (cold, coldCpu, Median(reloads), Median(reloadCpu), PeakRssKiB(pid), baseRss);
         }
         finally
         {
             Sh(RunSystemd, "stop", Instance);
         }
+    }
+
+    /// <summary>utime + stime of a process from /proc/PID/stat (clock ticks of 10 ms).</summary>
+    private static double CpuMs(long pid)
+    {
+        string stat = File.ReadAllText($"/proc/{pid}/stat");
+        string[] f = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return (long.Parse(f[11], CultureInfo.InvariantCulture) + long.Parse(f[12], CultureInfo.InvariantCulture)) * 10.0;
     }
 
     private static long PeakRssKiB(long pid)

@@ -20,7 +20,61 @@ public sealed class UnitFileSystem : IUnitFileSystem
         ReturnSpecialDirectories = false,
     };
 
+    /// <summary>readdir(3) with d_type: no stat per entry (only for file systems that do not fill d_type).</summary>
     public IReadOnlyList<DirectoryEntry>? ListDirectory(string path)
+    {
+        if (!Environment.Is64BitProcess || !OperatingSystem.IsLinux())
+            return ListDirectoryPortable(path);
+        nint dir = NativeMethods.OpenDir(path);
+        if (dir == 0)
+            return null;
+        try
+        {
+            var entries = new List<DirectoryEntry>();
+            while (true)
+            {
+                nint entry = NativeMethods.ReadDir(dir);
+                if (entry == 0)
+                    break;
+                string name = Marshal.PtrToStringUTF8(entry + NativeMethods.DirentNameOffset) ?? "";
+                if (name is "." or "..")
+                    continue;
+                byte type = Marshal.ReadByte(entry, NativeMethods.DirentTypeOffset);
+                EntryKind kind = type switch
+                {
+                    NativeMethods.DtReg => EntryKind.File,
+                    NativeMethods.DtDir => EntryKind.Directory,
+                    NativeMethods.DtLnk => EntryKind.Symlink,
+                    NativeMethods.DtUnknown => KindOfPath(path + "/" + name),
+                    _ => EntryKind.Other,
+                };
+                entries.Add(new DirectoryEntry(name, kind));
+            }
+            return entries;
+        }
+        finally
+        {
+            _ = NativeMethods.CloseDir(dir);
+        }
+    }
+
+    private static EntryKind KindOfPath(string path)
+    {
+        try
+        {
+            return KindOf(new FileInfo(path).Attributes);
+        }
+        catch (IOException)
+        {
+            return EntryKind.Other;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return EntryKind.Other;
+        }
+    }
+
+    private static IReadOnlyList<DirectoryEntry>? ListDirectoryPortable(string path)
     {
         try
         {
