@@ -14,6 +14,12 @@ public sealed record FakeServiceSettings
     /// <summary>Fail every start at once (result "failed", unit "failed").</summary>
     public bool FailsToStart { get; init; }
 
+    /// <summary>
+    /// Finish each start (success or failure) in a later loop event, as a process exiting would: the unit is
+    /// activating meanwhile, and other jobs run first (what a oneshot service does).
+    /// </summary>
+    public bool CompletesLater { get; init; }
+
     public bool CanReload { get; init; }
 
     /// <summary>Reported by <see cref="UnitKind.AccountingSummary"/> when the unit is collected.</summary>
@@ -64,7 +70,17 @@ public sealed class FakeServiceKind : UnitKind
         if (ActiveState == ActiveState.Deactivating)
             return UnitOperationResult.Again;
         StartCount++;
-        if (_settings.FailsToStart)
+        if (_settings.CompletesLater)
+        {
+            Enter("start");
+            string outcome = _settings.FailsToStart ? "failed" : "running";
+            Host.Post(() =>
+            {
+                if (_subState == "start")
+                    Enter(outcome);
+            });
+        }
+        else if (_settings.FailsToStart)
         {
             Enter("start");
             Enter("failed");

@@ -582,8 +582,9 @@ internal sealed class Transaction
 
     private bool DeleteOneUnmergeableJob(List<TransactionJob> list)
     {
-        for (int a = 0; a < list.Count; a++)
-            for (int b = a + 1; b < list.Count; b++)
+        // systemd keeps a unit's transaction jobs newest first; walk them in that order so the same job is chosen.
+        for (int a = list.Count - 1; a >= 0; a--)
+            for (int b = a - 1; b >= 0; b--)
             {
                 var j = list[a];
                 var k = list[b];
