@@ -102,7 +102,7 @@ internal static class Bench
         string self = Environment.ProcessPath!;
         var psi = new ProcessStartInfo(self) { RedirectStandardOutput = true, UseShellExecute = false };
         if (Path.GetFileNameWithoutExtension(self) == "dotnet")
-            psi.ArgumentList.Add(typeof(Bench).Assembly.Location);
+            psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Units.UnitFiles.Bench.dll"));
         psi.ArgumentList.Add("--load-once");
         psi.ArgumentList.Add(tree);
         using Process p = Process.Start(psi)!;
