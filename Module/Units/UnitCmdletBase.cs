@@ -148,7 +148,7 @@ public abstract class UnitSelectionCmdletBase : UnitCmdletBase
 {
     /// <summary>Unit names; wildcards allowed; a name without a type suffix means a .service.</summary>
     [Parameter(ParameterSetName = "Name", Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("Unit", "Id")]
+    [Alias("Unit")]
     [SupportsWildcards]
     [ArgumentCompleter(typeof(UnitNameCompleter))]
     [ValidateNotNullOrEmpty]
