@@ -880,18 +880,4 @@ internal static partial class SpecialParsers
         rc.Delegate = true;
         return SettingOutcome.Accepted;
     }
-
-    /// <summary>Printable ASCII only (reboot parameters).</summary>
-    internal static bool IsPrintableAscii(string text)
-    {
-        foreach (var c in text)
-        {
-            if (c is < ' ' or > '~')
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
 }

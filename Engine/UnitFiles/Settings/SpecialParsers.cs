@@ -136,7 +136,7 @@ internal static partial class SpecialParsers
         return SettingOutcome.Accepted;
     }
 
-    /// <summary>config_parse_reboot_parameter: printable ASCII, shorter than 256 bytes.</summary>
+    /// <summary>config_parse_reboot_parameter: ASCII (control characters included), at most NAME_MAX (255) bytes.</summary>
     public static SettingParser RebootParameter(Action<UnitSettings, string?> set) => (in SettingInput i) =>
     {
         if (!i.TryExpandOrWarn(i.Value, out var value))
@@ -144,7 +144,7 @@ internal static partial class SpecialParsers
             return SettingOutcome.Ignored;
         }
 
-        if (value.Length > 0 && (value.Length >= 256 || !IsPrintableAscii(value)))
+        if (value.Length > 255 || !Ascii.IsValid(value))
         {
             return i.Warn($"Invalid reboot parameter '{value}', ignoring.");
         }

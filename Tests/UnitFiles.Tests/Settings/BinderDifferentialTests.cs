@@ -59,6 +59,9 @@ public sealed class BinderDifferentialTests
         { "auto.automount", "[Automount]\nWhere=/mnt\nTimeoutIdleSec=x\nDirectoryMode=0755\n" },
         { "mnt.automount", "[Automount]\nTimeoutIdleSec=5\n" },
         { "mnt-data.mount", "[Mount]\nWhat=/dev/sdc1\nWhere=/mnt/data\n" },
+        { "conditions.service", Start + "[Unit]\nConditionHost=| !foo\nConditionKernelCommandLine=\nConditionVirtualization=!container\nAssertUser=root\nConditionFirmware=uefi\nAssertFirmware=uefi\nConditionPathIsMountPoint=/a/./b\nConditionDirectoryNotEmpty=a/../b\nConditionNeedsUpdate=/etc\nConditionFileIsExecutable=!relative\n" },
+        { "unit-misc.service", Start + "[Unit]\nPropagateReloadTo=a.service\nPropagatesStopTo=b.service\nStopPropagatedFrom=c.service\nJoinsNamespaceOf=d.service\nUpholds=e.service\nOnSuccess=f.service\nOnSuccessJobMode=isolate\nOnFailureJobMode=bogus\nRefuseManualStart=x\nIgnoreOnIsolate=sure\nRebootArgument=\x01\nJobTimeoutRebootArgument=ok\nStartLimitBurst=-1\nStartLimitInterval=10\n" },
+        { "service-misc.service", Start + "TimeoutStartSec=infinity\nTimeoutStopSec=0\nTimeoutAbortSec=\nRuntimeRandomizedExtraSec=5\nStartLimitBurst=x\nFailureAction=poweroff-immediate\nUSBFunctionDescriptors=/x\nOOMPolicy=stop\nExitType=cgroup\nGuessMainPID=no\nTTYPath=/dev/tty1\nTTYReset=1\nDynamicUser=maybe\n" },
         { "target.target", "[Unit]\nDescription=t\n[Target]\nFoo=1\n" },
     };
 
