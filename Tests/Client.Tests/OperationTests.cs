@@ -288,6 +288,35 @@ public sealed class UnitFileTests
     }
 }
 
+public sealed class VerifyTests
+{
+    [Fact]
+    public void Systemd_analyze_verify_findings_become_diagnostics()
+    {
+        if (!File.Exists("/usr/bin/systemd-analyze"))
+        {
+            throw new InvalidOperationException("This test needs systemd-analyze (Debian package systemd).");
+        }
+        var directory = Directory.CreateTempSubdirectory("units-verify-");
+        try
+        {
+            var path = Path.Combine(directory.FullName, "bad.service");
+            File.WriteAllText(path, "[Service]\nExecStart=/bin/true\nNoSuchKey=1\n");
+            var client = new ManagerClient(ManagerTarget.LocalSystem, new FakeManager(), new LocalShell());
+            var (isValid, diagnostics) = client.VerifyAsync(path, CancellationToken.None).GetAwaiter().GetResult();
+            Assert.False(isValid);
+            Assert.Contains(diagnostics, diagnostic => diagnostic.Path == path && diagnostic.Line == 3 && diagnostic.Message.Contains("NoSuchKey", StringComparison.Ordinal));
+
+            File.WriteAllText(path, "[Unit]\nDescription=Fine\n[Service]\nType=oneshot\nExecStart=/bin/true\n");
+            Assert.True(client.VerifyAsync(path, CancellationToken.None).GetAwaiter().GetResult().IsValid);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+}
+
 public sealed class DependencyTests
 {
     private static FakeManager Graph() => new FakeManager()

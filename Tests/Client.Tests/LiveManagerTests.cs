@@ -4,14 +4,20 @@ using Units.Client.Connection;
 namespace Units.Client.Tests;
 
 /// <summary>
-/// A real systemd 252 user manager, isolated by reference-systemd/run-systemd.sh, with a few
-/// test units; the client talks to it over its private socket through Units.DBus.
+/// A user manager isolated by reference-systemd/run-systemd.sh, with a few test units; the
+/// client talks to it over its private socket through Units.DBus. <see cref="Binary"/> null is
+/// the real systemd 252; otherwise the manager run in its place (unitsd).
 /// </summary>
-public sealed class RealSystemdFixture : IAsyncLifetime
+public abstract class ManagerFixture : IAsyncLifetime
 {
     private const string Script = "/work/shared/reference-systemd/run-systemd.sh";
-    private readonly string _name = "units-client-" + Environment.ProcessId;
+    private readonly string _name;
     private readonly string _root = Path.Combine(Path.GetTempPath(), "units-client-sdref");
+
+    protected ManagerFixture(string kind) => _name = $"units-client-{kind}-{Environment.ProcessId}";
+
+    /// <summary>The manager executable run instead of systemd, or null for systemd itself.</summary>
+    protected abstract string? Binary { get; }
 
     public ManagerSession Session { get; } = new(new DBusManagerConnector());
 
@@ -25,13 +31,18 @@ public sealed class RealSystemdFixture : IAsyncLifetime
     {
         if (!File.Exists(Script))
         {
-            throw new InvalidOperationException($"These tests need a real systemd 252 instance, started by {Script}, which is missing.");
+            throw new InvalidOperationException($"These tests need a manager instance started by {Script}, which is missing.");
+        }
+        if (Binary is not null && !File.Exists(Binary))
+        {
+            throw new InvalidOperationException($"These tests need {Binary}: build Engine/Daemon first (dotnet build Engine/Daemon).");
         }
         await Run("start", _name).ConfigureAwait(false);
         UnitDirectory = (await Run("dir", _name).ConfigureAwait(false)).Trim();
         await File.WriteAllTextAsync(Path.Combine(UnitDirectory, "x.service"), "[Unit]\nDescription=X test service\n[Service]\nExecStart=/bin/sleep infinity\nExecReload=/bin/true\n[Install]\nWantedBy=default.target\n").ConfigureAwait(false);
         await File.WriteAllTextAsync(Path.Combine(UnitDirectory, "y.service"), "[Unit]\nDescription=Y oneshot\n[Service]\nType=oneshot\nExecStart=/bin/true\n").ConfigureAwait(false);
         await File.WriteAllTextAsync(Path.Combine(UnitDirectory, "fail.service"), "[Unit]\nDescription=Fails\n[Service]\nType=oneshot\nExecStart=/bin/false\n").ConfigureAwait(false);
+        await File.WriteAllTextAsync(Path.Combine(UnitDirectory, "slow.service"), "[Unit]\nDescription=Slow\n[Service]\nExecStartPre=/bin/sleep 60\nExecStart=/bin/sleep infinity\n").ConfigureAwait(false);
         await File.WriteAllTextAsync(Path.Combine(UnitDirectory, "pair.target"), "[Unit]\nDescription=Pair\nWants=x.service y.service\n").ConfigureAwait(false);
         Target = new ManagerTarget(ManagerScope.User, Address: ManagerEndpoints.UnixPath(Path.Combine(_root, _name, "xdg", "systemd", "private")));
         await Client.ReloadAsync(CancellationToken.None).ConfigureAwait(false);
@@ -51,6 +62,10 @@ public sealed class RealSystemdFixture : IAsyncLifetime
             info.ArgumentList.Add(argument);
         }
         info.Environment["SDREF_ROOT"] = _root;
+        if (Binary is not null)
+        {
+            info.Environment["SYSTEMD"] = Binary;
+        }
         using var process = Process.Start(info)!;
         var output = await process.StandardOutput.ReadToEndAsync().ConfigureAwait(false);
         var error = await process.StandardError.ReadToEndAsync().ConfigureAwait(false);
@@ -63,11 +78,46 @@ public sealed class RealSystemdFixture : IAsyncLifetime
     }
 }
 
-[CollectionDefinition("real systemd")]
-public sealed class RealSystemdCollection : ICollectionFixture<RealSystemdFixture>;
+/// <summary>Debian's systemd 252.</summary>
+public sealed class SystemdFixture() : ManagerFixture("systemd")
+{
+    protected override string? Binary => null;
+}
 
+/// <summary>unitsd from this repository (Engine/Daemon), run where systemd would run.</summary>
+public sealed class UnitsdFixture() : ManagerFixture("unitsd")
+{
+    protected override string? Binary { get; } = Path.Combine(RepositoryRoot(), "Engine", "Daemon", "bin", "Debug", "net9.0", "unitsd");
+
+    private static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Units.slnx")))
+            {
+                return directory.FullName;
+            }
+        }
+        throw new InvalidOperationException("Cannot find the repository root above " + AppContext.BaseDirectory);
+    }
+}
+
+[CollectionDefinition("real systemd")]
+public sealed class SystemdCollection : ICollectionFixture<SystemdFixture>;
+
+[CollectionDefinition("unitsd")]
+public sealed class UnitsdCollection : ICollectionFixture<UnitsdFixture>;
+
+/// <summary>The client library against real systemd 252.</summary>
 [Collection("real systemd")]
-public sealed class RealSystemdTests(RealSystemdFixture systemd)
+public sealed class RealSystemdTests(SystemdFixture manager) : ManagerContractTests(manager);
+
+/// <summary>The same tests against unitsd: the module must work identically on both.</summary>
+[Collection("unitsd")]
+public sealed class UnitsdTests(UnitsdFixture manager) : ManagerContractTests(manager);
+
+/// <summary>What every cmdlet's client calls do against a live manager.</summary>
+public abstract class ManagerContractTests(ManagerFixture systemd)
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
@@ -89,7 +139,7 @@ public sealed class RealSystemdTests(RealSystemdFixture systemd)
     {
         var info = Client.GetManagerInfoAsync(CancellationToken.None).GetAwaiter().GetResult();
         Assert.StartsWith("252", info.Version, StringComparison.Ordinal);
-        Assert.Equal("running", info.SystemState);
+        Assert.Contains(info.SystemState, new[] { "running", "degraded" });
         Assert.True(info.UnitCount > 0);
     }
 
@@ -211,8 +261,44 @@ public sealed class RealSystemdTests(RealSystemdFixture systemd)
     }
 
     [Fact]
-    public void Jobs_are_listed_while_queued()
+    public void A_queued_job_is_listed_and_cancelling_it_ends_it_as_canceled()
     {
-        Assert.Empty(Client.ListJobsAsync(CancellationToken.None).GetAwaiter().GetResult());
+        using var tracker = Client.TrackJobsAsync(CancellationToken.None).GetAwaiter().GetResult();
+        var pending = Client.QueueJobAsync(tracker, Find("slow.service"), UnitJobMethod.StartUnit, JobMode.Replace, CancellationToken.None).GetAwaiter().GetResult();
+        var job = Assert.Single(Client.ListJobsAsync(CancellationToken.None).GetAwaiter().GetResult(), job => job.Unit == "slow.service");
+        Assert.Equal((pending.Job.Id, JobType.Start), (job.Id, job.JobType));
+        Client.CancelJobAsync(job, CancellationToken.None).GetAwaiter().GetResult();
+        Assert.Equal(JobResult.Canceled, pending.Completion!.WaitAsync(Patience).GetAwaiter().GetResult());
+        Assert.Equal("JobCanceled", Client.OutcomeAsync(pending, CancellationToken.None).GetAwaiter().GetResult().Error!.ErrorId);
+        Assert.Null(RunJob("slow.service", UnitJobMethod.StopUnit).Error);
+    }
+
+    [Fact]
+    public void Killing_the_main_process_ends_the_unit()
+    {
+        Assert.Null(RunJob("x.service", UnitJobMethod.StartUnit).Error);
+        var unit = Find("x.service");
+        using var cancel = new CancellationTokenSource(Patience);
+        var wait = Client.WaitForStateAsync([unit], new HashSet<UnitActiveState> { UnitActiveState.Failed, UnitActiveState.Inactive }, any: false, cancel.Token);
+        Client.KillAsync(unit, KillWhom.Main, 9, CancellationToken.None).GetAwaiter().GetResult();
+        Assert.Equal(UnitActiveState.Failed, Assert.Single(wait.GetAwaiter().GetResult()).ActiveState);
+        Client.ResetFailedAsync(unit, CancellationToken.None).GetAwaiter().GetResult();
+    }
+
+    [Fact]
+    public void A_unit_file_written_by_the_client_is_loaded_and_starts()
+    {
+        var file = Client.WriteUnitFileAsync(new UnitFileSpec { Name = "made", Description = "Made by the client", ServiceType = "oneshot", ExecStart = ["/bin/true"] }, systemd.UnitDirectory, force: true, CancellationToken.None).GetAwaiter().GetResult();
+        Assert.Equal(Path.Combine(systemd.UnitDirectory, "made.service"), file.Path);
+        Assert.Equal("Made by the client", Find("made.service").Description);
+        Assert.Null(RunJob("made.service", UnitJobMethod.StartUnit).Error);
+    }
+
+    [Fact]
+    public void The_manager_reports_its_default_target_and_environment()
+    {
+        var info = Client.GetManagerInfoAsync(CancellationToken.None).GetAwaiter().GetResult();
+        Assert.Equal(ManagerScope.User, info.Scope);
+        Assert.NotEmpty(info.Environment);
     }
 }
