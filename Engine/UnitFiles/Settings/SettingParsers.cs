@@ -456,9 +456,20 @@ internal static class SettingParsers
                 continue;
             }
 
-            if (i.IsCheckableName(name) && !UnitName.IsValid(name, UnitNameKinds.Plain | UnitNameKinds.Instance))
+            if (i.IsCheckableName(name) && !UnitName.IsValid(name, UnitNameKinds.Any))
             {
                 i.Warn($"Failed to add dependency on {name}, ignoring: Invalid argument");
+                continue;
+            }
+
+            if (name == i.Settings.UnitId)
+            {
+                // systemd drops dependencies on the unit itself, saying so only for ordering and the like.
+                if (kind is DependencySetting.Conflicts or DependencySetting.Before or DependencySetting.After or DependencySetting.OnSuccess or DependencySetting.OnFailure)
+                {
+                    i.Diagnostics.Warn(name, 0, $"Dependency {kind.ToName()}={name} is dropped.");
+                }
+
                 continue;
             }
 

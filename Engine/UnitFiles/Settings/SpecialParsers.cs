@@ -391,7 +391,7 @@ internal static partial class SpecialParsers
             return i.Fail($"Failed to resolve unit specifiers in {i.Value}: {error}");
         }
 
-        if (!IsUserOrGroupName(name))
+        if (!IsUserOrGroupName(name, i.Diagnostics))
         {
             return i.Fail($"Invalid user/group name or numeric ID: {name}");
         }
@@ -428,7 +428,7 @@ internal static partial class SpecialParsers
                 return i.Fail($"Failed to resolve unit specifiers in {word}: {error}");
             }
 
-            if (!IsUserOrGroupName(name))
+            if (!IsUserOrGroupName(name, i.Diagnostics))
             {
                 return i.Fail($"Invalid user/group name or numeric ID: {name}");
             }
@@ -438,29 +438,48 @@ internal static partial class SpecialParsers
     }
 
     /// <summary>
-    /// valid_user_group_name() with VALID_USER_RELAX|VALID_USER_ALLOW_NUMERIC: a numeric ID below 2^32-1 other than
-    /// 65535, or a relaxed name (no whitespace, ':' or '/', not "." or "..", not starting with '-' or a digit-only name).
+    /// valid_user_group_name() with VALID_USER_RELAX|VALID_USER_ALLOW_NUMERIC|VALID_USER_WARN: a numeric ID, or a name
+    /// without control characters, ':' or '/', outer spaces, "."/"..", or only (negative) digits. A name outside the
+    /// strict POSIX-like rules is accepted with systemd's notice, which systemd logs without a file position.
     /// </summary>
-    public static bool IsUserOrGroupName(string name)
+    public static bool IsUserOrGroupName(string name, DiagnosticBag? notices = null)
     {
         if (name.Length == 0)
         {
             return false;
         }
 
-        if (Numbers.ParseUInt64(name, out var id) == ValueError.None && char.IsAsciiDigit(name[0]))
+        if (Numbers.ParseUInt64(name, out var id) == ValueError.None && char.IsAsciiDigit(name[0]) && id < uint.MaxValue && id != 65535)
         {
-            return id < uint.MaxValue && id != 65535;
+            return true;
         }
 
-        if (name is "." or ".." || name[0] == '-' || name.Length > 256 || !Ascii.IsValid(name) && !IsValidUtf16(name))
+        if (name[0] == ' ' || name[^1] == ' ' || name is "." or ".." || IsDigits(name) || (name[0] == '-' && IsDigits(name[1..])))
         {
             return false;
         }
 
         foreach (var c in name)
         {
-            if (char.IsControl(c) || char.IsWhiteSpace(c) || c is ':' or '/')
+            if (char.IsControl(c) || c is ':' or '/')
+            {
+                return false;
+            }
+        }
+
+        if (!IsStrictUserOrGroupName(name))
+        {
+            notices?.Warn(string.Empty, 0, $"Accepting user/group name '{name}', which does not match strict user/group name rules.");
+        }
+
+        return true;
+    }
+
+    private static bool IsDigits(string text)
+    {
+        foreach (var c in text)
+        {
+            if (!char.IsAsciiDigit(c))
             {
                 return false;
             }
@@ -469,7 +488,24 @@ internal static partial class SpecialParsers
         return true;
     }
 
-    private static bool IsValidUtf16(string text) => Encoding.UTF8.GetByteCount(text) > 0;
+    /// <summary>The strict rules: a letter or '_', then letters, digits, '_' or '-', at most 31 characters (utmp).</summary>
+    private static bool IsStrictUserOrGroupName(string name)
+    {
+        if (!char.IsAsciiLetter(name[0]) && name[0] != '_')
+        {
+            return false;
+        }
+
+        foreach (var c in name.AsSpan(1))
+        {
+            if (!char.IsAsciiLetterOrDigit(c) && c is not ('_' or '-'))
+            {
+                return false;
+            }
+        }
+
+        return name.Length <= 31;
+    }
 
     public static SettingOutcome FileDescriptorName(in SettingInput i)
     {

@@ -62,6 +62,8 @@ public sealed class BinderDifferentialTests
         { "conditions.service", Start + "[Unit]\nConditionHost=| !foo\nConditionKernelCommandLine=\nConditionVirtualization=!container\nAssertUser=root\nConditionFirmware=uefi\nAssertFirmware=uefi\nConditionPathIsMountPoint=/a/./b\nConditionDirectoryNotEmpty=a/../b\nConditionNeedsUpdate=/etc\nConditionFileIsExecutable=!relative\n" },
         { "unit-misc.service", Start + "[Unit]\nPropagateReloadTo=a.service\nPropagatesStopTo=b.service\nStopPropagatedFrom=c.service\nJoinsNamespaceOf=d.service\nUpholds=e.service\nOnSuccess=f.service\nOnSuccessJobMode=isolate\nOnFailureJobMode=bogus\nRefuseManualStart=x\nIgnoreOnIsolate=sure\nRebootArgument=\x01\nJobTimeoutRebootArgument=ok\nStartLimitBurst=-1\nStartLimitInterval=10\n" },
         { "service-misc.service", Start + "TimeoutStartSec=infinity\nTimeoutStopSec=0\nTimeoutAbortSec=\nRuntimeRandomizedExtraSec=5\nStartLimitBurst=x\nFailureAction=poweroff-immediate\nUSBFunctionDescriptors=/x\nOOMPolicy=stop\nExitType=cgroup\nGuessMainPID=no\nTTYPath=/dev/tty1\nTTYReset=1\nDynamicUser=maybe\n" },
+        { "self.service", Start + "[Unit]\nAfter=self.service\nRequires=%n\nBefore=foo@.service\nConflicts=self.service\n" },
+        { "names.service", Start + "User=a b\nGroup=-bad\nSupplementaryGroups=ok 1000 65535\n" },
         { "target.target", "[Unit]\nDescription=t\n[Target]\nFoo=1\n" },
     };
 
@@ -108,6 +110,8 @@ public sealed class BinderDifferentialTests
         output.Split('\n')
             .Select(l => l.TrimEnd())
             .Where(l => (l.StartsWith(path + ":", StringComparison.Ordinal) && l.Length > path.Length + 1 && char.IsAsciiDigit(l[path.Length + 1]))
-                || (l.StartsWith(name + ": ", StringComparison.Ordinal) && (l.EndsWith("Refusing.", StringComparison.Ordinal) || l.EndsWith("Ignoring.", StringComparison.Ordinal))))
+                || (l.StartsWith(name + ": ", StringComparison.Ordinal) && (l.EndsWith("Refusing.", StringComparison.Ordinal) || l.EndsWith("Ignoring.", StringComparison.Ordinal) || l.EndsWith("is dropped.", StringComparison.Ordinal)))
+                || l.StartsWith("Accepting user/group name", StringComparison.Ordinal) || l.StartsWith(": Accepting user/group name", StringComparison.Ordinal))
+            .Select(l => l.StartsWith(": ", StringComparison.Ordinal) ? l[2..] : l)
             .ToList();
 }
