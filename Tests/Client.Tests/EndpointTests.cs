@@ -99,6 +99,7 @@ public sealed class EndpointTests
     {
         var shell = new SshShell("web1", new FakeShell());
         Assert.Equal(["ssh", "-xT", "--", "web1", "'journalctl' '--unit=it'\\''s.service'"], shell.Wrap(["journalctl", "--unit=it's.service"]));
+        Assert.Equal(["ssh", "-xT", "-p", "2222", "--", "admin@web1", "'true'"], new SshShell("admin@web1:2222", new FakeShell()).Wrap(["true"]));
     }
 
     private sealed class TwoHosts(FakeManager good) : IManagerConnector

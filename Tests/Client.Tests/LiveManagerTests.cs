@@ -110,7 +110,28 @@ public sealed class UnitsdCollection : ICollectionFixture<UnitsdFixture>;
 
 /// <summary>The client library against real systemd 252.</summary>
 [Collection("real systemd")]
-public sealed class RealSystemdTests(SystemdFixture manager) : ManagerContractTests(manager);
+public sealed class RealSystemdTests(SystemdFixture manager) : ManagerContractTests(manager)
+{
+    [Fact]
+    public void A_manager_behind_systemd_stdio_bridge_answers_as_on_its_socket()
+    {
+        // What -HostName does through ssh, without ssh: a D-Bus connection over a child's stdio.
+        var socket = ((string)manager.Target.Address!)["unix:path=".Length..];
+        var address = "unixexec:path=/usr/bin/systemd-stdio-bridge,argv1=" + ManagerEndpoints.EscapeValue("--bus-path=unix:path=" + socket);
+        var session = new ManagerSession(new DBusManagerConnector());
+        try
+        {
+            var client = session.ClientAsync(new ManagerTarget(ManagerScope.User, Address: address), CancellationToken.None).GetAwaiter().GetResult();
+            var units = client.ListUnitsAsync([], CancellationToken.None).GetAwaiter().GetResult();
+            Assert.Contains(units, unit => unit.Name == "default.target");
+            Assert.StartsWith("252", client.GetManagerInfoAsync(CancellationToken.None).GetAwaiter().GetResult().Version, StringComparison.Ordinal);
+        }
+        finally
+        {
+            session.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+    }
+}
 
 /// <summary>The same tests against unitsd: the module must work identically on both.</summary>
 [Collection("unitsd")]

@@ -21,9 +21,7 @@ public sealed class DBusManagerConnector : IManagerConnector
             DBusConnection connection;
             try
             {
-                connection = endpoint.IsMessageBus
-                    ? await DBusConnection.ConnectBusAsync(endpoint.Address, cancellationToken: cancellation).ConfigureAwait(false)
-                    : await DBusConnection.ConnectAsync(endpoint.Address, cancellationToken: cancellation).ConfigureAwait(false);
+                connection = await DBusConnection.ConnectAsync(endpoint.Address, cancellationToken: cancellation).ConfigureAwait(false);
             }
             catch (DBusException exception)
             {
@@ -32,6 +30,10 @@ public sealed class DBusManagerConnector : IManagerConnector
             }
             try
             {
+                if (endpoint.IsMessageBus)
+                {
+                    await SayHelloAsync(connection, cancellation).ConfigureAwait(false);
+                }
                 return await DBusManagerConnection.StartAsync(connection, target, cancellation).ConfigureAwait(false);
             }
             catch
@@ -44,6 +46,19 @@ public sealed class DBusManagerConnector : IManagerConnector
             "ManagerUnreachable", UnitErrorCategory.ConnectionError,
             $"Cannot connect to the {target.Scope.ToString().ToLowerInvariant()} manager on {target.ComputerName} ({(failures.Count == 0 ? "no address to try" : string.Join("; ", failures))}).",
             target.ComputerName));
+    }
+
+    // A bus answers Hello. A manager's private socket reached through a bridge (systemd-stdio-bridge
+    // --bus-path=unix:path=.../systemd/private) does not: it is then used as the direct connection it is.
+    private static async Task SayHelloAsync(DBusConnection connection, CancellationToken cancellation)
+    {
+        try
+        {
+            await connection.HelloAsync(cancellation).ConfigureAwait(false);
+        }
+        catch (DBusException exception) when (exception.ErrorName is DBusErrors.UnknownObject or DBusErrors.UnknownMethod or DBusErrors.UnknownInterface)
+        {
+        }
     }
 
     /// <inheritdoc/>

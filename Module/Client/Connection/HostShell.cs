@@ -94,7 +94,7 @@ public sealed class SshShell(string host, IHostShell local) : IHostShell
 
     /// <summary>The local command line that runs <paramref name="command"/> on the host: ssh joins its arguments into one shell command, so each is quoted.</summary>
     public IReadOnlyList<string> Wrap(IReadOnlyList<string> command) =>
-        ["ssh", "-xT", "--", host, string.Join(' ', command.Select(Quote))];
+        ["ssh", .. ManagerEndpoints.SshArguments(host), string.Join(' ', command.Select(Quote))];
 
     /// <summary>Quotes an argument for a POSIX shell.</summary>
     public static string Quote(string argument) => "'" + argument.Replace("'", "'\\''", StringComparison.Ordinal) + "'";

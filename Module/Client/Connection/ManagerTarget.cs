@@ -69,17 +69,7 @@ public static class ManagerEndpoints
     public static string SshAddress(string host, ManagerScope scope)
     {
         // As systemctl -H does: a ":port" suffix becomes ssh's -p; "user@" stays for ssh.
-        var arguments = new List<string> { "-xT" };
-        var hostPart = host;
-        var colon = host.LastIndexOf(':');
-        if (colon > 0 && !host.Contains(']', StringComparison.Ordinal) && int.TryParse(host[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var port))
-        {
-            arguments.Add("-p");
-            arguments.Add(port.ToString(CultureInfo.InvariantCulture));
-            hostPart = host[..colon];
-        }
-        arguments.Add("--");
-        arguments.Add(hostPart);
+        var arguments = SshArguments(host);
         arguments.Add("systemd-stdio-bridge");
         if (scope == ManagerScope.User)
         {
@@ -91,6 +81,25 @@ public static class ManagerEndpoints
             builder.Append(",argv").Append(i + 1).Append('=').Append(EscapeValue(arguments[i]));
         }
         return builder.ToString();
+    }
+
+    /// <summary>
+    /// ssh's arguments up to the host: "-xT", a ":port" suffix as "-p port" (as systemctl -H
+    /// splits it; "user@" stays for ssh), "--", the host.
+    /// </summary>
+    public static List<string> SshArguments(string host)
+    {
+        var arguments = new List<string> { "-xT" };
+        var colon = host.LastIndexOf(':');
+        if (colon > 0 && !host.Contains(']', StringComparison.Ordinal) && int.TryParse(host[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var port))
+        {
+            arguments.Add("-p");
+            arguments.Add(port.ToString(CultureInfo.InvariantCulture));
+            host = host[..colon];
+        }
+        arguments.Add("--");
+        arguments.Add(host);
+        return arguments;
     }
 
     /// <summary>unix:path=... with the path escaped as a D-Bus address value.</summary>
