@@ -67,8 +67,8 @@ internal sealed class JournalFileWriter : IDisposable
     public Id128 TailBootId => Id128.FromBytes(_image.ReadOnlySpan(Layout.HeaderTailEntryBootId, 16));
     public long UsedSize => (long)(TailObjectEnd());
 
-    /// <summary>Starts a new, empty file image.</summary>
-    public static JournalFileWriter Create(JournalFileLayout layout, Id128 machineId, Id128 bootId, Id128 seqnumId)
+    /// <summary>Starts a new, empty file image whose entries follow <paramref name="lastSeqnum"/>.</summary>
+    public static JournalFileWriter Create(JournalFileLayout layout, Id128 machineId, Id128 bootId, Id128 seqnumId, ulong lastSeqnum)
     {
         if (layout.Compact && layout.MaxSize > uint.MaxValue)
             throw new ArgumentException("Compact journal files are limited to 4 GiB", nameof(layout));
@@ -87,6 +87,9 @@ internal sealed class JournalFileWriter : IDisposable
             bootId.WriteTo(image.Span(Layout.HeaderTailEntryBootId, 16));
             seqnumId.WriteTo(image.Span(Layout.HeaderSeqnumId, 16));
             image.SetU64(Layout.HeaderHeaderSize, Layout.HeaderSize252);
+            // As journald does for a file that continues another: the sequence goes on from
+            // here even while the file holds no entry yet.
+            image.SetU64(Layout.HeaderTailEntrySeqnum, lastSeqnum);
             image.MarkDirty(0, Layout.HeaderSize252);
 
             // As journald: one hash bucket per 768 bytes the file may hold, kept under 75% full.

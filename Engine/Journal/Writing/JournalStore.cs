@@ -85,15 +85,30 @@ public sealed class JournalStore : IDisposable
                 File.Move(active, aside);
             }
         }
+        else
+            (seqnumId, seqnum) = NewestArchivedSeqnum(options) ?? (seqnumId, seqnum);
         if (writer == null)
         {
-            writer = JournalFileWriter.Create(layout, options.MachineId, options.BootId, seqnumId);
+            writer = JournalFileWriter.Create(layout, options.MachineId, options.BootId, seqnumId, seqnum);
             file = new PublishedJournalFile(active, existing: false);
         }
         var store = new JournalStore(options, writer, file!, seqnum) { PublishedSeqnum = seqnum };
         store.Publish(durable: true);
         store.Vacuum();
         return store;
+    }
+
+    /// <summary>Without an active file (a writer killed while rotating), the sequence goes on
+    /// from the newest archive.</summary>
+    private static (Id128, ulong)? NewestArchivedSeqnum(JournalStoreOptions options)
+    {
+        (Id128, ulong)? newest = null;
+        foreach (var path in Directory.EnumerateFiles(options.Directory, options.FileBaseName + "@*.journal"))
+        {
+            var (id, seqnum) = ReadSeqnum(path);
+            if (newest is not { } n || seqnum > n.Item2) newest = (id, seqnum);
+        }
+        return newest;
     }
 
     private static (Id128, ulong) ReadSeqnum(string path)
@@ -191,7 +206,7 @@ public sealed class JournalStore : IDisposable
         var seqnumId = _writer.SeqnumId;
         _writer.Dispose();
         var layout = new JournalFileLayout { Compact = _options.Compact, KeyedHash = _options.KeyedHash, MaxSize = _options.MaxFileSize };
-        _writer = JournalFileWriter.Create(layout, _options.MachineId, _options.BootId, seqnumId);
+        _writer = JournalFileWriter.Create(layout, _options.MachineId, _options.BootId, seqnumId, _seqnum);
         _file = new PublishedJournalFile(Path.Combine(_options.Directory, _options.FileBaseName + ".journal"), existing: false);
         Publish(durable: true);
         Vacuum();
