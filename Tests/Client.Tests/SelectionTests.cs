@@ -100,6 +100,14 @@ public sealed class SelectionTests
     }
 
     [Fact]
+    public void A_manager_that_serves_no_object_for_an_unknown_unit_gives_NoSuchUnit()
+    {
+        var manager = Manager();
+        manager.Failures["/org/freedesktop/systemd1/unit/gone_2eservice"] = new Connection.ManagerCallException(Connection.DBusErrorNames.UnknownObject, "Unknown object");
+        Assert.Equal("NoSuchUnit", Assert.Single(Select(manager, new UnitSelection { Names = ["gone"] }).Errors).ErrorId);
+    }
+
+    [Fact]
     public void An_error_reading_a_literal_name_propagates_as_a_manager_error()
     {
         var manager = Manager();

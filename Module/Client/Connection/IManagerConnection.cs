@@ -166,6 +166,7 @@ public static class DBusErrorNames
     public const string FileNotFound = "org.freedesktop.DBus.Error.FileNotFound";
     public const string ServiceUnknown = "org.freedesktop.DBus.Error.ServiceUnknown";
     public const string UnknownMethod = "org.freedesktop.DBus.Error.UnknownMethod";
+    public const string UnknownObject = "org.freedesktop.DBus.Error.UnknownObject";
     public const string NoSuchUnit = "org.freedesktop.systemd1.NoSuchUnit";
     public const string NoUnitForPID = "org.freedesktop.systemd1.NoUnitForPID";
     public const string NoUnitForInvocationID = "org.freedesktop.systemd1.NoUnitForInvocationID";

@@ -101,7 +101,9 @@ public sealed partial class ManagerClient : IAsyncDisposable
         {
             properties = await Connection.GetAllAsync(SystemdNames.UnitPath(name), "", cancellation).ConfigureAwait(false);
         }
-        catch (ManagerCallException exception) when (exception.ErrorName is DBusErrorNames.NoSuchUnit or DBusErrorNames.UnknownMethod or DBusErrorNames.LoadFailed)
+        // systemd answers an unknown unit's path with a not-found unit; a manager that serves no
+        // object there (UnknownObject) or refuses to load it says the same.
+        catch (ManagerCallException exception) when (exception.ErrorName is DBusErrorNames.NoSuchUnit or DBusErrorNames.UnknownObject or DBusErrorNames.LoadFailed)
         {
             return null;
         }
