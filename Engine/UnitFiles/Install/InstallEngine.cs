@@ -275,7 +275,11 @@ internal sealed class InstallEngine(InstallLookupPaths lp, DiagnosticBag diagnos
             info = found;
         }
         if (r < 0)
+        {
+            // Like systemd, a failed discovery hands back no unit.
+            info = null;
             changes?.Add(r, nameOrPath, null);
+        }
         return r;
     }
 

@@ -48,8 +48,12 @@ internal static class InstallDifferential
     public static List<string> CompareOperation(InstallTree tree, InstallScope scope, string[] systemctlArgs, Func<UnitFileInstaller, InstallResult> ourOperation, string verb)
     {
         var failures = new List<string>();
-        InstallResult ours = ourOperation(OurInstaller(tree, scope));
         Systemctl.Output theirs = Systemctl.Run(ScopeArgs(scope, tree.Theirs).Concat(systemctlArgs), Environment(scope, tree.Theirs));
+        // systemctl's SysV compatibility check runs before install.c and gives up when a name cannot be resolved;
+        // the manager's D-Bus path has no such check, so there is nothing of install.c to compare then.
+        if (theirs.Stderr.Any(l => l.StartsWith("Failed to look up unit file state: ", StringComparison.Ordinal)))
+            return failures;
+        InstallResult ours = ourOperation(OurInstaller(tree, scope));
 
         var ourLines = ours.Describe(verb).Concat(ours.Warnings.Select(w => w.ToString())).Select(l => l.Replace(tree.Ours, "ROOT", StringComparison.Ordinal)).ToList();
         if (ours.Result == 0 && verb is "enable" or "reenable")

@@ -14,7 +14,7 @@ public sealed class RandomizedInstallTests
     private static readonly string[] Targets = ["x.target", "y.target", "multi-user.target", "pool@one.target"];
     private static readonly string[] Templates = ["t@.service", "u@.socket"];
 
-    public static TheoryData<int> Seeds() => [.. Enumerable.Range(1, 24)];
+    public static TheoryData<int> Seeds() => [.. Enumerable.Range(1, 24), 1139, 1342];
 
     [Theory]
     [MemberData(nameof(Seeds))]
@@ -74,6 +74,18 @@ public sealed class RandomizedInstallTests
                 tree.Symlink((random.NextDouble() < 0.5 ? "etc" : "run") + "/systemd/system/" + name, "/dev/null");
         }
         tree.Unit("x.target").Unit("y.target").Unit("multi-user.target").Unit("pool@.target");
+        if (random.NextDouble() < 0.3)
+            tree.Symlink("etc/systemd/system/alias-" + Pick(random, Plain, 1)[0], "/usr/lib/systemd/system/" + Pick(random, Plain, 1)[0]);
+        if (random.NextDouble() < 0.3)
+            tree.File("etc/systemd/system/" + Pick(random, Plain, 1)[0] + ".d/50-install.conf", "[Install]\nWantedBy=y.target\nAlias=dropin-alias.service\n");
+        if (random.NextDouble() < 0.3)
+            tree.Symlink("etc/systemd/system/x.target.wants/t@one.service", "/usr/lib/systemd/system/t@.service");
+        if (random.NextDouble() < 0.2)
+            tree.Unit("run/systemd/generator/gen.service", "[Install]\nWantedBy=x.target\n");
+        if (random.NextDouble() < 0.2)
+            tree.Unit("run/systemd/transient/tr.service", "[Install]\nWantedBy=x.target\n");
+        if (random.NextDouble() < 0.3)
+            tree.Symlink("usr/lib/systemd/system/default.target", "x.target");
         if (random.NextDouble() < 0.7)
         {
             var presetLines = new List<string>();
@@ -102,7 +114,9 @@ public sealed class RandomizedInstallTests
         string[] Options(params string[] verbAndArgs) =>
             [verbAndArgs[0], .. runtime ? new[] { "--runtime" } : [], .. force ? new[] { "--force" } : [], .. verbAndArgs[1..]];
 
-        switch (random.Next(10))
+        if (random.NextDouble() < 0.15)
+            unit = Pick(random, ["alias-a.service", "alias-b.service", "gen.service", "tr.service", "dropin-alias.service", "t@one.service"], 1)[0];
+        switch (random.Next(13))
         {
             case 0: return (Options("enable", unit), i => i.Enable([unit], flags), "enable");
             case 1: return (Options("disable", unit), i => i.Disable([unit], flags & InstallFlags.Runtime), "disable");
@@ -117,6 +131,15 @@ public sealed class RandomizedInstallTests
                 string target = Pick(random, Targets, 1)[0];
                 return (Options("add-wants", target, unit), i => i.AddDependency([unit], target, InstallDependency.Wants, flags), "add dependency on");
             case 8: return (["revert", unit], i => i.Revert([unit]), "revert");
+            case 9:
+                string t = Pick(random, ["x.target", "y.target", "nothing.target"], 1)[0];
+                return (["set-default", t], i => i.SetDefault(t), "set default");
+            case 10:
+                string file = "/opt/units/" + Pick(random, Plain, 1)[0];
+                return (Options("link", file), i => i.Link([file], flags), "link");
+            case 11:
+                string other = Pick(random, Plain, 1)[0];
+                return (Options("disable", unit, other), i => i.Disable([unit, other], flags & InstallFlags.Runtime), "disable");
             default: return (Options("enable", unit, "alias-a.service"), i => i.Enable([unit, "alias-a.service"], flags), "enable");
         }
     }
