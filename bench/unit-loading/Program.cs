@@ -38,7 +38,7 @@ internal static class Bench
         double ourMedian = Median(ours.Select(o => o.Ms));
         double ourCpu = Median(ours.Select(o => o.CpuMs));
         long ourRss = ours.Max(o => o.RssKiB);
-        Console.WriteLine($"Units   cold load (fresh process each run, JIT included): median {ourMedian:F0} ms wall, {ourCpu:F0} ms CPU over {runs} runs; peak RSS {ourRss / 1024.0:F1} MiB");
+        Console.WriteLine($"Units   cold load (fresh process each run): median {ourMedian:F0} ms wall, {ourCpu:F0} ms CPU over {runs} runs; peak RSS {ourRss / 1024.0:F1} MiB");
 
         if (!withSystemd)
             return 0;
@@ -65,7 +65,7 @@ internal static class Bench
             TimeSpan cpu = Process.GetCurrentProcess().TotalProcessorTime;
             (int loaded, int failed) = LoadTree(tree, bind);
             double cpuMs = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds;
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"run {i}: {clock.Elapsed.TotalMilliseconds:F1} ms wall, {cpuMs:F0} ms CPU, {loaded} loaded, {failed} not"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"run {i}: {clock.Elapsed.TotalMilliseconds:F1} ms wall, {cpuMs:F0} ms CPU, {loaded} loaded, {failed} not, {GC.GetTotalAllocatedBytes() >> 20} MiB allocated so far"));
         }
         return 0;
     }
@@ -86,14 +86,18 @@ internal static class Bench
     {
         var loader = new UnitLoader(new UnitLoaderOptions { Scope = UnitScope.User, SearchPath = [Path.Combine(tree, "units")], Binder = bind ? SettingsBinder.Instance : null });
         int loaded = 0, failed = 0;
+        // Kept, as a manager keeps its units: the peak RSS then includes what 10,000 loaded units cost.
+        var units = new List<LoadedUnit>();
         foreach (string name in File.ReadLines(Path.Combine(tree, "names")))
         {
             LoadedUnit u = loader.Load(name);
+            units.Add(u);
             if (u.LoadState == LoadState.Loaded)
                 loaded++;
             else
                 failed++;
         }
+        GC.KeepAlive(units);
         return (loaded, failed);
     }
 

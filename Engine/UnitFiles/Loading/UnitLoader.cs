@@ -15,12 +15,14 @@ namespace Units.UnitFiles.Loading;
 /// </summary>
 public sealed class UnitLoader
 {
-    private static readonly string[] DependencyDirectories = [".wants", ".requires", ".upholds"];
-    private static readonly string[] DependencyNames = ["Wants", "Requires", "Upholds"];
+    /// <summary>The dependency each of ".wants/", ".requires/", ".upholds/" (kinds 1 to 3 of <see cref="UnitNameMap.DropInSuffixes"/>) adds.</summary>
+    private static readonly string[] DependencyNames = ["", "Wants", "Requires", "Upholds"];
+    private const int ConfKind = 0;
 
     private readonly UnitLoaderOptions options;
     private readonly IUnitFileSystem fs;
     private readonly Dictionary<string, IReadOnlyList<DirectoryEntry>?> directories = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, CachedFile> sharedDropIns = new(StringComparer.Ordinal);
     private UnitNameMap map;
 
     public UnitLoader(UnitLoaderOptions? options = null)
@@ -47,6 +49,7 @@ public sealed class UnitLoader
     public void Reload()
     {
         directories.Clear();
+        sharedDropIns.Clear();
         map = BuildMap();
     }
 
@@ -182,16 +185,23 @@ public sealed class UnitLoader
     {
         var parseBag = new DiagnosticBag();
         ParsedUnitFile parsed = UnitFileParser.Parse(path, content, parseBag, id.Type.Sections());
+        return Apply(parsed, parseBag.Items, settings, specifiers, files, d, out failure);
+    }
+
+    /// <summary>Applies a parsed file; the parser's diagnostics after a fatal setting are dropped, as systemd never reads that far.</summary>
+    private int Apply(ParsedUnitFile parsed, IReadOnlyList<Diagnostic> parseDiagnostics, UnitSettings? settings, SpecifierContext specifiers,
+        List<ParsedUnitFile> files, DiagnosticBag d, out ParseFailure? failure)
+    {
         files.Add(parsed);
         failure = parsed.Failure;
         if (settings is null)
         {
-            Append(d, parseBag.Items);
+            Append(d, parseDiagnostics);
             return 0;
         }
         var bindBag = new DiagnosticBag();
         int fatalLine = options.Binder!.Apply(settings, parsed, specifiers, bindBag);
-        IEnumerable<Diagnostic> parseItems = fatalLine > 0 ? parseBag.Items.Where(x => x.Path != path || x.Line <= fatalLine) : parseBag.Items;
+        IEnumerable<Diagnostic> parseItems = fatalLine > 0 ? parseDiagnostics.Where(x => x.Path != parsed.Path || x.Line <= fatalLine) : parseDiagnostics;
         Append(d, MergeByLine([.. parseItems], bindBag.Items));
         return fatalLine;
     }
@@ -240,31 +250,72 @@ public sealed class UnitLoader
     private IReadOnlyList<string> LoadDropIns(LoadedUnit unit, UnitName id, List<List<string>> candidates, UnitSettings? settings, SpecifierContext specifiers,
         List<ParsedUnitFile> files, DiagnosticBag d, List<Diagnostic> notes)
     {
-        List<string> paths = FindDropInFiles(unit, candidates, ".d", ".conf");
+        List<string> paths = FindDropInFiles(unit, candidates, ConfKind, ".conf");
         foreach (string path in paths)
         {
-            FileContent content = fs.Read(path);
-            if (content.Error != 0)
+            CachedFile? file = ReadDropIn(path, id, IsShared(unit, path));
+            if (file is null)
+                continue;
+            if (file.OpenError != 0)
             {
-                if (content.Error != Errno.ENOENT)
-                    notes.Add(new Diagnostic(path, 0, DiagnosticSeverity.Warning, $"Failed to open configuration file '{path}': {content.Error.Describe()}"));
+                notes.Add(new Diagnostic(path, 0, DiagnosticSeverity.Warning, $"Failed to open configuration file '{path}': {file.OpenError.Describe()}"));
                 continue;
             }
-            WarnAboutPermissions(path, content.Mode, d);
-            ReadFile(path, content.Content ?? [], id, settings, specifiers, files, d, out ParseFailure? failure);
+            WarnAboutPermissions(path, file.Mode, d);
+            Apply(file.Parsed!, file.ParseDiagnostics, settings, specifiers, files, d, out ParseFailure? failure);
             if (failure is not null)
                 notes.Add(new Diagnostic(path, failure.Line, DiagnosticSeverity.Warning, failure.Detail + "; the rest of this drop-in is ignored."));
         }
         return paths;
     }
 
+    /// <summary>A drop-in read and parsed once per loader when it is shared (type-level, prefix, template directories): systemd rereads it for every unit.</summary>
+    private sealed record CachedFile(Errno OpenError, UnixFileMode Mode, ParsedUnitFile? Parsed, IReadOnlyList<Diagnostic> ParseDiagnostics);
+
+    private CachedFile? ReadDropIn(string path, UnitName id, bool shared)
+    {
+        if (shared && sharedDropIns.TryGetValue(path, out CachedFile? cached))
+            return cached;
+        FileContent content = fs.Read(path);
+        CachedFile file;
+        if (content.Error == Errno.ENOENT)
+            return null;
+        if (content.Error != 0)
+        {
+            file = new CachedFile(content.Error, 0, null, []);
+        }
+        else
+        {
+            var parseBag = new DiagnosticBag();
+            ParsedUnitFile parsed = UnitFileParser.Parse(path, content.Content ?? [], parseBag, id.Type.Sections());
+            file = new CachedFile(0, content.Mode, parsed, parseBag.Items);
+        }
+        if (shared)
+            sharedDropIns[path] = file;
+        return file;
+    }
+
+    /// <summary>Whether a drop-in lives in a directory other than the unit's own "NAME.d" ones.</summary>
+    private static bool IsShared(LoadedUnit unit, string path)
+    {
+        int slash = path.LastIndexOf('/');
+        int dirStart = path.LastIndexOf('/', slash - 1) + 1;
+        ReadOnlySpan<char> dir = path.AsSpan(dirStart, slash - dirStart);
+        foreach (string name in unit.Names)
+        {
+            if (dir.Length == name.Length + 2 && dir.StartsWith(name, StringComparison.Ordinal))
+                return false;
+        }
+        return true;
+    }
+
     /// <summary>process_deps() for ".wants/", ".requires/" and ".upholds/".</summary>
     private void LoadDependencyDirectories(LoadedUnit unit, UnitName id, List<List<string>> candidates, DiagnosticBag d, List<Diagnostic> notes)
     {
-        for (int k = 0; k < DependencyDirectories.Length; k++)
+        for (int k = 1; k < DependencyNames.Length; k++)
         {
             var names = new List<string>();
-            foreach (string path in FindDropInFiles(unit, candidates, DependencyDirectories[k], null))
+            foreach (string path in FindDropInFiles(unit, candidates, k, null))
             {
                 string entry = path[(path.LastIndexOf('/') + 1)..];
                 string? target = fs.ReadLink(path);
@@ -296,8 +347,8 @@ public sealed class UnitLoader
             }
             switch (k)
             {
-                case 0: unit.Wants = names; break;
-                case 1: unit.Requires = names; break;
+                case 1: unit.Wants = names; break;
+                case 2: unit.Requires = names; break;
                 default: unit.Upholds = names; break;
             }
         }
@@ -308,24 +359,25 @@ public sealed class UnitLoader
     /// directory (with template and dash-prefix variants), then the type-level ones; the files in them (not hidden,
     /// with <paramref name="fileSuffix"/> when given) with the first directory winning a file name, sorted by name.
     /// </summary>
-    private List<string> FindDropInFiles(LoadedUnit unit, List<List<string>> candidates, string dirSuffix, string? fileSuffix)
+    private List<string> FindDropInFiles(LoadedUnit unit, List<List<string>> candidates, int kind, string? fileSuffix)
     {
         List<string>? dirs = null;
+        int searchDirs = Math.Min(map.SearchPath.Count, 64);
         foreach (List<string> forName in candidates)
         {
-            foreach (string p in map.SearchPath)
+            for (int i = 0; i < searchDirs; i++)
             {
                 foreach (string candidate in forName)
-                    AddDirectoryIfPresent(p + "/" + candidate + dirSuffix, ref dirs);
+                    AddDirectoryIfPresent(candidate, kind, i, ref dirs);
             }
         }
         string typeName = unit.Type.Suffix();
-        foreach (string p in map.SearchPath)
-            AddDirectoryIfPresent(p + "/" + typeName + dirSuffix, ref dirs);
+        for (int i = 0; i < searchDirs; i++)
+            AddDirectoryIfPresent(typeName, kind, i, ref dirs);
         if (dirs is null)
             return [];
 
-        var byName = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        var byName = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (string dir in dirs)
         {
             foreach (DirectoryEntry e in ListDirectory(dir) ?? [])
@@ -337,12 +389,17 @@ public sealed class UnitLoader
                 byName.TryAdd(e.Name, dir + "/" + e.Name);
             }
         }
-        return [.. byName.Values];
+        var names = byName.Keys.ToArray();
+        Array.Sort(names, StringComparer.Ordinal);
+        return [.. names.Select(n => byName[n])];
     }
 
-    private void AddDirectoryIfPresent(string path, ref List<string>? dirs)
+    private void AddDirectoryIfPresent(string candidate, int kind, int dirIndex, ref List<string>? dirs)
     {
-        if (map.HasEntry(path) && ListDirectory(path) is not null && !(dirs ??= []).Contains(path))
+        if ((map.DropInDirectoryMask(candidate, kind) & (1UL << dirIndex)) == 0)
+            return;
+        string path = map.SearchPath[dirIndex] + "/" + candidate + UnitNameMap.DropInSuffixes[kind];
+        if (ListDirectory(path) is not null && !(dirs ??= []).Contains(path))
             dirs.Add(path);
     }
 

@@ -16,30 +16,36 @@ internal sealed class UnitNameMap
 
     private readonly Dictionary<string, string> ids = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<string>> aliasesByTarget = new(StringComparer.Ordinal);
-    private readonly HashSet<string> entries = new(StringComparer.Ordinal);
+    /// <summary>Directory suffixes the loader looks for next to units, indexed by <see cref="DropInKind"/>.</summary>
+    public static readonly string[] DropInSuffixes = [".d", ".wants", ".requires", ".upholds"];
+
+    /// <summary>For "foo.service" (or "service"): in which search directories (bit i = SearchPath[i]) "foo.service.d" etc. exist.</summary>
+    private readonly Dictionary<string, ulong[]> dropInDirectories = new(StringComparer.Ordinal);
     private readonly List<Diagnostic> diagnostics = [];
     private readonly List<Diagnostic> notes = [];
 
     public UnitNameMap(IReadOnlyList<string> searchPath, IUnitFileSystem fs)
     {
         SearchPath = searchPath;
-        foreach (string dir in searchPath)
+        for (int index = 0; index < searchPath.Count; index++)
         {
+            string dir = searchPath[index];
             IReadOnlyList<DirectoryEntry>? list = fs.ListDirectory(dir);
             if (list is null)
                 continue;
             foreach (DirectoryEntry e in list)
             {
-                string path = dir + "/" + e.Name;
-                entries.Add(path);
+                if (e.Kind is EntryKind.Directory or EntryKind.Symlink)
+                    NoteDropInDirectory(e.Name, index);
                 if (e.Kind is not (EntryKind.File or EntryKind.Symlink))
                 {
                     if (e.Kind == EntryKind.Directory && UnitName.IsValid(e.Name))
-                        notes.Add(new Diagnostic(path, 0, DiagnosticSeverity.Warning, "Is a directory, not a unit file; ignoring."));
+                        notes.Add(new Diagnostic(dir + "/" + e.Name, 0, DiagnosticSeverity.Warning, "Is a directory, not a unit file; ignoring."));
                     continue;
                 }
                 if (!UnitName.IsValid(e.Name) || ids.ContainsKey(e.Name))
                     continue;
+                string path = dir + "/" + e.Name;
                 if (e.Kind == EntryKind.File)
                     ids[e.Name] = path;
                 else
@@ -60,8 +66,27 @@ internal sealed class UnitNameMap
     /// <summary>Every unit name that has an entry in the search path (files, links and aliases).</summary>
     public IEnumerable<string> Names => ids.Keys;
 
-    /// <summary>Whether a top-level entry exists at this path (unit_path_cache).</summary>
-    public bool HasEntry(string path) => entries.Contains(path);
+    /// <summary>
+    /// Which search directories hold a "NAME{suffix}" entry (systemd's unit_path_cache): bit i stands for
+    /// SearchPath[i]. Looked up by name, so candidates that have no such directory cost no string building.
+    /// </summary>
+    public ulong DropInDirectoryMask(string name, int kind) =>
+        dropInDirectories.TryGetValue(name, out ulong[]? masks) ? masks[kind] : 0;
+
+    private void NoteDropInDirectory(string entry, int dirIndex)
+    {
+        if (dirIndex >= 64)
+            return; // more than 64 search directories: drop-ins of the extra ones are not looked for
+        for (int kind = 0; kind < DropInSuffixes.Length; kind++)
+        {
+            if (!entry.EndsWith(DropInSuffixes[kind], StringComparison.Ordinal))
+                continue;
+            string name = entry[..^DropInSuffixes[kind].Length];
+            if (!dropInDirectories.TryGetValue(name, out ulong[]? masks))
+                dropInDirectories[name] = masks = new ulong[DropInSuffixes.Length];
+            masks[kind] |= 1UL << dirIndex;
+        }
+    }
 
     private void AddSymlink(IUnitFileSystem fs, string dir, string name, string path)
     {
