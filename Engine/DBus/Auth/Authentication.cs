@@ -61,13 +61,16 @@ internal static class Authentication
         }
         if (guid is null)
             throw new DBusException(DBusErrors.AuthFailed, "the server rejected every authentication mechanism");
-        bool unixFds = false;
-        if (negotiateUnixFds && transport.SupportsUnixFds)
+        if (!negotiateUnixFds || !transport.SupportsUnixFds)
         {
-            await SendAsync(transport, "NEGOTIATE_UNIX_FD\r\n", cancellationToken).ConfigureAwait(false);
-            unixFds = await ReadLineAsync(transport, buffer, cancellationToken).ConfigureAwait(false) == "AGREE_UNIX_FD";
+            await SendAsync(transport, "BEGIN\r\n", cancellationToken).ConfigureAwait(false);
+            return (guid, false);
         }
-        await SendAsync(transport, "BEGIN\r\n", cancellationToken).ConfigureAwait(false);
+        // BEGIN goes with NEGOTIATE_UNIX_FD, as sd-bus sends it, and our first message only after the
+        // answer: sd-bus servers (systemd 252) leave a message that arrives in the same read as BEGIN
+        // unprocessed until more data comes.
+        await SendAsync(transport, "NEGOTIATE_UNIX_FD\r\nBEGIN\r\n", cancellationToken).ConfigureAwait(false);
+        bool unixFds = await ReadLineAsync(transport, buffer, cancellationToken).ConfigureAwait(false) == "AGREE_UNIX_FD";
         return (guid, unixFds);
     }
 

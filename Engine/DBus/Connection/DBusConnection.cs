@@ -13,6 +13,7 @@ public sealed partial class DBusConnection : IDisposable
     private readonly Channel<MessageBuffer> _sendQueue = Channel.CreateUnbounded<MessageBuffer>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<uint, TaskCompletionSource<Message>> _pending = new();
     private readonly object _gate = new();
+    private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly CancellationTokenSource _closing = new();
     private readonly TaskCompletionSource<Exception?> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private UnixFdQueue? _fds;
@@ -20,6 +21,8 @@ public sealed partial class DBusConnection : IDisposable
     private long _queuedBytes;
     private int _queuedMessages;
     private int _closeStarted;
+    // Bytes of the first queued message already written by a direct send (guarded by _sendLock).
+    private int _headAlreadySent;
 
     private DBusConnection(Transport transport, ReceiveBuffer receive, DBusConnectionOptions options)
     {
@@ -175,6 +178,42 @@ public sealed partial class DBusConnection : IDisposable
             message.Release();
             return;
         }
+        // With nothing queued, write on the caller's thread: a round trip then costs no hop to the send
+        // loop. Never blocks: what the socket cannot take now is queued while still holding the lock, so
+        // nothing can overtake it (the send loop takes the same lock).
+        if (!message.HasUnixFds && Volatile.Read(ref _queuedMessages) == 0 && _sendLock.Wait(0))
+        {
+            try
+            {
+                if (Volatile.Read(ref _queuedMessages) == 0)
+                {
+                    int sent = _transport.TrySendNow(message.Span);
+                    if (sent == message.Length)
+                    {
+                        message.Release();
+                        return;
+                    }
+                    // Kept per connection, not in the buffer: a broadcast buffer is shared by many queues.
+                    _headAlreadySent = Math.Max(sent, 0);
+                }
+                Enqueue(message);
+            }
+            catch (Exception e) when (e is System.Net.Sockets.SocketException or ObjectDisposedException)
+            {
+                message.Release();
+                Close(e);
+            }
+            finally
+            {
+                _sendLock.Release();
+            }
+            return;
+        }
+        Enqueue(message);
+    }
+
+    private void Enqueue(MessageBuffer message)
+    {
         long bytes = Interlocked.Add(ref _queuedBytes, message.Length);
         int count = Interlocked.Increment(ref _queuedMessages);
         if (!_sendQueue.Writer.TryWrite(message))
@@ -377,28 +416,15 @@ public sealed partial class DBusConnection : IDisposable
         {
             while (await queue.WaitToReadAsync(_closing.Token).ConfigureAwait(false))
             {
-                int batchBytes = 0;
-                while (batchBytes < 256 * 1024 && queue.TryRead(out MessageBuffer? message))
+                await _sendLock.WaitAsync(_closing.Token).ConfigureAwait(false);
+                try
                 {
-                    sent.Add(message);
-                    if (message.HasUnixFds)
-                    {
-                        await FlushAsync(batch).ConfigureAwait(false);
-                        batchBytes = 0;
-                        await _transport.SendWithFdsAsync(message.Memory, message.UnixFds!, _closing.Token).ConfigureAwait(false);
-                        continue;
-                    }
-                    ReadOnlyMemory<byte> bytes = message.Memory;
-                    batch.Add(new ArraySegment<byte>(GetArray(bytes), 0, bytes.Length));
-                    batchBytes += bytes.Length;
+                    await SendQueuedAsync(queue, batch, sent).ConfigureAwait(false);
                 }
-                await FlushAsync(batch).ConfigureAwait(false);
-                foreach (MessageBuffer done in sent)
+                finally
                 {
-                    Dequeued(done);
-                    done.Release();
+                    _sendLock.Release();
                 }
-                sent.Clear();
             }
         }
         catch (OperationCanceledException) when (_closing.IsCancellationRequested)
@@ -417,6 +443,35 @@ public sealed partial class DBusConnection : IDisposable
             while (queue.TryRead(out MessageBuffer? left))
                 left.Release();
         }
+    }
+
+    // Writes what is queued, gathering small messages into one write; fds go one message per sendmsg.
+    private async Task SendQueuedAsync(ChannelReader<MessageBuffer> queue, List<ArraySegment<byte>> batch, List<MessageBuffer> sent)
+    {
+        int batchBytes = 0;
+        while (batchBytes < 256 * 1024 && queue.TryRead(out MessageBuffer? message))
+        {
+            sent.Add(message);
+            if (message.HasUnixFds)
+            {
+                await FlushAsync(batch).ConfigureAwait(false);
+                batchBytes = 0;
+                await _transport.SendWithFdsAsync(message.Memory, message.UnixFds!, _closing.Token).ConfigureAwait(false);
+                continue;
+            }
+            int offset = _headAlreadySent;
+            _headAlreadySent = 0;
+            int remaining = message.Length - offset;
+            batch.Add(new ArraySegment<byte>(GetArray(message.Memory), offset, remaining));
+            batchBytes += remaining;
+        }
+        await FlushAsync(batch).ConfigureAwait(false);
+        foreach (MessageBuffer done in sent)
+        {
+            Dequeued(done);
+            done.Release();
+        }
+        sent.Clear();
     }
 
     private async ValueTask FlushAsync(List<ArraySegment<byte>> batch)

@@ -54,6 +54,9 @@ internal static unsafe partial class Native
     [LibraryImport("libc", EntryPoint = "recvmsg", SetLastError = true)]
     private static partial nint RecvMsg(int fd, MsgHdr* msg, int flags);
 
+    [LibraryImport("libc", EntryPoint = "send", SetLastError = true)]
+    private static partial nint SendBytes(int fd, byte* buffer, nuint length, int flags);
+
     [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
     private static partial int Fcntl(int fd, int command, int argument);
 
@@ -92,9 +95,12 @@ internal static unsafe partial class Native
             var iov = new IoVec { Base = data, Length = (nuint)buffer.Length };
             var header = new MsgHdr { Iov = &iov, IovLength = 1, Control = control, ControlLength = (nuint)controlLength };
             nint result;
-            do
-                result = RecvMsg((int)socket.Handle, &header, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-            while (result < 0 && Marshal.GetLastPInvokeError() == EINTR);
+            using (var fd = new FdLease(socket))
+            {
+                do
+                    result = RecvMsg(fd.Value, &header, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+                while (result < 0 && Marshal.GetLastPInvokeError() == EINTR);
+            }
             if (result < 0)
             {
                 int errno = Marshal.GetLastPInvokeError();
@@ -161,14 +167,57 @@ internal static unsafe partial class Native
             var iov = new IoVec { Base = data, Length = (nuint)bytes.Length };
             var header = new MsgHdr { Iov = &iov, IovLength = 1, Control = control, ControlLength = (nuint)controlLength };
             nint result;
-            do
-                result = SendMsg((int)socket.Handle, &header, MSG_DONTWAIT | MSG_NOSIGNAL);
-            while (result < 0 && Marshal.GetLastPInvokeError() == EINTR);
+            using (var fd = new FdLease(socket))
+            {
+                do
+                    result = SendMsg(fd.Value, &header, MSG_DONTWAIT | MSG_NOSIGNAL);
+                while (result < 0 && Marshal.GetLastPInvokeError() == EINTR);
+            }
             if (result >= 0)
                 return (int)result;
             int errno = Marshal.GetLastPInvokeError();
             return errno == EAGAIN ? -1 : throw new SocketException(errno);
         }
+    }
+
+    /// <summary>Non-blocking send: bytes sent, or -1 if the socket cannot take anything now.</summary>
+    public static int TrySend(Socket socket, ReadOnlySpan<byte> bytes)
+    {
+        fixed (byte* data = bytes)
+        {
+            nint result;
+            using (var fd = new FdLease(socket))
+            {
+                do
+                    result = SendBytes(fd.Value, data, (nuint)bytes.Length, MSG_DONTWAIT | MSG_NOSIGNAL);
+                while (result < 0 && Marshal.GetLastPInvokeError() == EINTR);
+            }
+            if (result >= 0)
+                return (int)result;
+            int errno = Marshal.GetLastPInvokeError();
+            return errno == EAGAIN ? -1 : throw new SocketException(errno);
+        }
+    }
+
+    // Holds a reference on the socket's handle for the length of one system call. A raw fd number outlives
+    // Dispose, and once closed the kernel reuses it: without the lease a connection closing on another
+    // thread could make us read or write some other connection's socket. Throws ObjectDisposedException
+    // if the socket is already closed.
+    private readonly ref struct FdLease
+    {
+        private readonly SafeSocketHandle _handle;
+
+        public FdLease(Socket socket)
+        {
+            _handle = socket.SafeHandle;
+            bool added = false;
+            _handle.DangerousAddRef(ref added);
+            Value = (int)_handle.DangerousGetHandle();
+        }
+
+        public int Value { get; }
+
+        public void Dispose() => _handle.DangerousRelease();
     }
 
     /// <summary>SO_PEERCRED of a connected UNIX socket.</summary>

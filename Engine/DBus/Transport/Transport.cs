@@ -18,6 +18,10 @@ internal abstract class Transport : IDisposable
     /// <summary>Writes all of <paramref name="segments"/>.</summary>
     public abstract ValueTask SendAsync(IList<ArraySegment<byte>> segments, CancellationToken cancellationToken);
 
+    /// <summary>Writes what the peer can take right now without waiting: bytes written, or -1 if the
+    /// transport cannot write without blocking (then the caller queues).</summary>
+    public virtual int TrySendNow(ReadOnlySpan<byte> bytes) => -1;
+
     /// <summary>Writes one message with fds attached.</summary>
     public abstract ValueTask SendWithFdsAsync(ReadOnlyMemory<byte> bytes, SafeFileHandle[] fds, CancellationToken cancellationToken);
 
@@ -78,6 +82,8 @@ internal sealed class SocketTransport : Transport
         }
         await _socket.SendAsync(segments, SocketFlags.None).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    public override int TrySendNow(ReadOnlySpan<byte> bytes) => Native.TrySend(_socket, bytes);
 
     public override async ValueTask SendWithFdsAsync(ReadOnlyMemory<byte> bytes, SafeFileHandle[] fds, CancellationToken cancellationToken)
     {

@@ -7,7 +7,7 @@ namespace Units.DBus;
 /// <summary>A finished outgoing message: pooled bytes plus the fds it carries. Sending it hands it to
 /// the connection, which returns the bytes to the pool and closes the fds once written. One buffer can be
 /// queued on several connections (a broadcast signal): each queue holds a reference.</summary>
-public sealed class MessageBuffer
+public sealed class MessageBuffer : IDisposable
 {
     // Serials only need to be unique per sending connection; one process-wide counter satisfies that for
     // every connection at once, so a broadcast buffer is stamped once and shared.
@@ -43,9 +43,13 @@ public sealed class MessageBuffer
 
     internal ReadOnlySpan<byte> Span => Memory.Span;
 
+
     internal SafeFileHandle[]? UnixFds => _fds;
 
     internal bool HasUnixFds => _fds is { Length: > 0 };
+
+    /// <summary>Releases a buffer that will not be sent (sending hands ownership to the connection).</summary>
+    public void Dispose() => Release();
 
     internal void AddReference() => Interlocked.Increment(ref _references);
 
