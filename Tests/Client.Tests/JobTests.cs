@@ -95,6 +95,16 @@ public sealed class JobTests
     }
 
     [Fact]
+    public void NeedDaemonReload_is_read_from_the_unit()
+    {
+        var (manager, client, unit) = Setup();
+        Assert.False(client.NeedsDaemonReloadAsync(unit, CancellationToken.None).GetAwaiter().GetResult());
+        manager.Units["x.service"]["NeedDaemonReload"] = true;
+        Assert.True(client.NeedsDaemonReloadAsync(unit, CancellationToken.None).GetAwaiter().GetResult());
+        Assert.Contains("Get(/org/freedesktop/systemd1/unit/x_2eservice,org.freedesktop.systemd1.Unit,NeedDaemonReload)", manager.Calls);
+    }
+
+    [Fact]
     public void Skipped_is_success_as_systemctl_treats_it()
     {
         var (manager, client, unit) = Setup();

@@ -109,6 +109,13 @@ public sealed partial class ManagerClient
     }
 
     /// <summary>
+    /// Whether the unit's file changed on disk since the manager loaded it (NeedDaemonReload), read
+    /// after queueing a job as systemctl does to warn about it.
+    /// </summary>
+    public async Task<bool> NeedsDaemonReloadAsync(Unit unit, CancellationToken cancellation) =>
+        await Connection.GetAsync(unit.ObjectPath, ManagerSignal.UnitInterface, "NeedDaemonReload", cancellation).ConfigureAwait(false) is true;
+
+    /// <summary>
     /// What a removed job means: done and skipped succeed; anything else becomes error data
     /// whose message carries the unit's Result (as systemctl reads Service.Result to explain).
     /// </summary>

@@ -54,6 +54,10 @@ public abstract class UnitJobCmdletBase : UnitSelectionCmdletBase
                 var client = ClientFor(unit);
                 var tracker = NoWait ? null : TrackerFor(client);
                 _pending.Add(Await(client.QueueJobAsync(tracker, unit, Method, EffectiveMode, Cancellation)));
+                if (Await(client.NeedsDaemonReloadAsync(unit, Cancellation)))
+                {
+                    WriteWarning($"The unit file, source configuration file or drop-ins of {unit.Name} changed on disk. Run 'Update-UnitManager' to reload units.");
+                }
             });
         }
     }
