@@ -5,7 +5,12 @@ namespace Units.UnitFiles.Settings;
 
 /// <summary>One assignment that was accepted, in the order read (fragment first, then drop-ins).</summary>
 /// <param name="IsSupported">False when the engine does not act on this option yet (see <see cref="UnitSettings.UnsupportedAssignments"/>).</param>
-public sealed record SettingAssignment(string Section, string Key, string Value, string Path, int Line, bool IsSupported);
+public sealed record SettingAssignment(string Section, string Key, string Value, string Path, int Line, bool IsSupported)
+{
+    /// <summary>What the engine says about an option it does not act on yet, at load time and in status.</summary>
+    public Diagnostic ToNotSupportedDiagnostic() =>
+        new(Path, Line, DiagnosticSeverity.Warning, $"{Key}= in section [{Section}] is not supported by Units yet; the setting is kept but has no effect.");
+}
 
 /// <summary>A Condition…= (or Assert…=) check: "|" makes it a triggering condition, "!" negates it.</summary>
 public sealed record UnitCondition(ConditionType Type, string Parameter, bool Trigger, bool Negate);

@@ -194,6 +194,9 @@ public sealed class UnitSettingsTests
         Assert.Equal(("Service", "/bin/true", "/test/d.service", 2, true), (first.Section, first.Value, first.Path, first.Line, first.IsSupported));
         Assert.Equal("strict", s.LastValue("Service", "ProtectSystem"));
         Assert.False(SettingsBinder.IsSupportedOption("Service", "ProtectSystem"));
+        Assert.Equal(
+            "/test/d.service:4: ProtectSystem= in section [Service] is not supported by Units yet; the setting is kept but has no effect.",
+            s.UnsupportedAssignments.First().ToNotSupportedDiagnostic().ToString());
         Assert.True(SettingsBinder.IsSupportedOption("Service", "ExecStart"));
     }
 

@@ -16,9 +16,6 @@ public enum ValueError
 
     /// <summary>ENOBUFS: too many components (calendar events).</summary>
     TooLong,
-
-    /// <summary>EUCLEAN: an unsafe or unclean value (used for paths).</summary>
-    Unclean,
 }
 
 public static class ValueErrors
@@ -30,7 +27,6 @@ public static class ValueErrors
         ValueError.Invalid => "Invalid argument",
         ValueError.OutOfRange => "Numerical result out of range",
         ValueError.TooLong => "No buffer space available",
-        ValueError.Unclean => "Structure needs cleaning",
         _ => "Unknown error",
     };
 }
