@@ -87,7 +87,9 @@ public sealed class SystemdFixture() : ManagerFixture("systemd")
 /// <summary>unitsd from this repository (Engine/Daemon), run where systemd would run.</summary>
 public sealed class UnitsdFixture() : ManagerFixture("unitsd")
 {
-    protected override string? Binary { get; } = Path.Combine(RepositoryRoot(), "Engine", "Daemon", "bin", "Debug", "net9.0", "unitsd");
+    // The unitsd of the configuration these tests were built in (bin/Debug or bin/Release).
+    protected override string? Binary { get; } = Path.Combine(RepositoryRoot(), "Engine", "Daemon", "bin",
+        AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug", "net9.0", "unitsd");
 
     private static string RepositoryRoot()
     {
