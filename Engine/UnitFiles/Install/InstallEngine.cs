@@ -1,3 +1,4 @@
+using Units.UnitFiles.Loading;
 using Units.UnitFiles.Names;
 namespace Units.UnitFiles.Install;
 
@@ -63,18 +64,15 @@ internal sealed class InstallEngine(InstallLookupPaths lp, DiagnosticBag diagnos
             path = resolved;
         }
 
-        byte[] content;
-        try
+        // Read with O_NONBLOCK (a FIFO in the search path must not hang the caller).
+        FileContent file = UnitFileSystem.Instance.Read(path);
+        if (file.Error != 0)
+            return -(int)file.Error;
+        if (file.IsNullOrEmpty || file.Content is not { } content)
         {
-            content = File.ReadAllBytes(path);
-        }
-        catch (IOException)
-        {
-            return -InstallErrno.EIO;
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return -InstallErrno.EACCES;
+            if ((flags & SearchFlags.Dropin) == 0)
+                info.Mode = InstallMode.Masked;
+            return 0;
         }
 
         int r = InstallSection.Read(ctx, info, path, content, Diagnostics);

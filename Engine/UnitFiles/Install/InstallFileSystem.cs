@@ -1,3 +1,5 @@
+using Units.UnitFiles.Loading;
+
 namespace Units.UnitFiles.Install;
 
 /// <summary>What lstat(2) says a path is.</summary>
@@ -7,6 +9,9 @@ internal enum FileKind
     Regular,
     Directory,
     Symlink,
+
+    /// <summary>Sockets, FIFOs, devices (as readdir reports them).</summary>
+    Other,
 }
 
 /// <summary>One directory entry as readdir(3) gives it (in the file system's order).</summary>
@@ -78,28 +83,15 @@ internal static class InstallFileSystem
         }
     }
 
-    public static IReadOnlyList<DirEntry> ReadDirectory(string directory)
-    {
-        var entries = new List<DirEntry>();
-        try
+    /// <summary>readdir(3) through the loader's file system (d_type, the file system's order); empty when unreadable.</summary>
+    public static IReadOnlyList<DirEntry> ReadDirectory(string directory) =>
+        UnitFileSystem.Instance.ListDirectory(directory)?.Select(e => new DirEntry(e.Name, e.Kind switch
         {
-            foreach (FileSystemInfo info in new DirectoryInfo(directory).EnumerateFileSystemInfos())
-            {
-                FileAttributes a = info.Attributes;
-                FileKind kind = (a & FileAttributes.ReparsePoint) != 0 ? FileKind.Symlink
-                    : (a & FileAttributes.Directory) != 0 ? FileKind.Directory
-                    : FileKind.Regular;
-                entries.Add(new DirEntry(info.Name, kind));
-            }
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
-        return entries;
-    }
+            EntryKind.File => FileKind.Regular,
+            EntryKind.Directory => FileKind.Directory,
+            EntryKind.Symlink => FileKind.Symlink,
+            _ => FileKind.Other,
+        })).ToList() ?? [];
 
     /// <summary>symlink(2): 0 on success, else the errno (EEXIST when anything is already there).</summary>
     public static int Symlink(string target, string path)

@@ -168,7 +168,7 @@ internal static class ConfigFiles
             string full = root is null ? dir : InstallFileSystem.Join(root, dir);
             foreach (DirEntry e in InstallFileSystem.ReadDirectory(full))
             {
-                if (e.Kind == FileKind.Directory || !e.Name.EndsWith(suffix, StringComparison.Ordinal) || e.Name.StartsWith('.') || byName.ContainsKey(e.Name))
+                if (e.Kind is not (FileKind.Regular or FileKind.Symlink) || !e.Name.EndsWith(suffix, StringComparison.Ordinal) || e.Name.StartsWith('.') || byName.ContainsKey(e.Name))
                     continue;
                 string path = InstallFileSystem.Join(full, e.Name);
                 byName[e.Name] = IsMasked(path) ? null : path;

@@ -258,7 +258,7 @@ public sealed class UnitFileInstaller
             foreach (string item in todo.Distinct(StringComparer.Ordinal))
             {
                 var files = InstallFileSystem.Lstat(item) == FileKind.Directory
-                    ? InstallFileSystem.ReadDirectory(item).Where(d => d.Kind != FileKind.Directory && !d.Name.StartsWith('.')).Select(d => d.Name).ToList()
+                    ? InstallFileSystem.ReadDirectory(item).Where(d => d.Kind is FileKind.Regular or FileKind.Symlink && !d.Name.StartsWith('.')).Select(d => d.Name).ToList()
                     : [];
                 int q = InstallFileSystem.RemoveTree(item);
                 if (q != 0 && q != InstallErrno.ENOENT && r >= 0)
@@ -348,7 +348,7 @@ public sealed class UnitFileInstaller
             {
                 foreach (DirEntry de in InstallFileSystem.ReadDirectory(dir))
                 {
-                    if (!UnitName.IsValid(de.Name, UnitNameKinds.Any) || de.Kind == FileKind.Directory)
+                    if (!UnitName.IsValid(de.Name, UnitNameKinds.Any) || de.Kind is not (FileKind.Regular or FileKind.Symlink))
                         continue;
                     int r = PreparePreset(e, plus, minus, de.Name, presets, changes);
                     if (r < 0 && !IgnoredByPresetAll(-r))

@@ -65,7 +65,7 @@ public sealed class UnitFileStateResolver
                     continue;
                 if (patterns is { Count: > 0 } && !patterns.Any(p => Glob.IsMatch(p, de.Name)))
                     continue;
-                if (seen.ContainsKey(de.Name) || de.Kind == FileKind.Directory)
+                if (seen.ContainsKey(de.Name) || de.Kind is not (FileKind.Regular or FileKind.Symlink))
                     continue;
                 UnitFileState state = engine.LookupState(de.Name, out UnitFileState s) < 0 ? UnitFileState.Bad : s;
                 if (states is { Count: > 0 } && !states.Contains(state))
