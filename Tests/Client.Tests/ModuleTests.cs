@@ -51,6 +51,39 @@ public sealed class ModuleTests
         Assert.Contains(Cmdlets, cmdlet => cmdlet.Name == "Get-Unit");
     }
 
+    // The common parameters PowerShell adds to every cmdlet, with their aliases.
+    private static readonly HashSet<string> CommonParameterNames = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Verbose", "vb", "Debug", "db", "ErrorAction", "ea", "WarningAction", "wa", "InformationAction", "infa",
+        "ProgressAction", "proga", "ErrorVariable", "ev", "WarningVariable", "wv", "InformationVariable", "iv",
+        "OutVariable", "ov", "OutBuffer", "ob", "PipelineVariable", "pv", "WhatIf", "wi", "Confirm", "cf",
+    };
+
+    [Fact]
+    public void Parameter_metadata_is_what_PowerShell_accepts()
+    {
+        // PowerShell rejects these only when the command is first used (a MetadataException); with no
+        // PowerShell here, they are checked on the metadata.
+        foreach (var cmdlet in Cmdlets)
+        {
+            var names = cmdlet.Parameters.SelectMany(parameter => parameter.Aliases.Prepend(parameter.Name)).ToList();
+            Assert.True(names.Count == names.Distinct(StringComparer.OrdinalIgnoreCase).Count(), $"{cmdlet.Name}: a parameter name or alias is used twice");
+            Assert.DoesNotContain(names, CommonParameterNames.Contains);
+            var sets = MarkdownHelp.SetNames(cmdlet);
+            if (cmdlet.DefaultParameterSet is { } defaultSet)
+            {
+                Assert.True(sets.Contains(defaultSet), $"{cmdlet.Name}: the default parameter set {defaultSet} has no parameters");
+            }
+            foreach (var set in sets)
+            {
+                var uses = cmdlet.Parameters.SelectMany(parameter => parameter.Sets.Where(use => use.SetName is null || use.SetName == set)).ToList();
+                var positions = uses.Select(use => use.Position).OfType<int>().ToList();
+                Assert.True(positions.Count == positions.Distinct().Count(), $"{cmdlet.Name} ({set}): two parameters share a position");
+            }
+            Assert.All(cmdlet.Parameters, parameter => Assert.True(parameter.Sets.Count == parameter.Sets.Select(use => use.SetName).Distinct().Count(), $"{cmdlet.Name} -{parameter.Name}: a parameter set is named twice"));
+        }
+    }
+
     [Fact]
     public void The_manifest_exports_exactly_the_cmdlets_the_assembly_defines()
     {
