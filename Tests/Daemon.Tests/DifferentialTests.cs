@@ -1,0 +1,53 @@
+using Units.Daemon.Tests.Harness;
+using Xunit.Abstractions;
+
+namespace Units.Daemon.Tests;
+
+/// <summary>The same unit files under real systemd 252 and under unitsd, the same systemctl commands: output and
+/// exit status must be equal, apart from what differs by nature (see <see cref="ManagerInstance"/>).</summary>
+public sealed class DifferentialTests(ITestOutputHelper output)
+{
+    private static readonly Dictionary<string, string> s_targets = new()
+    {
+        ["alpha.target"] = "[Unit]\nDescription=Alpha\nWants=beta.target\nAfter=beta.target\n",
+        ["beta.target"] = "[Unit]\nDescription=Beta\n",
+        ["gamma.target"] = "[Unit]\nDescription=Gamma needs a missing unit\nRequires=missing.target\n",
+        ["delta.target"] = "[Unit]\nDescription=Delta refuses manual start\nRefuseManualStart=yes\n",
+        ["iso.target"] = "[Unit]\nDescription=Isolatable\nAllowIsolate=yes\nWants=beta.target\n",
+        ["cond.target"] = "[Unit]\nDescription=Conditional\nConditionPathExists=/nonexistent/path\n",
+        ["inst.target"] = "[Unit]\nDescription=Installable\n[Install]\nWantedBy=default.target\n",
+    };
+
+    /// <summary>Scenarios: commands run in order on both managers, each compared, so state carries over.</summary>
+    public static TheoryData<string> Scenarios => new()
+    {
+        "is-system-running ; get-default ; show-environment ; list-jobs --no-pager",
+        "list-unit-files --no-pager ; is-enabled inst.target alpha.target ; list-unit-files --no-pager --state=static",
+        "start alpha.target ; is-active alpha.target beta.target ; list-units --all --no-pager *.target ; status alpha.target --no-pager",
+        "start alpha.target ; stop alpha.target ; is-active alpha.target beta.target ; is-failed alpha.target",
+        "start gamma.target ; is-active gamma.target ; show -p LoadState,LoadError,ActiveState gamma.target missing.target",
+        "start delta.target ; start nosuch.target ; status nosuch.service --no-pager ; is-active delta.target",
+        "start cond.target ; show -p ConditionResult,ActiveState cond.target",
+        "show -p Id,Names,Description,LoadState,ActiveState,SubState,Wants,After,CanStart,CanIsolate alpha.target",
+        "isolate alpha.target ; isolate iso.target ; list-units --all --no-pager *.target ; is-active alpha.target beta.target iso.target",
+        "start --no-block alpha.target ; list-units --all --no-pager *.target",
+    };
+
+    [Theory]
+    [MemberData(nameof(Scenarios))]
+    public void Systemctl_sees_the_same_on_both_managers(string scenario)
+    {
+        using ManagerInstance systemd = ManagerInstance.Start("sd", binary: null, s_targets);
+        using ManagerInstance unitsd = ManagerInstance.Start("us", Paths.Unitsd, s_targets);
+        foreach (string command in scenario.Split(" ; "))
+        {
+            string[] args = command.Split(' ');
+            CommandResult expected = systemd.Ctl(args);
+            CommandResult actual = unitsd.Ctl(args);
+            output.WriteLine($"$ systemctl {command}\nsystemd ({expected.ExitCode}):\n{expected.Output}{expected.Error}\nunitsd ({actual.ExitCode}):\n{actual.Output}{actual.Error}");
+            Assert.Equal(expected.Output, actual.Output);
+            Assert.Equal(expected.Error, actual.Error);
+            Assert.Equal(expected.ExitCode, actual.ExitCode);
+        }
+    }
+}

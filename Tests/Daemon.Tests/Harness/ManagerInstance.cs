@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+
+namespace Units.Daemon.Tests.Harness;
+
+/// <summary>The result of one command: exit status and output, with what differs by nature between two
+/// managers (instance paths, PIDs, times, job ids) normalised away.</summary>
+public sealed record CommandResult(int ExitCode, string Output, string Error);
+
+/// <summary>A service manager (real systemd 252, or unitsd) running as a user instance under
+/// run-systemd.sh, isolated in its own mount and cgroup namespaces and driven by the real systemctl.</summary>
+public sealed partial class ManagerInstance : IDisposable
+{
+    private static int s_counter;
+
+    private ManagerInstance(string name, string? binary)
+    {
+        Name = name;
+        Binary = binary;
+    }
+
+    public string Name { get; }
+
+    /// <summary>The manager binary; null for Debian's systemd.</summary>
+    public string? Binary { get; }
+
+    public bool IsUnitsd => Binary is not null;
+
+    /// <summary>Where run-systemd.sh keeps this instance (its unit directory is "units" below it).</summary>
+    public string InstanceDirectory => Path.Combine(Paths.ReferenceRoot, Name);
+
+    public string UnitDirectory => Path.Combine(InstanceDirectory, "units");
+
+    /// <summary>Starts an instance with <paramref name="units"/> (file name → content) in its unit directory.</summary>
+    public static ManagerInstance Start(string prefix, string? binary, IReadOnlyDictionary<string, string>? units = null)
+    {
+        var instance = new ManagerInstance($"{prefix}{Environment.ProcessId}x{Interlocked.Increment(ref s_counter)}", binary);
+        try
+        {
+            CommandResult started = instance.Script("start");
+            if (started.ExitCode != 0)
+                throw new InvalidOperationException($"run-systemd.sh start {instance.Name} failed ({started.ExitCode}): {started.Output}{started.Error}\n{instance.ManagerLog()}");
+            // The unit directory exists once the instance runs; units written then are read by daemon-reload.
+            if (units is { Count: > 0 })
+            {
+                foreach ((string file, string content) in units)
+                    File.WriteAllText(Path.Combine(instance.UnitDirectory, file), content);
+                CommandResult reload = instance.Ctl("daemon-reload");
+                if (reload.ExitCode != 0)
+                    throw new InvalidOperationException($"daemon-reload failed on {instance.Name}: {reload.Error}");
+            }
+        }
+        catch
+        {
+            instance.Dispose();
+            throw;
+        }
+        return instance;
+    }
+
+    /// <summary>systemctl --user ARGS against this instance (inside its namespaces, as run-systemd.sh ctl does).</summary>
+    public CommandResult Ctl(params string[] args) => Script(["ctl", .. args]);
+
+    public string ManagerLog()
+    {
+        string log = Path.Combine(InstanceDirectory, "manager.log");
+        return File.Exists(log) ? File.ReadAllText(log) : "";
+    }
+
+    public void Dispose() => Script("stop");
+
+    private CommandResult Script(params string[] args)
+    {
+        var start = new ProcessStartInfo(Paths.RunSystemd)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(args[0]);
+        start.ArgumentList.Add(Name);
+        foreach (string arg in args.Skip(1))
+            start.ArgumentList.Add(arg);
+        start.Environment["SDREF_ROOT"] = Paths.ReferenceRoot;
+        if (Binary is not null)
+            start.Environment["SYSTEMD"] = Binary;
+        using Process process = Process.Start(start)!;
+        Task<string> output = process.StandardOutput.ReadToEndAsync();
+        Task<string> error = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromSeconds(60)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"run-systemd.sh {string.Join(' ', args)} on {Name} did not finish in 60 s");
+        }
+        return new CommandResult(process.ExitCode, Normalise(output.Result), Normalise(error.Result));
+    }
+
+    /// <summary>Removes what differs by nature: the instance's own paths and name, PIDs, timestamps and
+    /// durations, job ids, memory and CPU figures.</summary>
+    private string Normalise(string text)
+    {
+        text = text.Replace(InstanceDirectory, "$INSTANCE", StringComparison.Ordinal);
+        text = Timestamp().Replace(text, "$TIME");
+        text = Ago().Replace(text, "$AGO");
+        text = Pid().Replace(text, "$1$PID");
+        text = JobId().Replace(text, "job/$$ID");
+        return text;
+    }
+
+    [GeneratedRegex(@"\w{3} \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} \w+")]
+    private static partial Regex Timestamp();
+
+    [GeneratedRegex(@"\d+(\.\d+)?(us|ms|s|min|h|d|w|month|y)( \d+(\.\d+)?(us|ms|s|min|h|d|w|month|y))* ago")]
+    private static partial Regex Ago();
+
+    [GeneratedRegex(@"(PID: |PID=|Main PID: |\b)\d{2,7}(?= \(|$|\n)", RegexOptions.Multiline)]
+    private static partial Regex Pid();
+
+    [GeneratedRegex(@"job/\d+")]
+    private static partial Regex JobId();
+}
