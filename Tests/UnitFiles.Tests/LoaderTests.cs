@@ -131,7 +131,8 @@ public sealed class LoaderTests : IDisposable
         LoadedUnit u = Loader().Load("foo-bar-baz.service");
         Assert.Equal([type, own, longerPrefix, prefix], u.DropInPaths);
         Assert.Equal("prefix", u.Settings?.Description);
-        Assert.Equal(["foo-bar-baz.service", .. u.DropInPaths], u.Files.Select(f => Path.GetFileName(f.Path) == "foo-bar-baz.service" ? "foo-bar-baz.service" : f.Path));
+        LoadedUnit unbound = new UnitLoader(new UnitLoaderOptions { SearchPath = [high.Path, low.Path] }).Load("foo-bar-baz.service");
+        Assert.Equal([Path.Combine(low.Path, "foo-bar-baz.service"), .. u.DropInPaths], unbound.Files.Select(f => f.Path));
     }
 
     [Fact]

@@ -21,7 +21,7 @@ public sealed record UnitLoadError(string Name, string Message);
 /// One unit as read from the search path: what the engine core maps into its model.
 /// <list type="bullet">
 /// <item><see cref="Name"/> is the unit's id: the fragment's file name (instance filled in), so loading an alias gives the aliased unit;</item>
-/// <item><see cref="Files"/> holds the parsed fragment and drop-ins, in the order their settings apply;</item>
+/// <item><see cref="Settings"/> holds the typed settings of the fragment and drop-ins, applied in order;</item>
 /// <item><see cref="Wants"/>, <see cref="Requires"/>, <see cref="Upholds"/> come from ".wants/", ".requires/", ".upholds/" symlinks only
 /// (Wants= and friends in the files are in <see cref="Settings"/>).</item>
 /// </list>
@@ -54,6 +54,7 @@ public sealed class LoadedUnit
     /// <summary>SourcePath= (the file a generator converted), when the unit says so.</summary>
     public string? SourcePath => Settings?.SourcePath;
 
+    /// <summary>The parsed fragment and drop-ins; kept only when no settings binder is configured (the settings then hold every assignment).</summary>
     public IReadOnlyList<ParsedUnitFile> Files { get; internal set; } = [];
 
     public IReadOnlyList<string> Wants { get; internal set; } = [];

@@ -21,7 +21,7 @@ public sealed class UnitLoader
 
     private readonly UnitLoaderOptions options;
     private readonly IUnitFileSystem fs;
-    private readonly Dictionary<string, IReadOnlyList<DirectoryEntry>?> directories = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Listing?> directories = new(StringComparer.Ordinal);
     private readonly Dictionary<string, CachedFile> sharedDropIns = new(StringComparer.Ordinal);
     private UnitNameMap map;
 
@@ -171,6 +171,11 @@ public sealed class UnitLoader
         LoadDependencyDirectories(unit, id, candidates, d, notes);
         unit.DropInPaths = LoadDropIns(unit, id, candidates, settings, specifiers, files, d, notes);
 
+        if (settings is not null)
+        {
+            // The settings keep every accepted assignment; the syntax trees are not worth their memory any more.
+            unit.Files = [];
+        }
         if (unit.LoadState == LoadState.Loaded && settings is not null)
         {
             unit.Settings = settings;
@@ -380,13 +385,15 @@ public sealed class UnitLoader
         var byName = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (string dir in dirs)
         {
-            foreach (DirectoryEntry e in ListDirectory(dir) ?? [])
+            Listing? listing = ListDirectory(dir);
+            for (int i = 0; listing is not null && i < listing.Entries.Count; i++)
             {
+                DirectoryEntry e = listing.Entries[i];
                 if (e.Name[0] == '.' || e.Kind is EntryKind.Directory or EntryKind.Other)
                     continue;
                 if (fileSuffix is not null && !e.Name.EndsWith(fileSuffix, StringComparison.Ordinal))
                     continue;
-                byName.TryAdd(e.Name, dir + "/" + e.Name);
+                byName.TryAdd(e.Name, listing.Paths[i]);
             }
         }
         var names = byName.Keys.ToArray();
@@ -448,11 +455,18 @@ public sealed class UnitLoader
         }
     }
 
-    private IReadOnlyList<DirectoryEntry>? ListDirectory(string path)
+    /// <summary>A directory's entries with their full paths, built once (shared drop-in directories serve thousands of units).</summary>
+    private sealed record Listing(IReadOnlyList<DirectoryEntry> Entries, string[] Paths);
+
+    private Listing? ListDirectory(string path)
     {
-        if (!directories.TryGetValue(path, out IReadOnlyList<DirectoryEntry>? list))
-            directories[path] = list = fs.ListDirectory(path);
-        return list;
+        if (!directories.TryGetValue(path, out Listing? listing))
+        {
+            IReadOnlyList<DirectoryEntry>? entries = fs.ListDirectory(path);
+            listing = entries is null ? null : new Listing(entries, [.. entries.Select(e => path + "/" + e.Name)]);
+            directories[path] = listing;
+        }
+        return listing;
     }
 
     /// <summary>The unit's id: the fragment's file name (with the instance filled into a template), else the requested name.</summary>

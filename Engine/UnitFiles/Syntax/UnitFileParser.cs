@@ -169,10 +169,7 @@ public static class UnitFileParser
                 return true;
             }
 
-            entries.Add(new ParsedEntry(
-                Encoding.UTF8.GetString(Strip(l[..eq])),
-                Encoding.UTF8.GetString(Strip(l[(eq + 1)..])),
-                line));
+            entries.Add(new ParsedEntry(StringCache.Get(Strip(l[..eq])), StringCache.Get(Strip(l[(eq + 1)..])), line));
             return true;
         }
 
