@@ -1,5 +1,6 @@
 using Units.UnitFiles.Loading;
 using Units.UnitFiles.Names;
+
 namespace Units.UnitFiles.Install;
 
 /// <summary>

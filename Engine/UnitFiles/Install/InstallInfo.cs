@@ -1,4 +1,5 @@
 using Units.UnitFiles.Names;
+
 namespace Units.UnitFiles.Install;
 
 /// <summary>How a name was found in the search path (InstallMode in install.c).</summary>

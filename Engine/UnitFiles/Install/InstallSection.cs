@@ -1,5 +1,5 @@
-using Units.UnitFiles.Syntax;
 using Units.UnitFiles.Names;
+using Units.UnitFiles.Syntax;
 
 namespace Units.UnitFiles.Install;
 

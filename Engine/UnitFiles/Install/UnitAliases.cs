@@ -1,4 +1,5 @@
 using Units.UnitFiles.Names;
+
 namespace Units.UnitFiles.Install;
 
 /// <summary>Which alias symlinks systemd 252 accepts (unit-file.c and unit_file_verify_alias in install.c).</summary>

@@ -1,4 +1,5 @@
 using Units.UnitFiles.Names;
+
 namespace Units.UnitFiles.Install;
 
 /// <summary>
