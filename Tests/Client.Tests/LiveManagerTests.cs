@@ -265,7 +265,13 @@ public abstract class ManagerContractTests(ManagerFixture systemd)
         var unit = Find("x.service");
         using var cancel = new CancellationTokenSource(Patience);
         var wait = Client.WaitForStateAsync([unit], new HashSet<UnitActiveState> { UnitActiveState.Active }, any: false, cancel.Token);
-        Client.QueueJobAsync(null, unit, UnitJobMethod.StartUnit, JobMode.Replace, CancellationToken.None).GetAwaiter().GetResult();
+        using (var tracker = Client.TrackJobsAsync(CancellationToken.None).GetAwaiter().GetResult())
+        {
+            var pending = Client.QueueJobAsync(tracker, unit, UnitJobMethod.StartUnit, JobMode.Replace, CancellationToken.None).GetAwaiter().GetResult();
+            pending.Completion!.WaitAsync(Patience).GetAwaiter().GetResult();
+            // A start that did not succeed would leave the wait to time out: say why at once.
+            Assert.Null(Client.OutcomeAsync(pending, CancellationToken.None).GetAwaiter().GetResult().Error);
+        }
         Assert.Equal(UnitActiveState.Active, Assert.Single(wait.GetAwaiter().GetResult()).ActiveState);
         Assert.Null(RunJob("x.service", UnitJobMethod.StopUnit).Error);
     }
