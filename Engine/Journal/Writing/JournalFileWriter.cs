@@ -144,13 +144,9 @@ internal sealed class JournalFileWriter : IDisposable
         image.SetU64(Layout.HeaderDataHashTableSize, (ulong)(dataBuckets * Layout.HashItemSize));
     }
 
-    /// <summary>The size of the entry array that appending one item would create (0 if the
-    /// chain's last array has room).</summary>
-    private long ArrayGrowth(long firstField, ulong count, long tailField, long tailCountField)
-    {
-        var slot = LocateSlot(firstField, count, tailField, tailCountField);
-        return slot.Array != 0 ? 0 : Layout.Align64(Layout.EntryArrayItems + (long)slot.NewArraySize * _arrayItemSize);
-    }
+    /// <summary>The size of the entry array a slot needs created (0 if its array has room).</summary>
+    private long Growth(Slot slot) =>
+        slot.Array != 0 ? 0 : Layout.Align64(Layout.EntryArrayItems + (long)slot.NewArraySize * _arrayItemSize);
 
     public void SetState(FileState state) => _image.SetU8(Layout.HeaderState, (byte)state);
 
@@ -171,6 +167,18 @@ internal sealed class JournalFileWriter : IDisposable
         public long Offset;
         public ulong Hash;
         public ulong Jenkins;
+        /// <summary>Where this entry goes in the data object's entry list (existing data only).</summary>
+        public Slot Slot;
+    }
+
+    /// <summary>Where the next item of an entry-array chain goes: an array with room and the
+    /// index in it, or (Array == 0) the array to create after <c>Previous</c> and its size.</summary>
+    private struct Slot
+    {
+        public long Array;
+        public ulong Index;
+        public long Previous;
+        public ulong NewArraySize;
     }
 
     /// <summary>Data objects of shared payload arrays, by array identity (see JournalEntry.AddShared).</summary>
@@ -190,17 +198,21 @@ internal sealed class JournalFileWriter : IDisposable
 
         // Look every payload up once; add up the worst case of what the entry may allocate, so a
         // full file never holds half an entry.
-        long need = Layout.Align64(Layout.EntryItems + (long)count * _itemSize) +
-                    ArrayGrowth(Layout.HeaderEntryArrayOffset, EntryCount, Layout.HeaderTailEntryArrayOffset, Layout.HeaderTailEntryArrayNEntries);
+        ulong entries = EntryCount;
+        var mainSlot = LocateSlot(Layout.HeaderEntryArrayOffset, entries, Layout.HeaderTailEntryArrayOffset, Layout.HeaderTailEntryArrayNEntries);
+        long need = Layout.Align64(Layout.EntryItems + (long)count * _itemSize) + Growth(mainSlot);
+        Span<bool> cacheable = count <= 64 ? stackalloc bool[count] : new bool[count];
         for (int i = 0; i < count; i++)
         {
             var payload = fields[i];
             byte[]? array = i < 64 && (sharedMask & (1UL << i)) != 0 ? WholeArray(payload) : null;
+            cacheable[i] = false;
             if (array == null || !_shared.TryGetValue(array, out refs[i]))
             {
                 var span = payload.Span;
                 ulong hash = Hash(span);
                 refs[i] = new DataRef { Offset = FindData(span, hash, out _, out _), Hash = hash, Jenkins = _keyed ? Hashes.Jenkins64(span) : hash };
+                cacheable[i] = array != null;
             }
             long data = refs[i].Offset;
             if (data == 0)
@@ -208,10 +220,14 @@ internal sealed class JournalFileWriter : IDisposable
             else
             {
                 ulong n = _image.U64(data + Layout.DataNEntries);
+                refs[i].Slot = default;
                 if (n > 0)
-                    need += _compact
-                        ? ArrayGrowth(data + Layout.DataEntryArrayOffset, n - 1, data + Layout.DataCompactTailEntryArrayOffset, data + Layout.DataCompactTailEntryArrayNEntries)
-                        : ArrayGrowth(data + Layout.DataEntryArrayOffset, n - 1, -1, -1);
+                {
+                    refs[i].Slot = _compact
+                        ? LocateSlot(data + Layout.DataEntryArrayOffset, n - 1, data + Layout.DataCompactTailEntryArrayOffset, data + Layout.DataCompactTailEntryArrayNEntries)
+                        : LocateSlot(data + Layout.DataEntryArrayOffset, n - 1, -1, -1);
+                    need += Growth(refs[i].Slot);
+                }
             }
         }
         long left = _image.Capacity - (long)TailObjectEnd();
@@ -220,27 +236,33 @@ internal sealed class JournalFileWriter : IDisposable
 
         Span<long> offsets = count <= 64 ? stackalloc long[count] : new long[count];
         Span<ulong> hashes = count <= 64 ? stackalloc ulong[count] : new ulong[count];
+        Span<Slot> slots = count <= 64 ? stackalloc Slot[count] : new Slot[count];
         ulong xor = 0;
         int items = 0;
         for (int i = 0; i < count; i++)
         {
             long offset = refs[i].Offset;
             if (offset == 0)
+            {
                 offset = FindOrAppendData(fields[i].Span, refs[i].Hash);
-            if (i < 64 && (sharedMask & (1UL << i)) != 0 && WholeArray(fields[i]) is { } array && refs[i].Offset == 0)
+                refs[i].Offset = offset;
+                refs[i].Slot = default;
+            }
+            if (cacheable[i])
             {
                 if (_shared.Count >= SharedCacheLimit) _shared.Clear();
-                _shared[array] = refs[i] with { Offset = offset };
+                _shared[WholeArray(fields[i])!] = refs[i] with { Slot = default };
             }
             if (offsets[..items].Contains(offset)) continue; // the same KEY=VALUE twice is one item
             offsets[items] = offset;
             hashes[items] = refs[i].Hash;
+            slots[items] = refs[i].Slot;
             items++;
             // Cursors must not depend on the per-file hash key: xor_hash is always Jenkins.
             xor ^= refs[i].Jenkins;
         }
         // Items in file order, as journald sorts them.
-        SortByOffset(offsets[..items], hashes[..items]);
+        SortByOffset(offsets[..items], hashes[..items], slots[..items]);
 
         long entry = AppendObject(ObjectType.Entry, Layout.EntryItems + (long)items * _itemSize);
         _image.SetU64(entry + Layout.EntrySeqnum, seqnum);
@@ -261,12 +283,11 @@ internal sealed class JournalFileWriter : IDisposable
         }
 
         // The main entry array, with the header's tail pointers.
-        ulong entries = EntryCount;
-        LinkIntoArray(Layout.HeaderEntryArrayOffset, entries, Layout.HeaderTailEntryArrayOffset, Layout.HeaderTailEntryArrayNEntries, (ulong)entry);
+        LinkIntoArray(Layout.HeaderEntryArrayOffset, Layout.HeaderTailEntryArrayOffset, Layout.HeaderTailEntryArrayNEntries, (ulong)entry, mainSlot);
         _image.SetU64(Layout.HeaderNEntries, entries + 1);
 
         for (int i = 0; i < items; i++)
-            LinkEntryIntoData(offsets[i], entry);
+            LinkEntryIntoData(offsets[i], entry, slots[i]);
 
         if (entries == 0)
         {
@@ -284,21 +305,24 @@ internal sealed class JournalFileWriter : IDisposable
         System.Runtime.InteropServices.MemoryMarshal.TryGetArray(payload, out var segment) &&
         segment.Offset == 0 && segment.Count == segment.Array!.Length ? segment.Array : null;
 
-    private static void SortByOffset(Span<long> offsets, Span<ulong> hashes)
+    private static void SortByOffset(Span<long> offsets, Span<ulong> hashes, Span<Slot> slots)
     {
         for (int i = 1; i < offsets.Length; i++)
         {
             long o = offsets[i];
             ulong h = hashes[i];
+            Slot s = slots[i];
             int j = i - 1;
             while (j >= 0 && offsets[j] > o)
             {
                 offsets[j + 1] = offsets[j];
                 hashes[j + 1] = hashes[j];
+                slots[j + 1] = slots[j];
                 j--;
             }
             offsets[j + 1] = o;
             hashes[j + 1] = h;
+            slots[j + 1] = s;
         }
     }
 
@@ -411,26 +435,24 @@ internal sealed class JournalFileWriter : IDisposable
     }
 
     /// <summary>Records that <paramref name="entry"/> uses a data object: the first entry inline,
-    /// later ones in the data object's own entry-array chain.</summary>
-    private void LinkEntryIntoData(long data, long entry)
+    /// later ones at <paramref name="slot"/> in the data object's own entry-array chain.</summary>
+    private void LinkEntryIntoData(long data, long entry, Slot slot)
     {
         ulong n = _image.U64(data + Layout.DataNEntries);
         if (n == 0)
             _image.SetU64(data + Layout.DataEntryOffset, (ulong)entry);
         else if (_compact)
-            LinkIntoArray(data + Layout.DataEntryArrayOffset, n - 1, data + Layout.DataCompactTailEntryArrayOffset, data + Layout.DataCompactTailEntryArrayNEntries, (ulong)entry);
+            LinkIntoArray(data + Layout.DataEntryArrayOffset, data + Layout.DataCompactTailEntryArrayOffset, data + Layout.DataCompactTailEntryArrayNEntries, (ulong)entry, slot);
         else
-            LinkIntoArray(data + Layout.DataEntryArrayOffset, n - 1, -1, -1, (ulong)entry);
+            LinkIntoArray(data + Layout.DataEntryArrayOffset, -1, -1, (ulong)entry, slot);
         _image.SetU64(data + Layout.DataNEntries, n + 1);
     }
 
     /// <summary>Appends an item to a chain of entry arrays whose first array is at
-    /// <paramref name="firstField"/> and which holds <paramref name="count"/> items. New arrays
-    /// double in size, as journald sizes them. Where the format keeps the tail array and its fill
-    /// (32-bit fields), those are used and kept up to date.</summary>
-    private void LinkIntoArray(long firstField, ulong count, long tailField, long tailCountField, ulong item)
+    /// <paramref name="firstField"/>, at the slot <see cref="LocateSlot"/> found. Where the format
+    /// keeps the tail array and its fill (32-bit fields), those are kept up to date.</summary>
+    private void LinkIntoArray(long firstField, long tailField, long tailCountField, ulong item, Slot slot)
     {
-        var slot = LocateSlot(firstField, count, tailField, tailCountField);
         long array = slot.Array;
         ulong index = slot.Index;
         if (array == 0)
@@ -450,10 +472,9 @@ internal sealed class JournalFileWriter : IDisposable
         }
     }
 
-    /// <summary>Where the next item of an entry-array chain goes: an array with room and the
-    /// index in it, or (Array == 0) the array to create after <c>Previous</c> and its size
-    /// (double the last one, as journald sizes them).</summary>
-    private (long Array, ulong Index, long Previous, ulong NewArraySize) LocateSlot(long firstField, ulong count, long tailField, long tailCountField)
+    /// <summary>Where the next item of a chain holding <paramref name="count"/> items goes; new
+    /// arrays double the last one's size, as journald sizes them.</summary>
+    private Slot LocateSlot(long firstField, ulong count, long tailField, long tailCountField)
     {
         long array = (long)_image.U64(firstField);
         ulong index = count;
@@ -467,17 +488,17 @@ internal sealed class JournalFileWriter : IDisposable
         while (array != 0)
         {
             capacity = ArrayCapacity(array);
-            if (index < capacity) return (array, index, previous, 0);
+            if (index < capacity) return new Slot { Array = array, Index = index, Previous = previous };
             index -= capacity;
             previous = array;
             array = (long)_image.U64(array + Layout.EntryArrayNext);
         }
         ulong size = count > capacity ? (count + 1) * 2 : capacity * 2;
-        return (0, 0, previous, Math.Max(size, 4));
+        return new Slot { Previous = previous, NewArraySize = Math.Max(size, 4) };
     }
 
     private ulong ArrayCapacity(long array) =>
-        (_image.U64(array + Layout.ObjectSize) - Layout.EntryArrayItems) / (ulong)_arrayItemSize;
+        (_image.U64(array + Layout.ObjectSize) - Layout.EntryArrayItems) >> (_compact ? 2 : 3);
 
     private void SetArrayItem(long array, ulong index, ulong value)
     {
