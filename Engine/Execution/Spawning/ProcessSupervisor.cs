@@ -173,12 +173,14 @@ public sealed unsafe class ProcessSupervisor
             int status = *(int*)(info + 24);
             if (pid <= 0)
                 continue;
-            string? cgroup = Cgroups.CgroupHierarchy.CgroupOfAnyProcess(pid);
-            Libc.waitid(Libc.P_PID, pid, info, Libc.WEXITED);
             ExecFailure? failure = null;
             lock (_spawnLock) { } // a spawn in progress has registered its pipe once this returns
-            if (_statusPipes.TryRemove(pid, out var pipe))
-                failure = pipe.Resolve(this);
+            bool spawnedHere = _statusPipes.TryRemove(pid, out var pipe);
+            // Orphans are attributed by the cgroup they died in; our own children are known by pid already.
+            string? cgroup = spawnedHere ? null : Cgroups.CgroupHierarchy.CgroupOfAnyProcess(pid);
+            Libc.waitid(Libc.P_PID, pid, info, Libc.WEXITED);
+            if (spawnedHere)
+                failure = pipe!.Resolve(this);
             var exit = new ProcessExit(pid, (ExitCode)code, status, failure) { CgroupPath = cgroup };
             foreach (var listener in _listeners)
                 listener.ProcessExited(exit);
