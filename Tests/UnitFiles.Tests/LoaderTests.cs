@@ -131,7 +131,7 @@ public sealed class LoaderTests : IDisposable
         LoadedUnit u = Loader().Load("foo-bar-baz.service");
         Assert.Equal([type, own, longerPrefix, prefix], u.DropInPaths);
         Assert.Equal("prefix", u.Settings?.Description);
-        LoadedUnit unbound = new UnitLoader(new UnitLoaderOptions { SearchPath = [high.Path, low.Path] }).Load("foo-bar-baz.service");
+        LoadedUnit unbound = new UnitLoader(new UnitLoaderOptions { SearchPath = [high.Path, low.Path], Binder = null }).Load("foo-bar-baz.service");
         Assert.Equal([Path.Combine(low.Path, "foo-bar-baz.service"), .. u.DropInPaths], unbound.Files.Select(f => f.Path));
     }
 
@@ -204,6 +204,7 @@ public sealed class LoaderTests : IDisposable
         Assert.Contains("Too many levels of symbolic links", units["outside-loop.service"].Diagnostics[0].Message, StringComparison.Ordinal);
         Assert.Equal(LoadState.Error, units["header.service"].LoadState);
         Assert.DoesNotContain("not a unit.service", units.Keys);
+        Assert.Contains(loader.Notes, n => n.Path.EndsWith("/not a unit.service", StringComparison.Ordinal) && n.Message == "Not a valid unit name; ignoring.");
         Assert.Equal(LoadState.NotFound, loader.Load("dir.service").LoadState);
         Assert.Contains(loader.Notes, n => n.Path.EndsWith("/dir.service", StringComparison.Ordinal) && n.Message.Contains("directory", StringComparison.Ordinal));
     }

@@ -1,3 +1,4 @@
+using Units.UnitFiles.Settings;
 using Units.UnitFiles.Specifiers;
 
 namespace Units.UnitFiles.Loading;
@@ -14,6 +15,6 @@ public sealed class UnitLoaderOptions
 
     public IHostFacts Host { get; init; } = HostFacts.Instance;
 
-    /// <summary>Applies settings; null keeps only the parsed files (<see cref="LoadedUnit.Files"/>).</summary>
-    public IUnitSettingsBinder? Binder { get; init; }
+    /// <summary>Applies settings (by default the settings table of Engine/UnitFiles/Settings); null keeps only the parsed files (<see cref="LoadedUnit.Files"/>).</summary>
+    public IUnitSettingsBinder? Binder { get; init; } = SettingsBinder.Instance;
 }

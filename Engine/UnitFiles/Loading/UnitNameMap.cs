@@ -43,7 +43,13 @@ internal sealed class UnitNameMap
                         notes.Add(new Diagnostic(dir + "/" + e.Name, 0, DiagnosticSeverity.Warning, "Is a directory, not a unit file; ignoring."));
                     continue;
                 }
-                if (!UnitName.IsValid(e.Name) || ids.ContainsKey(e.Name))
+                if (!UnitName.IsValid(e.Name))
+                {
+                    if (LooksLikeUnitFile(e.Name))
+                        notes.Add(new Diagnostic(dir + "/" + e.Name, 0, DiagnosticSeverity.Warning, "Not a valid unit name; ignoring."));
+                    continue;
+                }
+                if (ids.ContainsKey(e.Name))
                     continue;
                 string path = dir + "/" + e.Name;
                 if (e.Kind == EntryKind.File)
@@ -141,6 +147,13 @@ internal sealed class UnitNameMap
     {
         diagnostics.Add(new Diagnostic(src, 0, DiagnosticSeverity.Warning, message));
         return false;
+    }
+
+    /// <summary>A name ending in a unit type suffix, e.g. "my unit.service": someone meant it as a unit.</summary>
+    private static bool LooksLikeUnitFile(string name)
+    {
+        int dot = name.LastIndexOf('.');
+        return dot >= 0 && UnitTypes.TryParse(name.AsSpan(dot + 1), out _);
     }
 
     internal static bool MayAlias(UnitType type) =>
