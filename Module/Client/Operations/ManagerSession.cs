@@ -38,7 +38,10 @@ public sealed class ManagerSession : IAsyncDisposable
     public static bool IsLocal(string hostName) =>
         hostName is "." || string.Equals(hostName, "localhost", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>The client for a target, connecting on first use.</summary>
+    /// <summary>
+    /// The client for a target, connecting on first use. The connection outlives the caller, so
+    /// it is made without the caller's token; <paramref name="cancellation"/> only stops waiting.
+    /// </summary>
     public Task<ManagerClient> ClientAsync(ManagerTarget target, CancellationToken cancellation)
     {
         lock (_gate)
@@ -48,10 +51,10 @@ public sealed class ManagerSession : IAsyncDisposable
                 || client.IsFaulted || client.IsCanceled
                 || (client.IsCompletedSuccessfully && !client.Result.Connection.IsConnected))
             {
-                client = ConnectAsync(target, cancellation);
+                client = ConnectAsync(target, CancellationToken.None);
                 _clients[target] = client;
             }
-            return client;
+            return client.WaitAsync(cancellation);
         }
     }
 
