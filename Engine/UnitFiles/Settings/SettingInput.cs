@@ -82,6 +82,42 @@ internal readonly struct SettingInput(
         return false;
     }
 
+    // unit_name_printf() knows only the specifiers that are safe in unit names.
+    private const string NameSpecifiers = "ijnNpaAbBHlmMovwWgGuU";
+
+    /// <summary>
+    /// unit_name_printf(): like <see cref="TryExpand"/> for unit names, which allow fewer specifiers and at most
+    /// UNIT_NAME_MAX characters.
+    /// </summary>
+    public bool TryExpandName(string text, out string expanded, out string error)
+    {
+        if (specifiers is not null)
+        {
+            for (var i = text.IndexOf('%', StringComparison.Ordinal); i >= 0 && i + 1 < text.Length; i = text.IndexOf('%', i + 2))
+            {
+                if (text[i + 1] != '%' && !NameSpecifiers.Contains(text[i + 1], StringComparison.Ordinal))
+                {
+                    expanded = text;
+                    error = Errno.EBADSLT.Describe();
+                    return false;
+                }
+            }
+        }
+
+        if (!TryExpand(text, out expanded, out error))
+        {
+            return false;
+        }
+
+        if (expanded.Length > Names.UnitName.MaxLength)
+        {
+            error = Errno.ENAMETOOLONG.Describe();
+            return false;
+        }
+
+        return true;
+    }
+
     /// <summary>
     /// Whether <paramref name="name"/> can be checked as a unit name: not when it still holds specifiers because no
     /// specifier context was given (a template read on its own); the check then happens for each instance.

@@ -451,8 +451,9 @@ internal static class SettingParsers
                 return i.Warn($"Invalid syntax, ignoring: {i.Value}");
             }
 
-            if (!i.TryExpandOrWarn(word, out var name))
+            if (!i.TryExpandName(word, out var name, out var error))
             {
+                i.Warn($"Failed to resolve unit specifiers in '{word}', ignoring: {error}");
                 continue;
             }
 

@@ -637,7 +637,7 @@ internal static partial class SpecialParsers
 
     public static SettingOutcome Slice(in SettingInput i)
     {
-        if (!i.TryExpand(i.Value, out var name, out var error))
+        if (!i.TryExpandName(i.Value, out var name, out var error))
         {
             return i.Warn($"Failed to resolve unit specifiers in {i.Value}, ignoring: {error}");
         }

@@ -313,8 +313,9 @@ internal static partial class SpecialParsers
                 return i.Warn($"Trailing garbage in sockets, ignoring: {i.Value}");
             }
 
-            if (!i.TryExpandOrWarn(word, out var name))
+            if (!i.TryExpandName(word, out var name, out var error))
             {
+                i.Warn($"Failed to resolve unit specifiers in '{word}', ignoring: {error}");
                 continue;
             }
 
@@ -544,7 +545,7 @@ internal static partial class SpecialParsers
 
     public static SettingOutcome SocketService(in SettingInput i)
     {
-        if (!i.TryExpand(i.Value, out var name, out var error))
+        if (!i.TryExpandName(i.Value, out var name, out var error))
         {
             return i.Warn($"Failed to resolve unit specifiers in {i.Value}, ignoring: {error}");
         }
@@ -631,7 +632,7 @@ internal static partial class SpecialParsers
             return i.Warn($"Multiple units to trigger specified, ignoring: {i.Value}");
         }
 
-        if (!i.TryExpand(i.Value, out var name, out var error))
+        if (!i.TryExpandName(i.Value, out var name, out var error))
         {
             return i.Warn($"Failed to resolve unit specifiers in {i.Value}, ignoring: {error}");
         }

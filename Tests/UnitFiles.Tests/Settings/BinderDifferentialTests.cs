@@ -64,6 +64,7 @@ public sealed class BinderDifferentialTests
         { "service-misc.service", Start + "TimeoutStartSec=infinity\nTimeoutStopSec=0\nTimeoutAbortSec=\nRuntimeRandomizedExtraSec=5\nStartLimitBurst=x\nFailureAction=poweroff-immediate\nUSBFunctionDescriptors=/x\nOOMPolicy=stop\nExitType=cgroup\nGuessMainPID=no\nTTYPath=/dev/tty1\nTTYReset=1\nDynamicUser=maybe\n" },
         { "self.service", Start + "[Unit]\nAfter=self.service\nRequires=%n\nBefore=foo@.service\nConflicts=self.service\n" },
         { "names.service", Start + "User=a b\nGroup=-bad\nSupplementaryGroups=ok 1000 65535\n" },
+        { "name-specifiers@inst.service", Start + "[Unit]\nRequires=foo-%i.service\nWants=foo-%I.service bar-%t.service\nAfter=%p-x.service %H.target\nBefore=%u.service\n" },
         { "target.target", "[Unit]\nDescription=t\n[Target]\nFoo=1\n" },
     };
 
