@@ -22,6 +22,9 @@ internal sealed class InstallTree : IDisposable
 
     public string Base { get; }
 
+    /// <summary>Rewrites every path and symlink target given to the builder (e.g. system paths to user ones); identity by default.</summary>
+    public Func<string, string> MapPath { get; set; } = p => p;
+
     /// <summary>The root our installer works on.</summary>
     public string Ours { get; }
 
@@ -33,7 +36,7 @@ internal sealed class InstallTree : IDisposable
     {
         steps.Add(root =>
         {
-            string full = Path.Combine(root, relativePath);
+            string full = Path.Combine(root, MapPath(relativePath));
             Directory.CreateDirectory(Path.GetDirectoryName(full)!);
             System.IO.File.WriteAllText(full, content);
         });
@@ -52,17 +55,17 @@ internal sealed class InstallTree : IDisposable
     {
         steps.Add(root =>
         {
-            string full = Path.Combine(root, relativePath);
+            string full = Path.Combine(root, MapPath(relativePath));
             Directory.CreateDirectory(Path.GetDirectoryName(full)!);
             System.IO.File.Delete(full);
-            System.IO.File.CreateSymbolicLink(full, target);
+            System.IO.File.CreateSymbolicLink(full, MapPath(target));
         });
         return this;
     }
 
     public InstallTree Dir(string relativePath)
     {
-        steps.Add(root => Directory.CreateDirectory(Path.Combine(root, relativePath)));
+        steps.Add(root => Directory.CreateDirectory(Path.Combine(root, MapPath(relativePath))));
         return this;
     }
 

@@ -16,12 +16,24 @@ public sealed class RandomizedInstallTests
 
     public static TheoryData<int> Seeds() => [.. Enumerable.Range(1, 24), 1139, 1342];
 
+    public static TheoryData<int> GlobalSeeds() => [.. Enumerable.Range(501, 8)];
+
     [Theory]
     [MemberData(nameof(Seeds))]
-    public void Random_scenario_matches_systemctl_252(int seed)
+    public void Random_scenario_matches_systemctl_252(int seed) => Run(seed, InstallScope.System);
+
+    /// <summary>The same scenarios with user units for all users (--global): system paths become their user counterparts.</summary>
+    [Theory]
+    [MemberData(nameof(GlobalSeeds))]
+    public void Random_global_scenario_matches_systemctl_252(int seed) => Run(seed, InstallScope.Global);
+
+    private static void Run(int seed, InstallScope scope)
     {
         var random = new Random(seed);
         using var tree = new InstallTree();
+        if (scope == InstallScope.Global)
+            tree.MapPath = p => p.Replace("systemd/system-preset", "systemd/user-preset", StringComparison.Ordinal)
+                .Replace("systemd/system", "systemd/user", StringComparison.Ordinal);
         var units = BuildTree(tree, random);
         tree.Build();
 
@@ -30,9 +42,9 @@ public sealed class RandomizedInstallTests
         {
             (string[] args, Func<UnitFileInstaller, InstallResult> ours, string verb) = PickOperation(random, units);
             log.Add("systemctl " + string.Join(' ', args));
-            var failures = InstallDifferential.CompareOperation(tree, InstallScope.System, args, ours, verb);
+            var failures = InstallDifferential.CompareOperation(tree, scope, args, ours, verb);
             failures.AddRange(InstallDifferential.CompareTrees(tree));
-            failures.AddRange(InstallDifferential.CompareListing(tree, InstallScope.System));
+            failures.AddRange(InstallDifferential.CompareListing(tree, scope));
             Assert.True(failures.Count == 0, $"seed {seed}, after:\n  {string.Join("\n  ", log)}\n" + string.Join("\n", failures));
         }
     }
