@@ -112,7 +112,6 @@ public sealed class BinderDifferentialTests
             .Select(l => l.TrimEnd())
             .Where(l => (l.StartsWith(path + ":", StringComparison.Ordinal) && l.Length > path.Length + 1 && char.IsAsciiDigit(l[path.Length + 1]))
                 || (l.StartsWith(name + ": ", StringComparison.Ordinal) && (l.EndsWith("Refusing.", StringComparison.Ordinal) || l.EndsWith("Ignoring.", StringComparison.Ordinal) || l.EndsWith("is dropped.", StringComparison.Ordinal)))
-                || l.StartsWith("Accepting user/group name", StringComparison.Ordinal) || l.StartsWith(": Accepting user/group name", StringComparison.Ordinal))
-            .Select(l => l.StartsWith(": ", StringComparison.Ordinal) ? l[2..] : l)
+                || l.StartsWith("Accepting user/group name", StringComparison.Ordinal))
             .ToList();
 }
