@@ -44,6 +44,20 @@ public sealed class DefenceTests : IDisposable
     }
 
     [Fact]
+    public async Task A_header_claiming_a_huge_body_costs_only_the_bytes_that_arrive()
+    {
+        using RawClient client = await RawClient.AuthenticatedAsync(_server.SocketPath);
+        long before = GC.GetTotalAllocatedBytes(precise: true);
+        byte[] claim = [(byte)'l', 1, 0, 1, 0, 0, 0, 0x06, 1, 0, 0, 0, 8, 0, 0, 0, 1, 1, (byte)'o', 0, 1, 0, 0, 0, (byte)'/', 0, 0, 0, 0, 0, 0, 0]; // body of 96 MiB
+        await client.SendAsync([.. claim, .. new byte[100_000]]);
+        client.Socket.Shutdown(System.Net.Sockets.SocketShutdown.Send);
+        await ServerSideCloseAsync();
+        long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+        Assert.True(allocated < 16 * 1024 * 1024, $"{allocated} bytes allocated for a 100 kB partial message");
+        await AssertOthersAreServedAsync();
+    }
+
+    [Fact]
     public async Task A_deeply_nested_variant_is_an_invalid_argument_not_a_crash()
     {
         using DBusConnection client = await DBusConnection.ConnectAsync(_server.Address);

@@ -12,6 +12,7 @@ public sealed class MethodCall
         Serial = request.Serial;
         Sender = request.Sender;
         NoReplyExpected = request.NoReplyExpected;
+        AllowInteractiveAuthorization = (request.Flags & MessageFlags.AllowInteractiveAuthorization) != 0;
         Member = request.Member!;
     }
 
@@ -26,6 +27,9 @@ public sealed class MethodCall
     public string? Sender { get; }
 
     public bool NoReplyExpected { get; }
+
+    /// <summary>The caller allows interactive authorization (systemctl as root sets it on the system manager).</summary>
+    public bool AllowInteractiveAuthorization { get; }
 
     /// <summary>The caller's kernel credentials (peer-to-peer UNIX sockets).</summary>
     public PeerCredentials? Peer => Connection.PeerCredentials;

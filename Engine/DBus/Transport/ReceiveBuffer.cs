@@ -22,7 +22,10 @@ internal sealed class ReceiveBuffer : IDisposable
     /// unread bytes in total. False at end of stream.</summary>
     public async ValueTask<bool> FillAsync(Transport transport, UnixFdQueue? fds, int wanted, CancellationToken cancellationToken)
     {
-        MakeRoom(Math.Max(wanted, Available + 1));
+        // Grow towards what the pending message claims only as its bytes actually arrive (at most doubling
+        // what is buffered per read): a header claiming 128 MiB costs nothing until the peer sends it.
+        int available = Available;
+        MakeRoom((int)Math.Min(Math.Max(wanted, available + 1), available + Math.Max(64L * 1024, available)));
         int received = await transport.ReceiveAsync(_data.AsMemory(_end), fds, cancellationToken).ConfigureAwait(false);
         if (received <= 0)
             return false;
