@@ -44,7 +44,16 @@ public sealed class JournalReader
 
     public IReadOnlyList<JournalRecord> Query(JournalQuery query) => Query(query, null);
 
-    private List<JournalRecord> Query(JournalQuery query, Dictionary<Id128, ulong>? seenPerFile)
+    /// <summary>What a follower knows of each file: entries already seen per file ID, and files
+    /// (by path, size and modification time) it has read completely, so unchanged archives are
+    /// not read again on every change.</summary>
+    private sealed class FollowState
+    {
+        public readonly Dictionary<Id128, ulong> SeenPerFile = [];
+        public readonly Dictionary<string, (long Length, DateTime Modified)> Complete = new(StringComparer.Ordinal);
+    }
+
+    private List<JournalRecord> Query(JournalQuery query, FollowState? follow)
     {
         var filter = new RecordFilter(query);
         var records = new List<JournalRecord>();
@@ -53,14 +62,20 @@ public sealed class JournalReader
         {
             try
             {
+                var info = new FileInfo(path);
+                if (follow != null && follow.Complete.TryGetValue(path, out var known) &&
+                    known == (info.Length, info.LastWriteTimeUtc))
+                    continue;
                 var file = JournalFileReader.Open(path);
                 var offsets = file.EntryOffsets();
                 int start = 0;
-                if (seenPerFile != null)
+                if (follow != null)
                 {
-                    seenPerFile.TryGetValue(file.FileId, out ulong seen);
+                    follow.SeenPerFile.TryGetValue(file.FileId, out ulong seen);
                     start = (int)Math.Min(seen, (ulong)offsets.Count);
-                    seenPerFile[file.FileId] = (ulong)offsets.Count;
+                    follow.SeenPerFile[file.FileId] = (ulong)offsets.Count;
+                    if (file.State == FileState.Archived)
+                        follow.Complete[path] = (info.Length, info.LastWriteTimeUtc);
                 }
                 for (int i = start; i < offsets.Count; i++)
                 {
@@ -114,7 +129,7 @@ public sealed class JournalReader
                 watchers.Add(watcher);
             }
 
-            var seen = new Dictionary<Id128, ulong>();
+            var seen = new FollowState();
             JournalCursor? last = null;
             var current = query;
             while (!cancellationToken.IsCancellationRequested)
