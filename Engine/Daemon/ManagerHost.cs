@@ -5,6 +5,9 @@ using Units.Api.Objects;
 using Units.Core.Manager;
 using Units.Core.Model;
 using Units.Daemon.Host;
+using Units.Daemon.Kinds;
+using Units.Execution;
+using Units.Execution.Spawning;
 using Units.Daemon.Loading;
 using Units.DBus;
 using Units.UnitFiles;
@@ -47,13 +50,30 @@ internal sealed class ManagerHost : IManagerObserver, IDisposable
             Binder = SettingsBinder.Instance,
         });
         var installer = new UnitFileInstaller(user ? InstallScope.User : InstallScope.System);
-        var source = new UnitFileSource(loader, installer.States, static _ => null, log);
+        var source = new UnitFileSource(loader, installer.States, unit => TypeSettings(unit, configuration), log);
+        var environment = new ManagerEnvironment(ManagerEnvironmentBlock(user, configuration));
 
-        _manager = new UnitManager(new ManagerOptions
+        UnitManager? manager = null;
+        var execution = new ExecutionRuntime(new ExecutionOptions
+        {
+            Post = work => manager!.Post(work),
+            MoveSelfToInitScope = true,
+            NotifySocketPath = Path.Combine(systemdRuntime, "notify"),
+            ExecutorPath = Path.Combine(AppContext.BaseDirectory, "unitsd-executor"),
+            Directories = user ? UserDirectories(runtimeDirectory) : ExecDirectoryRoots.System,
+            ManagerEnvironment = environment.Variables,
+            Log = (priority, message) => log.Write((LogPriority)priority, null, message),
+        });
+        _owned.Add(execution);
+        string defaultSlice = user ? "app.slice" : "system.slice";
+        UnitKinds kinds = UnitKinds.WithCoreKinds();
+        kinds.Register(UnitType.Service, () => new ServiceKind(execution, defaultSlice));
+
+        _manager = manager = new UnitManager(new ManagerOptions
         {
             Scope = scope,
             Loader = source,
-            Kinds = UnitKinds.WithCoreKinds(),
+            Kinds = kinds,
             Clock = SystemClock.Instance,
             Log = log,
             Conditions = new HostConditions(),
@@ -62,7 +82,6 @@ internal sealed class ManagerHost : IManagerObserver, IDisposable
         });
         _manager.AddObserver(this);
 
-        var environment = new ManagerEnvironment(ManagerEnvironmentBlock(user, configuration));
         var tree = new ObjectTree { Dispatcher = _manager.Post };
         tree.UnhandledException = (call, e) => log.Write(LogPriority.Error, null, $"Failed to handle {call.Member}: {e}");
         uint ownUid = geteuid();
@@ -80,7 +99,7 @@ internal sealed class ManagerHost : IManagerObserver, IDisposable
             },
         });
         _owned.Add(server);
-        var api = new ManagerApi(_manager, installer, environment, source, new NoProcesses(), new ApiOptions
+        var api = new ManagerApi(_manager, installer, environment, source, new CgroupProcesses(), new ApiOptions
         {
             StartedAt = new DualTimestamp(SystemClock.Instance.RealtimeUSec, SystemClock.Instance.MonotonicUSec),
             UnitPath = loader.SearchPath,
@@ -201,10 +220,30 @@ internal sealed class ManagerHost : IManagerObserver, IDisposable
     [DllImport("libc")]
     private static extern uint geteuid();
 
-    /// <summary>Until execution reports cgroup members, units have no processes to list.</summary>
-    private sealed class NoProcesses : IUnitProcessSource
+    /// <summary>What a unit's type needs beyond the core's model: a service's execution settings.</summary>
+    private static object? TypeSettings(LoadedUnit unit, ManagerConfiguration configuration)
+        => unit.Settings is { Service: not null } settings ? ServiceDefinitions.From(settings, configuration) : null;
+
+    /// <summary>systemd 252's user-manager directories for RuntimeDirectory= and friends.</summary>
+    private static ExecDirectoryRoots UserDirectories(string runtimeDirectory)
     {
-        public IReadOnlyList<UnitProcess> For(Unit unit) => [];
+        string home = Environment.GetEnvironmentVariable("HOME") ?? "/";
+        string Xdg(string name, string fallback) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : Path.Combine(home, fallback);
+        return ExecDirectoryRoots.ForUser(runtimeDirectory, Xdg("XDG_CONFIG_HOME", ".config"), Xdg("XDG_CACHE_HOME", ".cache"));
+    }
+
+    /// <summary>GetUnitProcesses: the members of a service's control group.</summary>
+    private sealed class CgroupProcesses : IUnitProcessSource
+    {
+        public IReadOnlyList<UnitProcess> For(Unit unit)
+        {
+            if (unit.Kind is not ServiceKind { Processes: { } processes })
+                return [];
+            var list = new List<UnitProcess>();
+            foreach (Execution.Cgroups.UnitProcess p in processes.Processes())
+                list.Add(new UnitProcess(p.CgroupPath, (uint)p.Pid, p.CommandLine));
+            return list;
+        }
     }
 }
 

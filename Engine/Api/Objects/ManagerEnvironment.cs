@@ -5,11 +5,20 @@ namespace Units.Api.Objects;
 public sealed class ManagerEnvironment
 {
     private readonly List<string> _assignments;
+    private readonly Dictionary<string, string> _variables = new(StringComparer.Ordinal);
 
-    public ManagerEnvironment(IEnumerable<string> initial) => _assignments = [.. initial];
+    public ManagerEnvironment(IEnumerable<string> initial)
+    {
+        _assignments = [.. initial];
+        _assignments.Sort(StringComparer.Ordinal);
+        SyncVariables();
+    }
 
     /// <summary>"NAME=value" entries, sorted as systemd keeps them.</summary>
     public IReadOnlyList<string> Assignments => _assignments;
+
+    /// <summary>The same block by name; a live view that processes spawned later start from.</summary>
+    public IReadOnlyDictionary<string, string> Variables => _variables;
 
     /// <summary>UnsetAndSetEnvironment: names (or exact assignments) in <paramref name="unset"/> go, then
     /// <paramref name="set"/> replaces or adds by name. Throws for an invalid assignment, changing nothing.</summary>
@@ -35,6 +44,18 @@ public sealed class ManagerEnvironment
             _assignments.Add(assignment);
         }
         _assignments.Sort(StringComparer.Ordinal);
+        SyncVariables();
+    }
+
+    private void SyncVariables()
+    {
+        _variables.Clear();
+        foreach (string assignment in _assignments)
+        {
+            int eq = assignment.IndexOf('=', StringComparison.Ordinal);
+            if (eq > 0)
+                _variables[assignment[..eq]] = assignment[(eq + 1)..];
+        }
     }
 
     private static string NameOf(string assignment)

@@ -1,0 +1,251 @@
+using Units.Daemon.Host;
+using Units.Execution;
+using Units.Execution.Service;
+using Units.Execution.Cgroups;
+using Numbers = Units.UnitFiles.Settings.Values.Numbers;
+using ExitStatusSet = Units.Execution.Service.ExitStatusSet;
+using Files = Units.UnitFiles.Settings;
+
+namespace Units.Daemon.Loading;
+
+/// <summary>Maps a service's unit-file settings into the execution layer's <see cref="ServiceSettings"/>.
+/// Manager defaults (DefaultTimeoutStartSec=, DefaultStandardOutput=...) fill what the unit leaves unset.</summary>
+internal static class ServiceDefinitions
+{
+    public static ServiceSettings From(Files.UnitSettings unit, ManagerConfiguration defaults)
+    {
+        Files.ServiceSettings service = unit.Service!;
+        Files.ExecSettings exec = unit.Exec!;
+        Files.KillSettings kill = unit.Kill!;
+        return new ServiceSettings
+        {
+            Type = service.Type switch
+            {
+                Files.ServiceType.Forking => ServiceType.Forking,
+                Files.ServiceType.Oneshot => ServiceType.Oneshot,
+                Files.ServiceType.Dbus => ServiceType.Dbus,
+                Files.ServiceType.Notify => ServiceType.Notify,
+                Files.ServiceType.Idle => ServiceType.Idle,
+                Files.ServiceType.Exec => ServiceType.Exec,
+                Files.ServiceType.Simple => ServiceType.Simple,
+                // systemd: without Type=, a service with BusName= is dbus, one without ExecStart= is oneshot.
+                null when service.BusName is not null => ServiceType.Dbus,
+                null when service.ExecStart.Count == 0 => ServiceType.Oneshot,
+                _ => ServiceType.Simple,
+            },
+            Restart = Same<ServiceRestart>(service.Restart),
+            RestartUsec = service.RestartUsec,
+            TimeoutStartUsec = service.TimeoutStartUsec ?? defaults.DefaultTimeoutStartUSec,
+            TimeoutStopUsec = service.TimeoutStopUsec ?? defaults.DefaultTimeoutStopUSec,
+            TimeoutAbortUsec = service.TimeoutAbortUsec,
+            RuntimeMaxUsec = service.RuntimeMaxUsec,
+            WatchdogUsec = service.WatchdogUsec,
+            PIDFile = service.PIDFile,
+            BusName = service.BusName,
+            NotifyAccess = service.NotifyAccess is Files.NotifyAccess access ? Same<Execution.Notify.NotifyAccess>(access) : null,
+            RemainAfterExit = service.RemainAfterExit,
+            GuessMainPID = service.GuessMainPID,
+            SuccessExitStatus = ExitStatuses(service.SuccessExitStatus),
+            RestartPreventExitStatus = ExitStatuses(service.RestartPreventExitStatus),
+            RestartForceExitStatus = ExitStatuses(service.RestartForceExitStatus),
+            StartLimitIntervalUsec = unit.StartLimitIntervalUsec ?? 10_000_000,
+            StartLimitBurst = unit.StartLimitBurst ?? 5,
+            ExecCondition = Commands(service.ExecCondition),
+            ExecStartPre = Commands(service.ExecStartPre),
+            ExecStart = Commands(service.ExecStart),
+            ExecStartPost = Commands(service.ExecStartPost),
+            ExecReload = Commands(service.ExecReload),
+            ExecStop = Commands(service.ExecStop),
+            ExecStopPost = Commands(service.ExecStopPost),
+            Exec = Exec(unit, exec, service, defaults),
+            Kill = new KillSettings
+            {
+                KillMode = Same<KillMode>(kill.KillMode),
+                KillSignal = kill.KillSignal,
+                RestartKillSignal = kill.RestartKillSignal,
+                FinalKillSignal = kill.FinalKillSignal,
+                WatchdogSignal = kill.WatchdogSignal,
+                SendSIGKILL = kill.SendSIGKILL,
+                SendSIGHUP = kill.SendSIGHUP,
+            },
+            Resources = Resources(unit.ResourceControl),
+        };
+    }
+
+    private static ExecSettings Exec(Files.UnitSettings unit, Files.ExecSettings exec, Files.ServiceSettings service, ManagerConfiguration defaults)
+    {
+        string section = "Service";
+        var limits = new Dictionary<ResourceLimit, LimitValue>();
+        foreach ((string name, Files.ResourceLimit limit) in exec.Limits)
+        {
+            if (Enum.TryParse(name, out ResourceLimit resource))
+                limits[resource] = new LimitValue(Finite(limit.Soft), Finite(limit.Hard));
+        }
+        return new ExecSettings
+        {
+            User = exec.User,
+            Group = exec.Group,
+            SupplementaryGroups = exec.SupplementaryGroups,
+            DynamicUser = exec.DynamicUser,
+            // "~" is the user's home; a leading "-" lets a missing directory pass (the executor honours both).
+            WorkingDirectory = exec.WorkingDirectoryHome ? "~" : exec.WorkingDirectory is string dir && exec.WorkingDirectoryMissingOk ? "-" + dir : exec.WorkingDirectory,
+            RootDirectory = exec.RootDirectory,
+            Environment = exec.Environment,
+            EnvironmentFiles = exec.EnvironmentFiles,
+            PassEnvironment = exec.PassEnvironment,
+            UnsetEnvironment = exec.UnsetEnvironment,
+            UMask = (int)exec.UMask,
+            Nice = exec.Nice,
+            OOMScoreAdjust = exec.OOMScoreAdjust,
+            Limits = limits,
+            StandardInput = exec.StandardInput is { } input ? Input(input) : StdioSetting.Null,
+            StandardOutput = exec.StandardOutput is { } output ? Output(output) : Output(DefaultStream(defaults.DefaultStandardOutput)),
+            StandardError = exec.StandardError is { } error ? Output(error) : Output(DefaultStream(defaults.DefaultStandardError)),
+            TTYPath = exec.TTYPath,
+            SyslogIdentifier = exec.SyslogIdentifier,
+            RuntimeDirectory = exec.Directories(Files.ExecDirectoryType.Runtime),
+            RuntimeDirectoryMode = (int)exec.DirectoryMode(Files.ExecDirectoryType.Runtime),
+            RuntimeDirectoryPreserve = Boolean(unit, section, "RuntimeDirectoryPreserve"),
+            StateDirectory = exec.Directories(Files.ExecDirectoryType.State),
+            StateDirectoryMode = (int)exec.DirectoryMode(Files.ExecDirectoryType.State),
+            CacheDirectory = exec.Directories(Files.ExecDirectoryType.Cache),
+            CacheDirectoryMode = (int)exec.DirectoryMode(Files.ExecDirectoryType.Cache),
+            LogsDirectory = exec.Directories(Files.ExecDirectoryType.Logs),
+            LogsDirectoryMode = (int)exec.DirectoryMode(Files.ExecDirectoryType.Logs),
+            ConfigurationDirectory = exec.Directories(Files.ExecDirectoryType.Configuration),
+            ConfigurationDirectoryMode = (int)exec.DirectoryMode(Files.ExecDirectoryType.Configuration),
+            NoNewPrivileges = exec.NoNewPrivileges,
+            PrivateTmp = exec.PrivateTmp,
+            ProtectSystem = unit.LastValue(section, "ProtectSystem") switch
+            {
+                "full" => ProtectSystem.Full,
+                "strict" => ProtectSystem.Strict,
+                string v when IsTrue(v) => ProtectSystem.Yes,
+                _ => ProtectSystem.No,
+            },
+            ProtectHome = unit.LastValue(section, "ProtectHome") switch
+            {
+                "read-only" => ProtectHome.ReadOnly,
+                "tmpfs" => ProtectHome.Tmpfs,
+                string v when IsTrue(v) => ProtectHome.Yes,
+                _ => ProtectHome.No,
+            },
+            ReadOnlyPaths = Paths(unit, section, "ReadOnlyPaths"),
+            ReadWritePaths = Paths(unit, section, "ReadWritePaths"),
+            InaccessiblePaths = Paths(unit, section, "InaccessiblePaths"),
+            PrivateDevices = Boolean(unit, section, "PrivateDevices"),
+            PrivateNetwork = Boolean(unit, section, "PrivateNetwork"),
+            ProtectKernelTunables = Boolean(unit, section, "ProtectKernelTunables"),
+            ProtectKernelModules = Boolean(unit, section, "ProtectKernelModules"),
+            ProtectKernelLogs = Boolean(unit, section, "ProtectKernelLogs"),
+            PermissionsStartOnly = service.PermissionsStartOnly,
+            RootDirectoryStartOnly = service.RootDirectoryStartOnly,
+        };
+    }
+
+    private static ResourceControlSettings Resources(Files.ResourceControlSettings? resources)
+    {
+        if (resources is null)
+            return ResourceControlSettings.None;
+        return new ResourceControlSettings
+        {
+            MemoryMax = Bytes(resources.MemoryMax),
+            MemoryHigh = Bytes(resources.MemoryHigh),
+            TasksMax = resources.TasksMax is { Scale: 0, Value: var tasks } && tasks != ulong.MaxValue ? tasks : null,
+            CPUQuotaPerSecUSec = resources.CPUQuotaPerSecUsec == ulong.MaxValue ? null : resources.CPUQuotaPerSecUsec,
+            CPUWeight = resources.CPUWeight,
+            IOWeight = resources.IOWeight,
+        };
+    }
+
+    /// <summary>An absolute memory limit; relative ones (percent of RAM) are resolved against this host's memory.</summary>
+    private static ulong? Bytes(Files.MemoryLimit? limit) => limit switch
+    {
+        null => null,
+        { Bytes: ulong.MaxValue, IsRelative: false } => null,
+        { IsRelative: true, Permyriad: var p } => (ulong)(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 10_000.0 * p),
+        { Bytes: var bytes } => bytes,
+    };
+
+    private static List<ExecCommand> Commands(IReadOnlyList<Files.ExecCommand> commands)
+    {
+        var mapped = new List<ExecCommand>(commands.Count);
+        foreach (Files.ExecCommand command in commands)
+        {
+            ExecFlags flags = ExecFlags.None;
+            if ((command.Flags & Files.ExecCommandFlags.IgnoreFailure) != 0)
+                flags |= ExecFlags.IgnoreFailure;
+            if ((command.Flags & Files.ExecCommandFlags.FullyPrivileged) != 0)
+                flags |= ExecFlags.FullPrivileges;
+            if ((command.Flags & Files.ExecCommandFlags.NoSetuid) != 0)
+                flags |= ExecFlags.NoSetUid;
+            if ((command.Flags & Files.ExecCommandFlags.AmbientMagic) != 0)
+                flags |= ExecFlags.AmbientFallback;
+            if ((command.Flags & Files.ExecCommandFlags.NoEnvironmentExpansion) != 0)
+                flags |= ExecFlags.NoEnvironmentExpansion;
+            // The settings model keeps argv as written (argv[0] included, "@" already applied).
+            mapped.Add(new ExecCommand(command.Path, command.Arguments, flags));
+        }
+        return mapped;
+    }
+
+    private static ExitStatusSet ExitStatuses(Files.Values.ExitStatusSet set)
+        => new() { Statuses = set.Statuses.ToHashSet(), Signals = set.SignalNumbers.ToHashSet() };
+
+    private static StdioSetting Input(Files.StandardStream<Files.ExecInput> input) => input.Kind switch
+    {
+        Files.ExecInput.Tty or Files.ExecInput.TtyForce or Files.ExecInput.TtyFail => new StdioSetting(StdioKind.Tty, input.Argument),
+        Files.ExecInput.Socket => new StdioSetting(StdioKind.Socket),
+        Files.ExecInput.NamedFd => new StdioSetting(StdioKind.NamedFd, input.Argument),
+        Files.ExecInput.File => new StdioSetting(StdioKind.File, input.Argument),
+        _ => StdioSetting.Null,
+    };
+
+    private static StdioSetting Output(Files.StandardStream<Files.ExecOutput> output) => output.Kind switch
+    {
+        Files.ExecOutput.Inherit => StdioSetting.Inherit,
+        Files.ExecOutput.Null => StdioSetting.Null,
+        Files.ExecOutput.Tty => new StdioSetting(StdioKind.Tty),
+        Files.ExecOutput.Kmsg or Files.ExecOutput.KmsgAndConsole => new StdioSetting(StdioKind.Kmsg),
+        Files.ExecOutput.Socket => new StdioSetting(StdioKind.Socket),
+        Files.ExecOutput.NamedFd => new StdioSetting(StdioKind.NamedFd, output.Argument),
+        Files.ExecOutput.File => new StdioSetting(StdioKind.File, output.Argument),
+        Files.ExecOutput.Append => new StdioSetting(StdioKind.Append, output.Argument),
+        Files.ExecOutput.Truncate => new StdioSetting(StdioKind.Truncate, output.Argument),
+        _ => StdioSetting.Journal,
+    };
+
+    /// <summary>DefaultStandardOutput=/DefaultStandardError= values of the manager configuration.</summary>
+    private static Files.StandardStream<Files.ExecOutput> DefaultStream(string value) => value switch
+    {
+        "inherit" => new(Files.ExecOutput.Inherit, null),
+        "null" => new(Files.ExecOutput.Null, null),
+        "tty" => new(Files.ExecOutput.Tty, null),
+        "kmsg" => new(Files.ExecOutput.Kmsg, null),
+        _ => new(Files.ExecOutput.Journal, null),
+    };
+
+    private static bool Boolean(Files.UnitSettings unit, string section, string key)
+        => unit.LastValue(section, key) is string value && IsTrue(value);
+
+    private static bool IsTrue(string value) => Numbers.TryParseBoolean(value, out bool b) && b;
+
+    private static List<string> Paths(Files.UnitSettings unit, string section, string key)
+    {
+        var paths = new List<string>();
+        foreach (Files.SettingAssignment assignment in unit.Assignments)
+        {
+            if (assignment.Section != section || assignment.Key != key)
+                continue;
+            if (assignment.Value.Length == 0)
+                paths.Clear();
+            else
+                paths.AddRange(assignment.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        }
+        return paths;
+    }
+
+    private static ulong? Finite(ulong value) => value == ulong.MaxValue ? null : value;
+
+    private static TTo Same<TTo>(Enum value) where TTo : struct, Enum => Enum.Parse<TTo>(value.ToString());
+}
