@@ -36,9 +36,27 @@ public sealed class VerifyDifferentialTests
     [MemberData(nameof(Cases))]
     public void Verify_prints_what_systemd_analyze_prints(string caseName)
     {
-        string systemdAnalyze = TestPaths.RequireTool("systemd-analyze");
         using TempDirectory temp = TestPaths.NewTemp();
-        string dir = CopyCase(caseName, temp.Path);
+        AssertSameAsSystemd(CopyCase(caseName, temp.Path));
+    }
+
+    /// <summary>Too big for the repository: lines of 1 MiB - 1 (accepted) and 1 MiB (the unit fails with ENOBUFS), and a continuation past 1 MiB.</summary>
+    [Fact]
+    public void Verify_prints_what_systemd_analyze_prints_for_one_MiB_lines()
+    {
+        using TempDirectory temp = TestPaths.NewTemp();
+        int max = Syntax.UnitFileParser.LongLineMax;
+        temp.Write("long.service", "[Unit]\nDescription=" + new string('a', max) + "\n[Service]\nExecStart=/bin/true\n");
+        temp.Write("almost.service", "[Unit]\nDescription=" + new string('a', max - "Description=".Length - 1) + "\nBogus=1\n[Service]\nExecStart=/bin/true\n");
+        string half = new('b', max / 2);
+        temp.Write("continued.service", "[Unit]\nDescription=" + half + "\\\n" + half + "\\\n" + half + "\n[Service]\nExecStart=/bin/true\n");
+        temp.Write("fine.service", "[Unit]\nBogusAfterLongOnes=1\n[Service]\nExecStart=/bin/true\n");
+        AssertSameAsSystemd(temp.Path);
+    }
+
+    private static void AssertSameAsSystemd(string dir)
+    {
+        string systemdAnalyze = TestPaths.RequireTool("systemd-analyze");
         string lower = Path.Combine(dir, "lower");
         string unitPath = Directory.Exists(lower) ? lower : "";
         string[] files = VerifiedFiles(dir);
