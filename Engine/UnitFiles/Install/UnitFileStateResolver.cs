@@ -92,8 +92,12 @@ public sealed class UnitFileStateResolver
         return 0;
     }
 
+    /// <summary>The preset policy of this scope and root, to query many units without re-reading the files.</summary>
+    public PresetRules LoadPresets(DiagnosticBag? diagnostics = null) =>
+        PresetRules.Load(scope, root is null || InstallFileSystem.Simplify(root) == "/" ? null : root, diagnostics);
+
     /// <summary>Whether the preset files enable <paramref name="name"/> (the PRESET column of list-unit-files, UnitFilePreset).</summary>
-    public bool PresetEnables(string name) => PresetRules.Load(scope, root is null || InstallFileSystem.Simplify(root) == "/" ? null : root).IsEnabled(name);
+    public bool PresetEnables(string name) => LoadPresets().IsEnabled(name);
 
     /// <summary>systemd's errno text for a failure returned by the Try* methods ("No such file or directory", …).</summary>
     public static string DescribeError(int negativeErrno) => InstallErrno.Describe(-negativeErrno);

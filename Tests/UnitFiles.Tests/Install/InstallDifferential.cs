@@ -100,15 +100,16 @@ internal static class InstallDifferential
         UnitFileStateResolver resolver = OurInstaller(tree, scope).States;
         Systemctl.Output list = Systemctl.Run(ScopeArgs(scope, tree.Theirs).Concat(["list-unit-files", "--no-legend", "--no-pager"]), Environment(scope, tree.Theirs));
         var theirRows = list.Stdout.Select(l => string.Join(' ', l.Split(' ', StringSplitOptions.RemoveEmptyEntries))).ToList();
-        var ourRows = resolver.List().Select(e => $"{e.Name} {e.State.ToSystemdString()} {Preset(resolver, e)}").ToList();
+        PresetRules presets = resolver.LoadPresets();
+        var ourRows = resolver.List().Select(e => $"{e.Name} {e.State.ToSystemdString()} {Preset(presets, e)}").ToList();
         Compare(failures, "list-unit-files", ourRows, theirRows);
         return failures;
     }
 
-    private static string Preset(UnitFileStateResolver resolver, UnitFileListEntry e) =>
+    private static string Preset(PresetRules presets, UnitFileListEntry e) =>
         e.State is UnitFileState.Alias or UnitFileState.Static or UnitFileState.Generated or UnitFileState.Transient
             ? "-"
-            : resolver.PresetEnables(e.Name) ? "enabled" : "disabled";
+            : presets.IsEnabled(e.Name) ? "enabled" : "disabled";
 
     private static IEnumerable<string> ScopeArgs(InstallScope scope, string root) => scope switch
     {
