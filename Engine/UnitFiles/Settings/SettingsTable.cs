@@ -392,7 +392,8 @@ internal static class SettingsTable
         add(x, "KeyringMode", NameIn("Failed to parse keyring mode", ["inherit", "private", "shared"]), NotYet);
         add(x, "ProtectProc", NameIn("Failed to parse /proc/ protection mode", ["default", "noaccess", "invisible", "ptraceable"]), NotYet);
         add(x, "ProcSubset", NameIn("Failed to parse /proc/ subset mode", ["all", "pid"]), NotYet);
-        foreach (var key in (string[])["SystemCallFilter", "SystemCallArchitectures", "SystemCallErrorNumber", "SystemCallLog", "RestrictNamespaces", "RestrictAddressFamilies", "RestrictFileSystems"])
+        add(x, "RestrictNamespaces", RestrictNamespaces, NotYet);
+        foreach (var key in (string[])["SystemCallFilter", "SystemCallArchitectures", "SystemCallErrorNumber", "SystemCallLog", "RestrictAddressFamilies", "RestrictFileSystems"])
         {
             add(x, key, Unchecked(), NotYet);
         }
@@ -413,7 +414,7 @@ internal static class SettingsTable
             add(x, key, NamespacePaths(), NotYet);
         }
 
-        add(x, "ExecSearchPath", Unchecked(), NotYet);
+        add(x, "ExecSearchPath", ColonSeparatedPaths, NotYet);
         add(x, "BindPaths", Unchecked(), NotYet);
         add(x, "BindReadOnlyPaths", Unchecked(), NotYet);
         add(x, "TemporaryFileSystem", Unchecked(), NotYet);
@@ -430,7 +431,7 @@ internal static class SettingsTable
         add(x, "ProtectHome", NameIn("Failed to parse protect home value", ["no", "yes", "read-only", "tmpfs"], acceptsBoolean: true), NotYet);
         add(x, "MountFlags", NameIn("Failed to parse mount flag", ["shared", "slave", "private"]), NotYet);
         add(x, "MountAPIVFS", Bool(), NotYet);
-        add(x, "Personality", Unchecked(), NotYet);
+        add(x, "Personality", Personality, NotYet);
         add(x, "RuntimeDirectoryPreserve", NameIn("Failed to parse runtime directory preserve mode", ["no", "yes", "restart"], acceptsBoolean: true), Acts);
         foreach (var type in Enum.GetValues<ExecDirectoryType>())
         {

@@ -880,4 +880,67 @@ internal static partial class SpecialParsers
         rc.Delegate = true;
         return SettingOutcome.Accepted;
     }
+
+    private static readonly string[] Namespaces = ["cgroup", "ipc", "net", "mnt", "pid", "user", "uts", "time"];
+
+    /// <summary>config_parse_restrict_namespaces: a boolean, or namespace names, optionally inverted with "~".</summary>
+    public static SettingOutcome RestrictNamespaces(in SettingInput i)
+    {
+        if (i.IsEmpty || Numbers.TryParseBoolean(i.Value, out _))
+        {
+            return SettingOutcome.Accepted;
+        }
+
+        var list = i.Value.StartsWith('~') ? i.Value[1..] : i.Value;
+        var p = 0;
+        ExtractResult result;
+        while ((result = Words.ExtractFirst(list, ref p, out var word, null, ExtractFlags.None)) == ExtractResult.Word)
+        {
+            if (Array.IndexOf(Namespaces, word) < 0)
+            {
+                return i.Warn($"Failed to parse namespace type string, ignoring: {list}");
+            }
+        }
+
+        return result == ExtractResult.Invalid ? i.Warn($"Failed to parse namespace type string, ignoring: {list}") : SettingOutcome.Accepted;
+    }
+
+    /// <summary>config_parse_personality: the native architecture or its 32-bit secondary one.</summary>
+    public static SettingOutcome Personality(in SettingInput i)
+    {
+        (string Native, string? Secondary) names = System.Runtime.InteropServices.RuntimeInformation.OSArchitecture switch
+        {
+            System.Runtime.InteropServices.Architecture.X64 => ("x86-64", "x86"),
+            System.Runtime.InteropServices.Architecture.Arm64 => ("arm64", "arm"),
+            System.Runtime.InteropServices.Architecture.X86 => ("x86", null),
+            System.Runtime.InteropServices.Architecture.Arm => ("arm", null),
+            System.Runtime.InteropServices.Architecture.S390x => ("s390x", "s390"),
+            System.Runtime.InteropServices.Architecture.Ppc64le => ("ppc64-le", null),
+            _ => (string.Empty, null),
+        };
+
+        return i.IsEmpty || i.Value == names.Native || i.Value == names.Secondary
+            ? SettingOutcome.Accepted
+            : i.Warn($"Failed to parse personality, ignoring: {i.Value}");
+    }
+
+    /// <summary>config_parse_colon_separated_paths: ExecSearchPath=, absolute paths separated by ':'.</summary>
+    public static SettingOutcome ColonSeparatedPaths(in SettingInput i)
+    {
+        if (i.IsEmpty)
+        {
+            return SettingOutcome.Accepted;
+        }
+
+        var p = 0;
+        while (Words.ExtractFirst(i.Value, ref p, out var word, ":", ExtractFlags.DontCoalesceSeparators) == ExtractResult.Word)
+        {
+            if (!i.TryExpandOrWarn(word, out var path) || i.CheckAbsolutePath(path) is null)
+            {
+                return SettingOutcome.Ignored;
+            }
+        }
+
+        return SettingOutcome.Accepted;
+    }
 }
