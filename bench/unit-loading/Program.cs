@@ -179,6 +179,8 @@ internal static class Bench
         var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (string a in args)
             psi.ArgumentList.Add(a);
+        // Reloading 10,000 units can exceed sd-bus's default 25 s method timeout on a busy machine.
+        psi.Environment["SYSTEMD_BUS_TIMEOUT"] = "900";
         using Process p = Process.Start(psi)!;
         Task<string> err = p.StandardError.ReadToEndAsync();
         string output = p.StandardOutput.ReadToEnd();
