@@ -53,6 +53,19 @@ public sealed class CalendarSpecTests
         }
     }
 
+    [Theory]
+    [InlineData("*-*-* *:*:*")]
+    [InlineData("2199-12-31 23:59:59")]
+    [InlineData("*-02-29 00:00")]
+    public void Elapses_near_the_end_of_time_end_cleanly(string text)
+    {
+        Assert.Equal(ValueError.None, CalendarSpec.Parse(text, out var spec));
+        Assert.Null(spec!.NextElapse(ulong.MaxValue - 1, TimeZoneInfo.Utc));
+        Assert.Null(spec.NextElapse(Timestamps.FormattableMax, TimeZoneInfo.Utc));
+        var lastYear = (ulong)(new DateTime(2199, 12, 31, 23, 59, 59, DateTimeKind.Utc) - DateTime.UnixEpoch).Ticks / TimeSpan.TicksPerSecond * 1_000_000;
+        Assert.Null(spec.NextElapse(lastYear, TimeZoneInfo.Utc));
+    }
+
     [Fact]
     public void A_date_in_the_past_never_elapses_again()
     {

@@ -186,6 +186,11 @@ public sealed class CalendarSpec
     /// </summary>
     public ulong? NextElapse(ulong afterUsec, TimeZoneInfo? localZone = null)
     {
+        if (afterUsec >= Timestamps.FormattableMax)
+        {
+            return null;
+        }
+
         var zone = Utc ? TimeZoneInfo.Utc : TimeZone is not null ? FindZone(TimeZone) : localZone ?? TimeZoneInfo.Local;
         var next = afterUsec + 1;
         var wall = TimeZoneInfo.ConvertTimeFromUtc(DateTime.UnixEpoch.AddTicks((long)(next / 1_000_000) * TimeSpan.TicksPerSecond), zone);
