@@ -134,6 +134,53 @@ public sealed partial class ConnectionTests : IDisposable
     }
 
     [Fact]
+    public async Task Handlers_run_on_the_trees_dispatcher_and_see_the_call_flags()
+    {
+        var posted = new List<Action>();
+        _server.Objects.Dispatcher = work =>
+        {
+            lock (posted)
+                posted.Add(work);
+            work();
+        };
+        using DBusConnection client = await DBusConnection.ConnectAsync(_server.Address);
+        MessageWriter call = MessageWriter.CreateMethodCall(null, "/org/example/Test", TestInterface.Name, "Add", "ii", MessageFlags.AllowInteractiveAuthorization);
+        call.WriteInt32(1);
+        call.WriteInt32(1);
+        Assert.Equal(2, await client.CallAsync(call.Finish(), m => m.GetBodyReader().ReadInt32()));
+        lock (posted)
+            Assert.Single(posted);
+        Assert.True(_server.Test.LastAllowedInteractive);
+    }
+
+    [Fact]
+    public async Task A_call_flagged_no_reply_expected_gets_no_reply()
+    {
+        using RawClient client = await RawClient.AuthenticatedAsync(_server.SocketPath);
+        MessageWriter silent = MessageWriter.CreateMethodCall(null, "/org/example/Test", TestInterface.Name, "Add", "ii", MessageFlags.NoReplyExpected);
+        silent.WriteInt32(1);
+        silent.WriteInt32(1);
+        MessageWriter answered = MessageWriter.CreateMethodCall(null, "/org/example/Test", TestInterface.Name, "Add", "ii");
+        answered.WriteInt32(2);
+        answered.WriteInt32(2);
+        using MessageBuffer first = silent.Finish();
+        using MessageBuffer second = answered.Finish();
+        await client.SendAsync([.. first.Span, .. second.Span]);
+        // The first reply on the wire answers the second call: the first got none.
+        using Message reply = await client.ReadMessageAsync();
+        Assert.Equal(second.Serial, reply.ReplySerial);
+        Assert.Equal(4, reply.GetBodyReader().ReadInt32());
+    }
+
+    [Fact]
+    public async Task Cancelling_a_connection_attempt_is_not_reported_as_an_authentication_failure()
+    {
+        using var cancel = new CancellationTokenSource();
+        cancel.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => DBusConnection.ConnectAsync(_server.Address, cancellationToken: cancel.Token));
+    }
+
+    [Fact]
     public async Task Errors_carry_their_names()
     {
         using DBusConnection client = await DBusConnection.ConnectAsync(_server.Address);

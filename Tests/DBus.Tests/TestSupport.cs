@@ -113,9 +113,13 @@ internal sealed class TestInterface : DBusInterface
     /// <summary>Raised by Emit: the test decides where the signal goes.</summary>
     public Action<string>? OnEmit { get; set; }
 
+    /// <summary>Whether the last call allowed interactive authorization.</summary>
+    public volatile bool LastAllowedInteractive;
+
     public override ValueTask HandleMethodAsync(MethodCall call)
     {
         LastArguments = ReadAll(call.Request);
+        LastAllowedInteractive = call.AllowInteractiveAuthorization;
         switch (call.Member)
         {
             case "Add":

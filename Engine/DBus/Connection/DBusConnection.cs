@@ -121,8 +121,12 @@ public sealed partial class DBusConnection : IDisposable
             connection.Start();
             return connection;
         }
-        catch (Exception e) when (e is ProtocolException or OperationCanceledException or IOException or System.Net.Sockets.SocketException)
+        catch (Exception e) when (e is ProtocolException or OperationCanceledException or IOException or System.Net.Sockets.SocketException
+                                  && !cancellationToken.IsCancellationRequested)
         {
+            // A server that stalls, hangs up or talks nonsense during authentication: an AuthFailed error
+            // (callers such as systemctl then fall back to the next address). The caller's own
+            // cancellation is not an authentication failure and goes through unchanged below.
             transport.Dispose();
             receive.Dispose();
             throw new DBusException(DBusErrors.AuthFailed, "authentication failed: " + e.Message, e);
