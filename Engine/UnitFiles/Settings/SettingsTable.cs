@@ -393,7 +393,8 @@ internal static class SettingsTable
         add(x, "ProtectProc", NameIn("Failed to parse /proc/ protection mode", ["default", "noaccess", "invisible", "ptraceable"]), NotYet);
         add(x, "ProcSubset", NameIn("Failed to parse /proc/ subset mode", ["all", "pid"]), NotYet);
         add(x, "RestrictNamespaces", RestrictNamespaces, NotYet);
-        foreach (var key in (string[])["SystemCallFilter", "SystemCallArchitectures", "SystemCallErrorNumber", "SystemCallLog", "RestrictAddressFamilies", "RestrictFileSystems"])
+        add(x, "RestrictAddressFamilies", RestrictAddressFamilies, NotYet);
+        foreach (var key in (string[])["SystemCallFilter", "SystemCallArchitectures", "SystemCallErrorNumber", "SystemCallLog", "RestrictFileSystems"])
         {
             add(x, key, Unchecked(), NotYet);
         }

@@ -943,4 +943,44 @@ internal static partial class SpecialParsers
 
         return SettingOutcome.Accepted;
     }
+
+    // The AF_* names of Linux's <sys/socket.h> that systemd's af_from_name() knows.
+    private static readonly string[] AddressFamilies =
+    [
+        "AF_UNIX", "AF_LOCAL", "AF_FILE", "AF_INET", "AF_INET6", "AF_NETLINK", "AF_ROUTE", "AF_PACKET", "AF_XDP", "AF_APPLETALK", "AF_IB",
+        "AF_MCTP", "AF_ROSE", "AF_NETROM", "AF_TIPC", "AF_WANPIPE", "AF_PHONET", "AF_BRIDGE", "AF_CAN", "AF_BLUETOOTH", "AF_NFC",
+        "AF_SECURITY", "AF_ECONET", "AF_AX25", "AF_RDS", "AF_SMC", "AF_LLC", "AF_KCM", "AF_KEY", "AF_IUCV", "AF_ATMSVC", "AF_PPPOX",
+        "AF_IEEE802154", "AF_MPLS", "AF_IRDA", "AF_NETBEUI", "AF_SNA", "AF_VSOCK", "AF_ALG", "AF_QIPCRTR", "AF_ATMPVC", "AF_ASH",
+        "AF_DECnet", "AF_CAIF", "AF_ISDN", "AF_X25", "AF_RXRPC", "AF_IPX",
+    ];
+
+    /// <summary>config_parse_address_families: "none", or AF_* names optionally inverted with "~".</summary>
+    public static SettingOutcome RestrictAddressFamilies(in SettingInput i)
+    {
+        if (i.IsEmpty || i.Value == "none")
+        {
+            return SettingOutcome.Accepted;
+        }
+
+        var list = i.Value.StartsWith('~') ? i.Value[1..] : i.Value;
+        var p = 0;
+        while (true)
+        {
+            var result = Words.ExtractFirst(list, ref p, out var word, null, ExtractFlags.Unquote);
+            if (result == ExtractResult.End)
+            {
+                return SettingOutcome.Accepted;
+            }
+
+            if (result == ExtractResult.Invalid)
+            {
+                return i.Warn($"Invalid syntax, ignoring: {i.Value}");
+            }
+
+            if (Array.IndexOf(AddressFamilies, word) < 0)
+            {
+                i.Warn($"Failed to parse address family, ignoring: {word}");
+            }
+        }
+    }
 }

@@ -66,6 +66,7 @@ public sealed class BinderDifferentialTests
         { "names.service", Start + "User=a b\nGroup=-bad\nSupplementaryGroups=ok 1000 65535\n" },
         { "name-specifiers@inst.service", Start + "[Unit]\nRequires=foo-%i.service\nWants=foo-%I.service bar-%t.service\nAfter=%p-x.service %H.target\nBefore=%u.service\n" },
         { "checked.service", Start + "RestrictNamespaces=~net ipc\nRestrictNamespaces=net bogus\nRestrictNamespaces=no\nPersonality=x86\nPersonality=sparc\nExecSearchPath=/usr/bin:relative\nExecSearchPath=/usr/local/bin:/bin\n" },
+        { "families.service", Start + "RestrictAddressFamilies=AF_UNIX AF_INET AF_BOGUS AF_LOCAL\nRestrictAddressFamilies=~AF_PACKET inet\nRestrictAddressFamilies=none\n" },
         { "target.target", "[Unit]\nDescription=t\n[Target]\nFoo=1\n" },
     };
 
