@@ -10,16 +10,17 @@ namespace Units.Core.Tests;
 
 /// <summary>
 /// The core against real systemd 252 (run-systemd.sh) on the same generated dependency graphs: after starting the
-/// first unit of each graph, every unit's ActiveState and whether the start succeeded must agree. Services have no
+/// first unit of each graph, every unit's ActiveState and whether the start succeeded must agree, and again after
+/// stopping one of its units. Services have no
 /// real work: on systemd they are oneshots running /bin/true or /bin/false, here fake services that succeed or fail
 /// one loop event after they start (as a process exits after it was spawned).
 /// </summary>
 public sealed class DifferentialTests
 {
     private const string RunSystemd = "/work/shared/reference-systemd/run-systemd.sh";
-    private const int Graphs = 30;
+    private const int Graphs = 40;
 
-    private sealed record Graph(int Number, int Size, bool[] Fails, List<(int From, UnitDependency Type, int To)> Edges)
+    private sealed record Graph(int Number, int Size, bool[] Fails, List<(int From, UnitDependency Type, int To)> Edges, int StopAfterwards)
     {
         public string Name(int unit) => $"g{Number}-u{unit}.service";
     }
@@ -28,7 +29,8 @@ public sealed class DifferentialTests
     {
         var random = new Random(252);
         UnitDependency[] requirementTypes =
-            [UnitDependency.Wants, UnitDependency.Requires, UnitDependency.Requisite, UnitDependency.BindsTo, UnitDependency.PartOf, UnitDependency.Conflicts];
+            [UnitDependency.Wants, UnitDependency.Requires, UnitDependency.Requisite, UnitDependency.BindsTo, UnitDependency.PartOf,
+             UnitDependency.Conflicts, UnitDependency.Upholds, UnitDependency.PropagatesStopTo];
         var graphs = new List<Graph>();
         for (int n = 0; n < Graphs; n++)
         {
@@ -41,13 +43,24 @@ public sealed class DifferentialTests
                 int from = random.Next(size), to = random.Next(size);
                 if (from == to)
                     continue;
-                edges.Add((from, requirementTypes[random.Next(requirementTypes.Length)], to));
-                // Orderings only from higher to lower numbers: no ordering cycles, whose breaking depends on
-                // systemd's hash order.
+                var type = requirementTypes[random.Next(requirementTypes.Length)];
+                if (type is UnitDependency.Requires or UnitDependency.Requisite or UnitDependency.BindsTo)
+                {
+                    // A requirement always points to a higher number and is ordered: unordered, whether the
+                    // dependent's start job sees its requirement fail depends on which process exits first, on
+                    // systemd too.
+                    (from, to) = (Math.Min(from, to), Math.Max(from, to));
+                    edges.Add((from, type, to));
+                    edges.Add((from, UnitDependency.After, to));
+                    continue;
+                }
+                edges.Add((from, type, to));
+                // Lower numbers are only ever ordered after higher ones: no ordering cycles, whose breaking depends
+                // on systemd's hash order.
                 if (random.Next(2) == 0)
-                    edges.Add(from > to ? (from, UnitDependency.After, to) : (from, UnitDependency.Before, to));
+                    edges.Add(from < to ? (from, UnitDependency.After, to) : (from, UnitDependency.Before, to));
             }
-            graphs.Add(new Graph(n, size, fails, edges));
+            graphs.Add(new Graph(n, size, fails, edges, random.Next(size)));
         }
         return graphs;
     }
@@ -65,8 +78,10 @@ public sealed class DifferentialTests
         {
             var ours = RunOnCore(graph);
             var theirs = systemd[graph.Number];
-            if (ours.Started != theirs.Started || !ours.States.SequenceEqual(theirs.States))
-                mismatches.Add($"graph {graph.Number} ({Describe(graph)}):\n  ours:    started={ours.Started} {string.Join(' ', ours.States)}\n  systemd: started={theirs.Started} {string.Join(' ', theirs.States)}");
+            if (ours.Started != theirs.Started || !ours.States.SequenceEqual(theirs.States) || !ours.AfterStop.SequenceEqual(theirs.AfterStop))
+                mismatches.Add($"graph {graph.Number} ({Describe(graph)}; then stop {graph.StopAfterwards}):\n"
+                    + $"  ours:    started={ours.Started} {string.Join(' ', ours.States)} | {string.Join(' ', ours.AfterStop)}\n"
+                    + $"  systemd: started={theirs.Started} {string.Join(' ', theirs.States)} | {string.Join(' ', theirs.AfterStop)}");
         }
         Assert.True(mismatches.Count == 0, string.Join('\n', mismatches));
     }
@@ -75,7 +90,7 @@ public sealed class DifferentialTests
         string.Join(", ", g.Edges.Select(e => $"{e.From} {e.Type} {e.To}"))
         + "; failing: " + string.Join(' ', Enumerable.Range(0, g.Size).Where(i => g.Fails[i]));
 
-    private static (bool Started, string[] States) RunOnCore(Graph graph)
+    private static (bool Started, string[] States, string[] AfterStop) RunOnCore(Graph graph)
     {
         var h = new Harness();
         for (int i = 0; i < graph.Size; i++)
@@ -91,6 +106,9 @@ public sealed class DifferentialTests
                         UnitDependency.BindsTo => unit.BindsTo(graph.Name(to)),
                         UnitDependency.PartOf => unit.PartOf(graph.Name(to)),
                         UnitDependency.Conflicts => unit.Conflicts(graph.Name(to)),
+                        UnitDependency.Upholds => unit.Upholds(graph.Name(to)),
+                        UnitDependency.PropagatesStopTo => unit.PropagatesStopTo(graph.Name(to)),
+                        UnitDependency.OnFailure => unit.OnFailure(graph.Name(to)),
                         UnitDependency.After => unit.After(graph.Name(to)),
                         _ => unit.Before(graph.Name(to)),
                     };
@@ -107,10 +125,20 @@ public sealed class DifferentialTests
         {
             started = false;
         }
-        return (started, [.. Enumerable.Range(0, graph.Size).Select(i => h.State(graph.Name(i)).ToSystemdString())]);
+        string[] States() => [.. Enumerable.Range(0, graph.Size).Select(i => h.State(graph.Name(i)).ToSystemdString())];
+        var states = States();
+        try
+        {
+            h.Stop(graph.Name(graph.StopAfterwards));
+        }
+        catch (BusErrorException)
+        {
+        }
+        h.Manager.RunPending();
+        return (started, states, States());
     }
 
-    private static Dictionary<int, (bool Started, string[] States)> RunOnSystemd(List<Graph> graphs)
+    private static Dictionary<int, (bool Started, string[] States, string[] AfterStop)> RunOnSystemd(List<Graph> graphs)
     {
         string instance = "coredf" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
         Run(RunSystemd, "start", instance);
@@ -129,16 +157,22 @@ public sealed class DifferentialTests
                     File.WriteAllText(Path.Combine(dir, graph.Name(i)), text.ToString());
                 }
             Run(RunSystemd, "ctl", instance, "daemon-reload");
-            var results = new Dictionary<int, (bool, string[])>();
+            var results = new Dictionary<int, (bool, string[], string[])>();
             foreach (var graph in graphs)
             {
                 bool started = Run(RunSystemd, "ctl", instance, "start", graph.Name(0)).ExitCode == 0;
                 var names = Enumerable.Range(0, graph.Size).Select(graph.Name).ToArray();
-                // Let follow-up jobs (stops of bound units...) settle before reading the states.
-                for (int i = 0; i < 100 && Run(RunSystemd, "ctl", instance, "list-jobs", "--no-legend").Output.Trim().Length > 0; i++)
-                    Thread.Sleep(50);
-                string show = Run(RunSystemd, ["ctl", instance, "show", "-p", "ActiveState", "--value", .. names]).Output;
-                results[graph.Number] = (started, show.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+                string[] States()
+                {
+                    // Let follow-up jobs (stops of bound units, OnFailure=...) settle before reading the states.
+                    for (int i = 0; i < 100 && Run(RunSystemd, "ctl", instance, "list-jobs", "--no-legend").Output.Trim().Length > 0; i++)
+                        Thread.Sleep(50);
+                    return Run(RunSystemd, ["ctl", instance, "show", "-p", "ActiveState", "--value", .. names]).Output
+                        .Split('\n', StringSplitOptions.RemoveEmptyEntries);
+                }
+                var states = States();
+                Run(RunSystemd, "ctl", instance, "stop", graph.Name(graph.StopAfterwards));
+                results[graph.Number] = (started, states, States());
             }
             return results;
         }

@@ -253,4 +253,31 @@ public sealed class JobsTests
         Assert.Contains(h.Log.Messages, m => m == "Dependency failed for top.service.");
         Assert.Equal(BusErrors.NoSuchJob, h.Refused(() => h.Manager.CancelJob(9999)).ErrorName);
     }
+
+    [Fact]
+    public void Start_limit_fails_the_sixth_start_within_ten_seconds_until_reset_failed()
+    {
+        var h = new Harness();
+        h.Define(Svc.New("flappy.service"));
+        var unit = h.Load("flappy.service");
+        unit.Pin();
+        for (int i = 0; i < 5; i++)
+        {
+            Assert.Equal(JobResult.Done, h.Start("flappy.service").Result);
+            h.Stop("flappy.service");
+        }
+        Assert.Equal(JobResult.Failed, h.Start("flappy.service").Result);
+        Assert.Equal(ActiveState.Failed, unit.ActiveState);
+        Assert.Contains("flappy.service: Start request repeated too quickly.", h.Log.Messages);
+
+        h.Manager.ResetFailed("flappy.service");
+        Assert.Equal(JobResult.Done, h.Start("flappy.service").Result);
+        h.Stop("flappy.service");
+        h.Advance(10_000_001);
+        for (int i = 0; i < 5; i++)
+        {
+            Assert.Equal(JobResult.Done, h.Start("flappy.service").Result);
+            h.Stop("flappy.service");
+        }
+    }
 }

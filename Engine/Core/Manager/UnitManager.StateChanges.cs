@@ -181,6 +181,11 @@ public sealed partial class UnitManager
             unit.InStopWhenUnneededQueue = false;
             if (!IsLoaded(unit) || !IsUnneeded(unit))
                 continue;
+            if (!unit.AutoStartStopLimit.Below(Clock.MonotonicUSec))
+            {
+                LogUnit(LogPriority.Warning, unit, "Unit not needed anymore, but not stopping since we tried this too often recently.");
+                continue;
+            }
             LogUnit(LogPriority.Info, unit, "Unit not needed anymore. Stopping.");
             try
             {
@@ -207,6 +212,11 @@ public sealed partial class UnitManager
                 .Find(static o => o.Job is null && o.ActiveState.IsInactiveOrFailed());
             if (culprit is null)
                 continue;
+            if (!unit.AutoStartStopLimit.Below(Clock.MonotonicUSec))
+            {
+                LogUnit(LogPriority.Warning, unit, $"Unit needs to be stopped because it is bound to inactive unit {culprit.Id} it, but not doing so since we tried this too often recently.");
+                continue;
+            }
             LogUnit(LogPriority.Info, unit, $"Unit is bound to inactive unit {culprit.Id}. Stopping, too.");
             try
             {
@@ -233,6 +243,11 @@ public sealed partial class UnitManager
                 .Find(static o => o.Job is null && o.ActiveState.IsActiveOrReloading());
             if (culprit is null)
                 continue;
+            if (!unit.AutoStartStopLimit.Below(Clock.MonotonicUSec))
+            {
+                LogUnit(LogPriority.Warning, unit, $"Unit needs to be started because active unit {culprit.Id} upholds it, but not doing so since we tried this too often recently.");
+                continue;
+            }
             LogUnit(LogPriority.Info, unit, $"Unit is started because upheld by active unit {culprit.Id}.");
             try
             {
@@ -254,11 +269,15 @@ public sealed partial class UnitManager
         if (name is not null)
         {
             var unit = GetUnit(name) ?? throw new BusErrorException(BusErrors.NoSuchUnit, $"Unit {name} not loaded.");
+            unit.ResetStartLimit();
             unit.Kind.ResetFailed();
         }
         else
             foreach (var unit in Units.ToList())
+            {
+                unit.ResetStartLimit();
                 unit.Kind.ResetFailed();
+            }
         Settle();
     }
 }

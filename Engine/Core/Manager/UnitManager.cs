@@ -84,12 +84,13 @@ public sealed partial class UnitManager : IUnitHost
 
     /// <summary>
     /// Runs every posted event and every timer due by the clock, each followed by draining the queues, until
-    /// nothing is left to do now. Returns how many events ran. Tests drive the loop with this.
+    /// nothing is left to do now, or <paramref name="maxEvents"/> ran. Returns how many events ran. Tests drive the
+    /// loop with this.
     /// </summary>
-    public int RunPending()
+    public int RunPending(int maxEvents = int.MaxValue)
     {
         int ran = 0;
-        while (true)
+        while (ran < maxEvents)
         {
             if (_posted.TryDequeue(out var work))
             {
@@ -103,8 +104,9 @@ public sealed partial class UnitManager : IUnitHost
                 ran++;
                 continue;
             }
-            return ran;
+            break;
         }
+        return ran;
     }
 
     /// <summary>Runs the loop on the calling thread until <paramref name="cancellation"/> is signalled.</summary>
@@ -175,6 +177,8 @@ public sealed partial class UnitManager : IUnitHost
 
     private bool _inEvent;
 
+    private const int MaxDrainRounds = 10_000;
+
     /// <summary>
     /// Public operations called directly on the loop thread (not as a posted event) drain the queues before they
     /// return, so the caller sees a settled state. Inside an event the loop drains after the event instead.
@@ -195,10 +199,18 @@ public sealed partial class UnitManager : IUnitHost
         if (_draining)
             return;
         _draining = true;
+        int rounds = 0;
         try
         {
             while (true)
             {
+                // Jobs that keep queuing jobs (OnFailure= loops, contradicting dependencies) must not starve the
+                // other events: after many rounds, finish in a later turn of the loop.
+                if (++rounds > MaxDrainRounds)
+                {
+                    Post(static () => { });
+                    break;
+                }
                 try
                 {
                     if (DispatchLoadQueue() || DispatchGcQueue() || DispatchStartWhenUpheldQueue()

@@ -70,8 +70,39 @@ public sealed class Unit
     /// <summary>How many clients pin the unit (e.g. a D-Bus client's Ref()): pinned units are not collected.</summary>
     public int ClientReferences { get; private set; }
 
+    /// <summary>
+    /// Limits the manager's own starts and stops of this unit (Upholds=, StopWhenUnneeded=, BindsTo=) to 16 per 10s,
+    /// so contradicting dependencies cannot make it loop forever (systemd's auto_start_stop_ratelimit).
+    /// </summary>
+    internal RateLimit AutoStartStopLimit = new(10_000_000, 16);
+
     /// <summary>Membership flags of the manager's queues, so a unit is queued at most once.</summary>
     internal bool InStopWhenUnneededQueue, InStartWhenUpheldQueue, InCannotBeActiveWithoutQueue, InGcQueue, InDbusQueue;
+
+    private RateLimit? _startLimit;
+
+    /// <summary>
+    /// For unit types with a start rate limit (services, sockets, mounts...): counts a start and returns false when
+    /// StartLimitBurst= starts happened within StartLimitIntervalSec= (logging it and running StartLimitAction=).
+    /// The type then fails the start (systemd's unit_test_start_limit).
+    /// </summary>
+    public bool TestStartLimit()
+    {
+        if (Definition.StartLimitIntervalUSec == 0 || Definition.StartLimitBurst == 0)
+            return true;
+        _startLimit ??= new RateLimit(Definition.StartLimitIntervalUSec, Definition.StartLimitBurst);
+        var limit = _startLimit.Value;
+        bool below = limit.Below(Manager.Clock.MonotonicUSec);
+        _startLimit = limit;
+        if (below)
+            return true;
+        Manager.LogUnit(LogPriority.Warning, this, "Start request repeated too quickly.");
+        Manager.RunEmergencyAction(Definition.StartLimitAction, $"unit {Id} had start limit hit");
+        return false;
+    }
+
+    /// <summary>reset-failed also forgets the starts counted against the start limit.</summary>
+    internal void ResetStartLimit() => _startLimit = null;
 
     public void Pin() => ClientReferences++;
 

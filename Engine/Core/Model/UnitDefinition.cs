@@ -38,6 +38,11 @@ public sealed class UnitDefinition
     public ulong? JobRunningTimeoutUSec { get; init; }
     public EmergencyAction JobTimeoutAction { get; init; }
     public CollectMode CollectMode { get; init; }
+    /// <summary>StartLimitIntervalSec= in microseconds (DefaultStartLimitIntervalSec=10s); 0 disables the limit.</summary>
+    public ulong StartLimitIntervalUSec { get; init; } = 10_000_000;
+    /// <summary>StartLimitBurst= (DefaultStartLimitBurst=5).</summary>
+    public uint StartLimitBurst { get; init; } = 5;
+    public EmergencyAction StartLimitAction { get; init; }
     public EmergencyAction SuccessAction { get; init; }
     public EmergencyAction FailureAction { get; init; }
     public JobMode OnFailureJobMode { get; init; } = JobMode.Replace;

@@ -69,6 +69,11 @@ public sealed class FakeServiceKind : UnitKind
     {
         if (ActiveState == ActiveState.Deactivating)
             return UnitOperationResult.Again;
+        if (!Unit.TestStartLimit())
+        {
+            Enter("failed");
+            return UnitOperationResult.Failed;
+        }
         StartCount++;
         if (_settings.CompletesLater)
         {
