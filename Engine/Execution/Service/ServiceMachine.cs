@@ -118,8 +118,10 @@ public sealed class ServiceMachine
             case ServiceState.Dead or ServiceState.Failed:
                 return ServiceOperation.AlreadyDone;
             case ServiceState.AutoRestart:
+                // As systemd's service_stop(): 0, not -EALREADY; the state change reported here ends the stop
+                // (and turns a restart job into its start half).
                 SetState(ServiceState.Dead);
-                return ServiceOperation.AlreadyDone;
+                return ServiceOperation.InProgress;
             case ServiceState.Stop or ServiceState.StopSigterm or ServiceState.StopSigkill or ServiceState.StopPost or
                 ServiceState.FinalSigterm or ServiceState.FinalSigkill or ServiceState.StopWatchdog or ServiceState.FinalWatchdog:
                 return ServiceOperation.InProgress;

@@ -1,0 +1,140 @@
+using Units.Core.Jobs;
+using Units.Core.Manager;
+using Units.Core.Model;
+
+namespace Units.Execution.Service;
+
+/// <summary>
+/// The service unit type in the core's operations table: translates between the core (jobs, ActiveState, the loop's
+/// timers and log) and <see cref="ServiceMachine"/>. Register with <see cref="Register"/>; a unit's
+/// <see cref="UnitDefinition.TypeSettings"/> must be a <see cref="ServiceSettings"/>.
+/// </summary>
+public sealed class ServiceKind : UnitKind, IServiceHost
+{
+    private readonly ExecutionRuntime _runtime;
+    private ServiceMachine? _machine;
+    private UnitProcesses? _processes;
+
+    private ServiceKind(ExecutionRuntime runtime) => _runtime = runtime;
+
+    public static void Register(UnitKinds kinds, ExecutionRuntime runtime) =>
+        kinds.Register(UnitType.Service, () => new ServiceKind(runtime));
+
+    /// <summary>The state machine (null until loaded), for the D-Bus Service properties.</summary>
+    public ServiceMachine? Machine => _machine;
+
+    /// <summary>The unit's processes and cgroup (GetUnitProcesses, ControlGroup=).</summary>
+    public UnitProcesses? Processes => _processes;
+
+    public override bool UsesSlice => true;
+
+    public override ActiveState ActiveState => _machine is null ? ActiveState.Inactive : Map(_machine.ActiveState);
+
+    public override string SubState => _machine?.State.ToSystemdString() ?? "dead";
+
+    public override void Load(UnitDefinition definition)
+    {
+        var settings = definition.TypeSettings as ServiceSettings ?? new ServiceSettings();
+        foreach (var problem in ExecSettingsCheck.Unsupported(settings.Exec))
+            Host.Log.Write(LogPriority.Warning, Unit.Id, problem);
+        if (_machine is null)
+        {
+            string slice = definition.Slice ?? (Host.Scope == ManagerScope.System ? SpecialUnits.SystemSlice : SpecialUnits.AppSlice);
+            _processes = _runtime.CreateUnit(Unit.Id, slice, settings);
+            _machine = new ServiceMachine(settings, this, _processes);
+            _processes.Machine = _machine;
+        }
+        else
+        {
+            _machine.Reconfigure(settings);
+            _processes!.Reconfigure(settings);
+        }
+    }
+
+    public override void AddDependencies(UnitDefinition definition, bool defaults, DependencySink sink)
+    {
+        if (defaults)
+            StandardDependencies.AddServiceDefaults(sink);
+    }
+
+    public override UnitOperationResult Start() => Map(Loaded.Start());
+
+    public override UnitOperationResult Stop() => Map(Loaded.Stop());
+
+    public override bool CanReload => _machine?.CanReload ?? false;
+
+    public override UnitOperationResult Reload() => Map(Loaded.Reload());
+
+    public override UnitOperationResult Kill(KillWhom whom, int signal) =>
+        Loaded.Kill(whom switch { KillWhom.Main => KillTarget.Main, KillWhom.Control => KillTarget.Control, _ => KillTarget.All }, signal)
+            ? UnitOperationResult.InProgress
+            : UnitOperationResult.Failed;
+
+    public override void ResetFailed() => _machine?.ResetFailed();
+
+    public override bool HoldsResources => _processes is not null && !_processes.IsGroupEmpty;
+
+    public override bool WillRestart => _machine?.State == ServiceState.AutoRestart;
+
+    private ServiceMachine Loaded => _machine ?? throw new InvalidOperationException($"{Unit.Id} is not loaded.");
+
+    // ---- IServiceHost: the machine's view of the manager ----
+
+    ulong IServiceHost.NowUSec => Host.Clock.MonotonicUSec;
+
+    IDisposable IServiceHost.AddTimer(ulong dueUSec, Action callback) => new TimerHandle(Host.AddTimer(dueUSec, callback));
+
+    void IServiceHost.StateChanged(ServiceState oldState, ServiceState newState, bool reloadFailure, bool willAutoRestart)
+    {
+        bool idle = _machine?.Settings.Type == ServiceType.Idle;
+        var flags = (reloadFailure ? UnitNotifyFlags.ReloadFailure : UnitNotifyFlags.None) |
+                    (willAutoRestart ? UnitNotifyFlags.WillAutoRestart : UnitNotifyFlags.None);
+        Unit.NotifyStateChanged(Map(oldState.ToActiveState(idle)), Map(newState.ToActiveState(idle)), flags);
+    }
+
+    void IServiceHost.PropertiesChanged() => Unit.NotifyPropertiesChanged();
+
+    void IServiceHost.Log(int priority, string message) => Host.Log.Write((LogPriority)priority, Unit.Id, message);
+
+    bool IServiceHost.QueueRestart()
+    {
+        if (Unit.Job?.Type == JobType.Stop)
+            return false;
+        try
+        {
+            Host.AddJob(JobType.Restart, Unit, JobMode.Replace);
+            return true;
+        }
+        catch (BusErrorException e)
+        {
+            Host.Log.Write(LogPriority.Warning, Unit.Id, $"Failed to schedule restart job: {e.Message}");
+            return false;
+        }
+    }
+
+    private static ActiveState Map(ServiceActiveState state) => state switch
+    {
+        ServiceActiveState.Active => ActiveState.Active,
+        ServiceActiveState.Reloading => ActiveState.Reloading,
+        ServiceActiveState.Inactive => ActiveState.Inactive,
+        ServiceActiveState.Failed => ActiveState.Failed,
+        ServiceActiveState.Activating => ActiveState.Activating,
+        ServiceActiveState.Deactivating => ActiveState.Deactivating,
+        _ => ActiveState.Maintenance,
+    };
+
+    private static UnitOperationResult Map(ServiceOperation operation) => operation switch
+    {
+        ServiceOperation.InProgress => UnitOperationResult.InProgress,
+        ServiceOperation.AlreadyDone => UnitOperationResult.AlreadyDone,
+        ServiceOperation.Again => UnitOperationResult.Again,
+        ServiceOperation.NotApplicable => UnitOperationResult.NotApplicable,
+        ServiceOperation.Invalid => UnitOperationResult.Invalid,
+        _ => UnitOperationResult.Failed,
+    };
+
+    private sealed class TimerHandle(LoopTimer timer) : IDisposable
+    {
+        public void Dispose() => timer.Cancel();
+    }
+}
