@@ -166,8 +166,8 @@ public sealed partial class UnitManager
             return;
         }
         var other = GetOrAddStub(name);
-        unit.AddDependency(type, other, DependencyOrigin.Configuration);
-        unit.AddDependency(UnitDependency.References, other, DependencyOrigin.Configuration);
+        unit.AddDependency(type, other);
+        unit.AddDependency(UnitDependency.References, other);
     }
 
     /// <summary>
@@ -215,7 +215,7 @@ public sealed partial class UnitManager
             return;
         if (target.HasDependencyWith(Model.UnitDependencyAtom.Before, unit))
             return;
-        target.AddDependency(UnitDependency.After, unit, DependencyOrigin.Configuration);
+        target.AddDependency(UnitDependency.After, unit);
     }
 
     /// <summary>Validation systemd applies before queuing a job for a unit (bus_unit_validate_load_state).</summary>

@@ -248,28 +248,26 @@ public sealed class Unit
             mine.Types |= edge.Types;
             mine.DeclaredHere |= edge.DeclaredHere;
             mine.DeclaredThere |= edge.DeclaredThere;
-            mine.Runtime |= edge.Runtime;
             mine.Atoms = UnitDependencies.AtomsOf(mine.Types);
             _dependencies[other] = mine;
             theirs.Types |= InverseMask(edge.Types);
             theirs.DeclaredHere |= InverseMask(edge.DeclaredThere);
             theirs.DeclaredThere |= InverseMask(edge.DeclaredHere);
-            theirs.Runtime |= InverseMask(edge.Runtime);
             theirs.Atoms = UnitDependencies.AtomsOf(theirs.Types);
             other._dependencies[this] = theirs;
         }
     }
 
     /// <summary>Adds this→other of <paramref name="type"/> and other→this of the inverse.</summary>
-    internal void AddDependency(UnitDependency type, Unit other, DependencyOrigin origin)
+    internal void AddDependency(UnitDependency type, Unit other)
     {
         if (other == this)
             return;
-        AddEdge(type, other, origin, declaredHere: true);
-        other.AddEdge(type.Inverse(), this, origin, declaredHere: false);
+        AddEdge(type, other, declaredHere: true);
+        other.AddEdge(type.Inverse(), this, declaredHere: false);
     }
 
-    private void AddEdge(UnitDependency type, Unit other, DependencyOrigin origin, bool declaredHere)
+    private void AddEdge(UnitDependency type, Unit other, bool declaredHere)
     {
         _dependencies ??= [];
         _dependencies.TryGetValue(other, out var edge);
@@ -280,8 +278,6 @@ public sealed class Unit
             edge.DeclaredHere |= bit;
         else
             edge.DeclaredThere |= bit;
-        if (origin == DependencyOrigin.Runtime)
-            edge.Runtime |= bit;
         _dependencies[other] = edge;
     }
 
@@ -296,7 +292,7 @@ public sealed class Unit
         foreach (var other in _dependencies.Keys.ToList())
         {
             var edge = _dependencies[other];
-            ulong mine = edge.DeclaredHere & ~edge.Runtime;
+            ulong mine = edge.DeclaredHere;
             if (mine == 0)
                 continue;
             ulong theirs = InverseMask(mine);
@@ -385,13 +381,6 @@ public sealed class Unit
 /// <summary>A point in time on both clocks, as systemd's dual_timestamp (zero: never).</summary>
 public readonly record struct DualTimestamp(ulong RealtimeUSec, ulong MonotonicUSec);
 
-/// <summary>Why a dependency exists: configuration (file, defaults, implicit) is replaced at daemon-reload.</summary>
-internal enum DependencyOrigin
-{
-    Configuration,
-    Runtime,
-}
-
 /// <summary>The dependencies between two units, seen from one of them, as bit sets of <see cref="UnitDependency"/>.</summary>
 internal struct DependencyEdge
 {
@@ -401,6 +390,4 @@ internal struct DependencyEdge
     public ulong DeclaredHere;
     /// <summary>Types that are inverses of the other side's declarations.</summary>
     public ulong DeclaredThere;
-    /// <summary>Types added at runtime (not from configuration): kept across daemon-reload.</summary>
-    public ulong Runtime;
 }
