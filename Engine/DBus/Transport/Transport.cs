@@ -33,6 +33,7 @@ internal sealed class SocketTransport : Transport
 {
     private readonly Socket _socket;
     private readonly PeerCredentials? _peer;
+    private bool _lastReadWasFull;
 
     public SocketTransport(Socket socket)
     {
@@ -58,11 +59,18 @@ internal sealed class SocketTransport : Transport
             // Without fd passing a plain read suffices; the kernel closes fds a peer sends anyway.
             return await _socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken).ConfigureAwait(false);
         }
+        // After a read that filled the buffer more is likely waiting: read at once. Otherwise (the usual
+        // request/reply rhythm) wait first and save a read that would only say EAGAIN.
+        if (!_lastReadWasFull)
+            await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken).ConfigureAwait(false);
         while (true)
         {
             int received = Native.TryReceive(_socket, buffer.Span, fds);
             if (received >= 0)
+            {
+                _lastReadWasFull = received == buffer.Length;
                 return received;
+            }
             // A zero-byte receive completes when data is available, without consuming it.
             await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken).ConfigureAwait(false);
         }
