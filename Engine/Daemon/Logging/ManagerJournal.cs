@@ -1,0 +1,125 @@
+using System.Globalization;
+using Units.Core.Manager;
+using Units.Core.Model;
+using Units.Execution.Service;
+using Units.Journal;
+using Units.Journal.Format;
+using Units.Journal.Writing;
+
+namespace Units.Daemon.Logging;
+
+/// <summary>
+/// The instance's journal (see README.md in this folder): where its files are, the manager's messages
+/// (<see cref="Log"/>) and its services' output (<see cref="ServiceOutputFd"/>). When no journal can be
+/// opened the manager keeps logging to standard error, and services keep the manager's own streams.
+/// </summary>
+internal sealed class ManagerJournal : IManagerObserver, IDisposable
+{
+    private readonly JournalService? _journal;
+    private readonly ServiceOutputCapture? _output;
+    private UnitManager? _manager;
+
+    private ManagerJournal(ICoreLog fallback, JournalService? journal, ServiceOutputCapture? output, bool user, LogPriority maxPriority)
+    {
+        _journal = journal;
+        _output = output;
+        Log = journal is null ? fallback : new JournalLog(journal, user, maxPriority, Facts);
+    }
+
+    /// <summary>Where the manager's messages go: the journal, or <c>fallback</c> without one.</summary>
+    public ICoreLog Log { get; }
+
+    /// <summary>The active journal file; null without a journal.</summary>
+    public string? ActivePath => _journal?.Store.ActivePath;
+
+    /// <summary>What StandardOutput=journal services write to (ExecutionOptions.JournalFd).</summary>
+    public int? ServiceOutputFd => _output?.WriteFd;
+
+    /// <summary>Opens the journal of a system (<paramref name="user"/> false) or user instance; says on
+    /// <paramref name="fallback"/> why when it cannot, and then logs there.</summary>
+    public static ManagerJournal Open(bool user, ICoreLog fallback, LogPriority maxPriority)
+    {
+        JournalService? journal = null;
+        try
+        {
+            Id128 machineId = Id128.ReadFile("/etc/machine-id")
+                ?? throw new IOException("/etc/machine-id is missing or malformed");
+            Id128 bootId = Id128.ReadFile("/proc/sys/kernel/random/boot_id")
+                ?? throw new IOException("/proc/sys/kernel/random/boot_id is unreadable");
+            (string directory, string baseName) = Place(user, machineId);
+            journal = JournalService.Start(new JournalServiceOptions
+            {
+                Store = new JournalStoreOptions { Directory = directory, FileBaseName = baseName, MachineId = machineId, BootId = bootId },
+                UserInstance = user,
+                Identifier = "unitsd-journal",
+                ReportProblem = message => fallback.Write(LogPriority.Warning, null, "Journal: " + message),
+            });
+            return new ManagerJournal(fallback, journal, new ServiceOutputCapture(journal, user), user, maxPriority);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or InvalidOperationException)
+        {
+            journal?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            fallback.Write(LogPriority.Warning, null, $"Failed to open the journal, logging to standard error: {e.Message}");
+            return new ManagerJournal(fallback, null, null, user, maxPriority);
+        }
+    }
+
+    /// <summary>
+    /// The journal directory. A system instance: journald's (/var/log/journal/MACHINE-ID when
+    /// /var/log/journal exists, as Storage=auto, else /run/log/journal/MACHINE-ID), files system*.journal.
+    /// A user instance: /run/log/journal/MACHINE-ID, files user-UID*.journal, where sd-journal (journalctl,
+    /// systemctl status) looks, when the instance may write there; else its own directory
+    /// (<see cref="JournalDirectories.ForUser"/>).
+    /// </summary>
+    private static (string Directory, string BaseName) Place(bool user, Id128 machineId)
+    {
+        if (!user)
+            return JournalDirectories.ForSystem(machineId, persistent: Directory.Exists("/var/log/journal"));
+        uint uid = Native.geteuid();
+        string shared = Path.Combine("/run/log/journal", machineId.ToString());
+        if (CanWriteBelow(shared))
+            return (shared, "user-" + uid.ToString(CultureInfo.InvariantCulture));
+        return JournalDirectories.ForUser(machineId, uid, persistent: true);
+    }
+
+    /// <summary>Whether <paramref name="directory"/> exists writable, or could be created.</summary>
+    private static bool CanWriteBelow(string directory)
+    {
+        for (string? at = directory; at is not null; at = Path.GetDirectoryName(at))
+            if (Directory.Exists(at))
+                return Native.access(at, Native.W_OK) == 0;
+        return false;
+    }
+
+    /// <summary>Lets the journal word messages with what the manager knows: call once the manager exists.</summary>
+    public void Attach(UnitManager manager)
+    {
+        _manager = manager;
+        if (_output is not null)
+            manager.AddObserver(this);
+    }
+
+    /// <summary>Read on the manager loop, where the core logs about units.</summary>
+    private UnitLogFacts? Facts(string unit) =>
+        _manager?.GetUnit(unit) is { } known ? new UnitLogFacts(known.Description, known.Job?.Id ?? 0) : null;
+
+    /// <summary>Records which unit a service's main and control processes belong to, so that output read
+    /// after such a process is gone is still attributed to its unit.</summary>
+    void IManagerObserver.UnitChanged(Unit unit)
+    {
+        if (_output is null || unit.Kind is not ServiceKind { Machine: { } machine })
+            return;
+        foreach (int pid in (ReadOnlySpan<int>)[machine.MainPid, machine.ControlPid])
+            if (pid > 0)
+                _output.UnitOfPid[pid] = unit.Id;
+        if (_output.UnitOfPid.Count > 4096)
+            _output.UnitOfPid.Clear(); // Old entries only matter for processes whose output is still unread.
+    }
+
+    /// <summary>Ends the capture (after the services are gone), writes what is queued and closes the files.</summary>
+    public void Dispose()
+    {
+        _output?.Dispose();
+        _journal?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+    }
+}

@@ -1,0 +1,83 @@
+using System.Runtime.InteropServices;
+
+namespace Units.Daemon.Logging;
+
+/// <summary>The libc calls the log plumbing needs (a credential-passing socket pair).</summary>
+internal static unsafe partial class Native
+{
+    public const int AF_UNIX = 1, SOCK_STREAM = 1, SOCK_CLOEXEC = 0x80000;
+    public const int SOL_SOCKET = 1, SO_PASSCRED = 16, SO_RCVTIMEO = 20, SCM_RIGHTS = 1, SCM_CREDENTIALS = 2;
+    public const int SHUT_RDWR = 2, MSG_CMSG_CLOEXEC = 0x40000000, MSG_CTRUNC = 0x8;
+    public const int EINTR = 4, EAGAIN = 11, ESRCH = 3;
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct IoVec
+    {
+        public void* Base;
+        public nuint Length;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct MsgHdr
+    {
+        public void* Name;
+        public uint NameLength;
+        public IoVec* Iov;
+        public nuint IovLength;
+        public void* Control;
+        public nuint ControlLength;
+        public int Flags;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct CmsgHdr
+    {
+        public nuint Length;
+        public int Level;
+        public int Type;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct UCred
+    {
+        public int Pid;
+        public int Uid;
+        public int Gid;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct TimeVal
+    {
+        public long Seconds;
+        public long Microseconds;
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int socketpair(int domain, int type, int protocol, int* fds);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int setsockopt(int fd, int level, int name, void* value, uint length);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial nint recvmsg(int fd, MsgHdr* message, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int shutdown(int fd, int how);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int close(int fd);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int kill(int pid, int signal);
+
+    [LibraryImport("libc")]
+    public static partial uint geteuid();
+
+    [LibraryImport("libc")]
+    public static partial uint getegid();
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int access([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int mode);
+
+    public const int W_OK = 2;
+}

@@ -1,0 +1,199 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Units.Daemon.Tests.Harness;
+using Xunit.Abstractions;
+
+namespace Units.Daemon.Tests;
+
+/// <summary>
+/// unitsd's journal, end to end: a real unitsd user instance under run-systemd.sh (root, private /run)
+/// writes /run/log/journal/MACHINE-ID/user-0.journal; Debian's journalctl and systemctl 252 read it
+/// inside the instance's mount namespace.
+/// </summary>
+public sealed class JournalTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan s_eventTimeout = TimeSpan.FromSeconds(20);
+    private static readonly string s_journalDirectory = Path.Combine("/run/log/journal", File.ReadAllText("/etc/machine-id").Trim());
+
+    // run-systemd.sh makes DefaultStandardOutput=null: the units ask for the journal themselves.
+    private static readonly Dictionary<string, string> s_units = new()
+    {
+        ["printer.service"] = """
+            [Unit]
+            Description=Prints a few lines
+            [Service]
+            Type=oneshot
+            StandardOutput=journal
+            StandardError=inherit
+            ExecStart=/bin/sh -c 'echo first line; echo "<3>an error"; echo on stderr >&2; printf "no trailing newline"'
+            """,
+        ["failing.service"] = """
+            [Unit]
+            Description=Exits with status 3
+            [Service]
+            Type=oneshot
+            StandardOutput=journal
+            ExecStart=/bin/sh -c 'echo about to fail; exit 3'
+            """,
+    };
+
+    [Fact]
+    public void Service_output_is_in_the_journal_with_the_senders_fields()
+    {
+        using ManagerInstance unitsd = ManagerInstance.Start("jr", Paths.Unitsd, s_units);
+        AssertSucceeded(unitsd.Ctl("start", "printer.service"));
+
+        // The last line has no newline: it is written when its stream ends, the last event to wait for.
+        List<JsonElement> entries = WaitForEntries(unitsd, ["--user-unit", "printer.service"],
+            all => all.Any(e => Field(e, "MESSAGE") == "no trailing newline"));
+        List<JsonElement> lines = [.. entries.Where(e => Field(e, "_TRANSPORT") == "stdout")];
+        Assert.Equal(["first line", "an error", "on stderr", "no trailing newline"], lines.Select(e => Field(e, "MESSAGE")));
+        string bootId = File.ReadAllText("/proc/sys/kernel/random/boot_id").Trim().Replace("-", "", StringComparison.Ordinal);
+        foreach (JsonElement line in lines)
+        {
+            Assert.Equal("printer.service", Field(line, "_SYSTEMD_USER_UNIT"));
+            Assert.Equal("/app.slice/printer.service", Field(line, "_SYSTEMD_CGROUP"));
+            Assert.True(int.Parse(Field(line, "_PID")!, System.Globalization.CultureInfo.InvariantCulture) > 1);
+            Assert.Equal("0", Field(line, "_UID"));
+            Assert.Equal("sh", Field(line, "_COMM"));
+            Assert.Equal("sh", Field(line, "SYSLOG_IDENTIFIER"));
+            Assert.Equal(bootId, Field(line, "_BOOT_ID"));
+            Assert.StartsWith("/bin/sh -c echo first line", Field(line, "_CMDLINE"), StringComparison.Ordinal);
+        }
+        Assert.Equal(["6", "3", "6", "6"], lines.Select(e => Field(e, "PRIORITY")));
+        Assert.Equal("eof", Field(lines[^1], "_LINE_BREAK"));
+        Assert.Null(Field(lines[0], "_LINE_BREAK"));
+
+        // The manager's own messages about the unit, as systemd sends them.
+        JsonElement starting = Assert.Single(entries, e => Field(e, "MESSAGE") == "Starting printer.service - Prints a few lines...");
+        Assert.Equal("7d4958e842da4a758f6c1cdc7b36dcc5", Field(starting, "MESSAGE_ID"));
+        Assert.Equal("printer.service", Field(starting, "USER_UNIT"));
+        Assert.Equal("systemd", Field(starting, "SYSLOG_IDENTIFIER"));
+        Assert.Equal("6", Field(starting, "PRIORITY"));
+        Assert.Equal("start", Field(starting, "JOB_TYPE"));
+        Assert.Equal("unitsd", Field(starting, "_COMM"));
+        Assert.Equal("init.scope", Field(starting, "_SYSTEMD_USER_UNIT"));
+        Assert.Equal("journal", Field(starting, "_TRANSPORT"));
+        JsonElement started = Assert.Single(entries, e => Field(e, "MESSAGE_ID") == "39f53479d3a045ac8e11786248231fbf");
+        Assert.Equal("done", Field(started, "JOB_RESULT"));
+        Assert.Equal(Field(starting, "_PID"), Field(started, "_PID"));
+
+        AssertVerifies(unitsd);
+    }
+
+    [Fact]
+    public void A_failed_service_logs_its_exit_and_result_with_message_ids()
+    {
+        using ManagerInstance unitsd = ManagerInstance.Start("jr", Paths.Unitsd, s_units);
+        Assert.NotEqual(0, unitsd.Ctl("start", "failing.service").ExitCode);
+
+        List<JsonElement> entries = WaitForEntries(unitsd, ["--user-unit", "failing.service"],
+            all => all.Any(e => Field(e, "MESSAGE_ID") == "d9b373ed55a64feb8242e02dbe79a49c")
+                && all.Any(e => Field(e, "MESSAGE") == "about to fail"));
+        JsonElement exited = Assert.Single(entries, e => Field(e, "MESSAGE_ID") == "98e322203f7a4ed290d09fe03c09fe15");
+        Assert.Equal("failing.service: Main process exited, code=exited, status=3/NOTIMPLEMENTED", Field(exited, "MESSAGE"));
+        Assert.Equal("exited", Field(exited, "EXIT_CODE"));
+        Assert.Equal("3", Field(exited, "EXIT_STATUS"));
+        Assert.Equal("5", Field(exited, "PRIORITY"));
+        JsonElement result = Assert.Single(entries, e => Field(e, "MESSAGE_ID") == "d9b373ed55a64feb8242e02dbe79a49c");
+        Assert.Equal("failing.service: Failed with result 'exit-code'.", Field(result, "MESSAGE"));
+        Assert.Equal("exit-code", Field(result, "UNIT_RESULT"));
+        Assert.Equal("failing.service", Field(result, "USER_UNIT"));
+
+        AssertVerifies(unitsd);
+    }
+
+    /// <summary>
+    /// systemctl status reads the journal itself (sd-journal over /run/log/journal, matching
+    /// _SYSTEMD_USER_UNIT=/USER_UNIT= with _UID=, this boot, since the unit last left "inactive"):
+    /// the unit's last lines appear under its status as they do under systemd with a journal.
+    /// (Real systemd in this namespace has no journald; with one started beside it, journald files the
+    /// output of its services under _SYSTEMD_UNIT, the cgroup having no user@UID.service level, so its
+    /// `systemctl --user status` shows no lines there: no like-for-like comparison is possible.)
+    /// </summary>
+    [Fact]
+    public void Systemctl_status_shows_the_last_lines()
+    {
+        using ManagerInstance unitsd = ManagerInstance.Start("jr", Paths.Unitsd, s_units);
+        AssertSucceeded(unitsd.Ctl("start", "printer.service"));
+        WaitForEntries(unitsd, ["--user-unit", "printer.service"], all => all.Any(e => Field(e, "MESSAGE") == "no trailing newline"));
+
+        CommandResult status = unitsd.Ctl("status", "--no-pager", "printer.service");
+        output.WriteLine(status.Output + status.Error);
+        string[] journalLines = [.. status.Output.Split('\n').SkipWhile(l => l.Length > 0).Skip(1).Where(l => l.Length > 0)];
+        string[] expected =
+        [
+            "systemd[$PID]: Starting printer.service - Prints a few lines...",
+            "sh[$PID]: first line",
+            "sh[$PID]: an error",
+            "sh[$PID]: on stderr",
+            "systemd[$PID]: Started printer.service - Prints a few lines.",
+            "sh[$PID]: no trailing newline",
+        ];
+        Assert.Equal(expected.Order(StringComparer.Ordinal), journalLines.Select(WithoutTimeAndHost).Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>"Nov 22 04:11:16 HOST sh[123]: text" → "sh[$PID]: text".</summary>
+    private static string WithoutTimeAndHost(string line)
+    {
+        string[] parts = line.Split(' ', 5);
+        string rest = parts.Length == 5 ? parts[4] : line;
+        int open = rest.IndexOf('[', StringComparison.Ordinal), close = rest.IndexOf("]:", StringComparison.Ordinal);
+        return open > 0 && close > open ? rest[..(open + 1)] + "$PID" + rest[close..] : rest;
+    }
+
+    private static void AssertSucceeded(CommandResult result) =>
+        Assert.True(result.ExitCode == 0, $"systemctl failed ({result.ExitCode}): {result.Output}{result.Error}");
+
+    private void AssertVerifies(ManagerInstance instance)
+    {
+        CommandResult verify = InNamespace(instance, "journalctl", "--verify", "--directory=" + s_journalDirectory);
+        output.WriteLine(verify.Output + verify.Error);
+        Assert.True(verify.ExitCode == 0, $"journalctl --verify failed: {verify.Output}{verify.Error}");
+        Assert.Contains("PASS: " + s_journalDirectory + "/user-0.journal", verify.Output + verify.Error, StringComparison.Ordinal);
+    }
+
+    /// <summary>Reads the instance's journal with journalctl -o json until <paramref name="complete"/> holds: the
+    /// entries reach the file asynchronously (the writer publishes at most every 100 ms), so this waits for that
+    /// event, failing after a bound.</summary>
+    private List<JsonElement> WaitForEntries(ManagerInstance instance, string[] filter, Func<List<JsonElement>, bool> complete)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            CommandResult read = InNamespace(instance, ["journalctl", "--directory=" + s_journalDirectory, "--no-pager", "-o", "json", .. filter]);
+            List<JsonElement> entries = [.. read.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                .Select(line => JsonDocument.Parse(line).RootElement.Clone())];
+            if (complete(entries))
+                return entries;
+            if (clock.Elapsed > s_eventTimeout)
+            {
+                output.WriteLine(instance.ManagerLog());
+                Assert.Fail($"journal entries did not appear within {s_eventTimeout.TotalSeconds} s; journalctl ({read.ExitCode}) printed:\n{read.Output}{read.Error}");
+            }
+            Thread.Sleep(50); // Poll interval of the bounded wait, not a synchronisation.
+        }
+    }
+
+    private static string? Field(JsonElement entry, string name) =>
+        entry.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    /// <summary>Runs a command inside the instance's mount namespace (where its /run is), as root.</summary>
+    private static CommandResult InNamespace(ManagerInstance instance, params string[] command)
+    {
+        var start = new ProcessStartInfo(Paths.RunSystemd) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string arg in (string[])["nsenter", instance.Name, .. command])
+            start.ArgumentList.Add(arg);
+        start.Environment["SDREF_ROOT"] = Paths.ReferenceRoot;
+        start.Environment["SYSTEMD_PAGER"] = "";
+        using Process process = Process.Start(start)!;
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromSeconds(30)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{string.Join(' ', command)} did not finish in 30 s");
+        }
+        return new CommandResult(process.ExitCode, stdout.Result, stderr.Result);
+    }
+}
