@@ -5,10 +5,11 @@ using Units.Api.Objects;
 using Units.Core.Manager;
 using Units.Core.Model;
 using Units.Daemon.Host;
-using Units.Daemon.Kinds;
+using Units.Execution.Service;
 using Units.Execution;
 using Units.Execution.Spawning;
 using Units.Daemon.Loading;
+using Units.Daemon.Logging;
 using Units.DBus;
 using Units.UnitFiles;
 using Units.UnitFiles.Install;
@@ -28,11 +29,14 @@ internal sealed class ManagerHost : IManagerObserver, IDisposable
     private readonly ICoreLog _log;
     private readonly UnitManager _manager;
     private readonly string _privateSocket;
+    private readonly ManagerJournal _journal;
 
     private ManagerHost(CommandLine command, ICoreLog log)
     {
-        _log = log;
         bool user = !command.System;
+        // The journal (Logging/) takes the manager's messages from here on, and services' output.
+        _journal = ManagerJournal.Open(user, log, command.Debug ? LogPriority.Debug : LogPriority.Info);
+        _log = log = _journal.Log;
         ManagerScope scope = user ? ManagerScope.User : ManagerScope.System;
         string runtimeDirectory = RuntimeDirectory(user);
         string systemdRuntime = Path.Combine(runtimeDirectory, "systemd");
@@ -62,12 +66,12 @@ internal sealed class ManagerHost : IManagerObserver, IDisposable
             ExecutorPath = Path.Combine(AppContext.BaseDirectory, "unitsd-executor"),
             Directories = user ? UserDirectories(runtimeDirectory) : ExecDirectoryRoots.System,
             ManagerEnvironment = environment.Variables,
+            JournalFd = _journal.ServiceOutputFd,
             Log = (priority, message) => log.Write((LogPriority)priority, null, message),
         });
         _owned.Add(execution);
-        string defaultSlice = user ? "app.slice" : "system.slice";
         UnitKinds kinds = UnitKinds.WithCoreKinds();
-        kinds.Register(UnitType.Service, () => new ServiceKind(execution, defaultSlice));
+        ServiceKind.Register(kinds, execution);
 
         _manager = manager = new UnitManager(new ManagerOptions
         {
@@ -81,6 +85,7 @@ internal sealed class ManagerHost : IManagerObserver, IDisposable
             Debug = command.Debug,
         });
         _manager.AddObserver(this);
+        _journal.Attach(_manager);
 
         var tree = new ObjectTree { Dispatcher = _manager.Post };
         tree.UnhandledException = (call, e) => log.Write(LogPriority.Error, null, $"Failed to handle {call.Member}: {e}");
@@ -164,6 +169,7 @@ internal sealed class ManagerHost : IManagerObserver, IDisposable
             // Best effort: a stale socket is detected and replaced by the next manager.
         }
         _stop.Dispose();
+        _journal.Dispose();
     }
 
     private static string RuntimeDirectory(bool user)
