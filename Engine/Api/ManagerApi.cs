@@ -40,15 +40,6 @@ public sealed class ApiOptions
     public string Sender { get; init; } = "org.freedesktop.systemd1";
 }
 
-/// <summary>One process of a unit, as GetUnitProcesses reports it.</summary>
-public sealed record UnitProcess(string ControlGroup, uint Pid, string CommandLine);
-
-/// <summary>The processes of a unit's control group; called on the manager loop.</summary>
-public interface IUnitProcessSource
-{
-    IReadOnlyList<UnitProcess> For(Unit unit);
-}
-
 /// <summary>
 /// org.freedesktop.systemd1 served on an <see cref="ObjectTree"/> over a <see cref="UnitManager"/>: the manager
 /// object, one object per unit and per job, and the manager's signals. Method handlers run on the manager loop;
@@ -61,16 +52,16 @@ public sealed class ManagerApi : IManagerObserver
     private readonly ManagerInterface _managerInterface;
 
     public ManagerApi(UnitManager manager, UnitFileInstaller installer, ManagerEnvironment environment,
-        IUnitFileInfoSource files, IUnitProcessSource processes, ApiOptions options, Action<MessageBuffer> broadcast)
+        IUnitFileInfoSource files, ApiOptions options, Action<MessageBuffer> broadcast)
     {
         Manager = manager;
         Installer = installer;
         Environment = environment;
         Files = files;
-        Processes = processes;
         Options = options;
         Broadcast = broadcast;
         _managerInterface = new ManagerInterface(this);
+        _typeTables["service"] = ServiceProperties.Build();
         manager.AddObserver(this);
     }
 
@@ -81,8 +72,6 @@ public sealed class ManagerApi : IManagerObserver
     public ManagerEnvironment Environment { get; }
 
     public IUnitFileInfoSource Files { get; }
-
-    public IUnitProcessSource Processes { get; }
 
     public ApiOptions Options { get; }
 
@@ -100,10 +89,6 @@ public sealed class ManagerApi : IManagerObserver
         : FinishedAt.MonotonicUSec == 0 ? "starting"
         : Manager.FailedUnitCount > 0 ? "degraded"
         : "running";
-
-    /// <summary>Registers the properties of a unit type's own interface (e.g. "service" →
-    /// org.freedesktop.systemd1.Service). Types without a table report systemd's zero values.</summary>
-    internal void SetTypeProperties(string typeSuffix, PropertyTable<Unit> table) => _typeTables[typeSuffix] = table;
 
     /// <summary>Registers the manager object and the unit and job subtrees on <paramref name="tree"/>.</summary>
     public void Register(ObjectTree tree)

@@ -378,11 +378,11 @@ internal sealed class ManagerInterface : CoreInterface<ManagerApi>
     {
         MessageWriter reply = call.CreateReply("a(sus)");
         ArrayStart array = reply.WriteArrayStart('(');
-        foreach (UnitProcess process in Api.Processes.For(unit))
+        foreach (Execution.Cgroups.UnitProcess process in ServiceProperties.Processes(unit))
         {
             reply.WriteStructStart();
-            reply.WriteString(process.ControlGroup);
-            reply.WriteUInt32(process.Pid);
+            reply.WriteString(ServiceProperties.RelativeControlGroup(process.CgroupPath));
+            reply.WriteUInt32((uint)process.Pid);
             reply.WriteString(process.CommandLine);
         }
         reply.WriteArrayEnd(array);

@@ -36,7 +36,7 @@ internal sealed class PropertyTable<T>
         PropertyDescription? property = Description.FindProperty(name);
         if (property is null)
             return false;
-        DefaultValue.WriteVariant(ref writer, property.Signature);
+        DefaultValue.WriteUnset(ref writer, name, property.Signature);
         return true;
     }
 }
