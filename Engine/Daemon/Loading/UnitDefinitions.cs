@@ -64,6 +64,9 @@ internal static class UnitDefinitions
             CollectMode = settings.CollectMode == UnitFiles.Settings.CollectMode.InactiveOrFailed
                 ? Core.Model.CollectMode.InactiveOrFailed
                 : Core.Model.CollectMode.Inactive,
+            StartLimitIntervalUSec = settings.StartLimitIntervalUsec ?? 10_000_000,
+            StartLimitBurst = settings.StartLimitBurst ?? 5,
+            StartLimitAction = Same<Core.Model.EmergencyAction>(settings.StartLimitAction),
             SuccessAction = Same<Core.Model.EmergencyAction>(settings.SuccessAction),
             FailureAction = Same<Core.Model.EmergencyAction>(settings.FailureAction),
             OnFailureJobMode = Same<Core.Jobs.JobMode>(settings.OnFailureJobMode),
