@@ -109,11 +109,16 @@ internal sealed class ManagerJournal : IManagerObserver, IDisposable
     {
         if (_output is null || unit.Kind is not ServiceKind { Machine: { } machine })
             return;
-        foreach (int pid in (ReadOnlySpan<int>)[machine.MainPid, machine.ControlPid])
-            if (pid > 0)
-                _output.UnitOfPid[pid] = unit.Id;
-        if (_output.UnitOfPid.Count > 4096)
-            _output.UnitOfPid.Clear(); // Old entries only matter for processes whose output is still unread.
+        string? configured = machine.Settings.Exec.SyslogIdentifier;
+        if (machine.MainPid > 0)
+        {
+            string? program = machine.Settings.ExecStart is [var first, ..] ? Path.GetFileName(first.Path) : null;
+            _output.Origins[machine.MainPid] = new ProcessOrigin(unit.Id, configured ?? program);
+        }
+        if (machine.ControlPid > 0)
+            _output.Origins[machine.ControlPid] = new ProcessOrigin(unit.Id, configured);
+        if (_output.Origins.Count > 4096)
+            _output.Origins.Clear(); // Old entries only matter for processes whose output is still unread.
     }
 
     /// <summary>Ends the capture (after the services are gone), writes what is queued and closes the files.</summary>

@@ -7,6 +7,10 @@ using Units.Journal.Format;
 
 namespace Units.Daemon.Logging;
 
+/// <summary>What the manager knows about a process it spawned: its unit, and the identifier its output is
+/// logged under (SyslogIdentifier=, else the program's base name), as systemd puts them in a stream's header.</summary>
+internal sealed record ProcessOrigin(string Unit, string? Identifier);
+
 /// <summary>
 /// StandardOutput=journal / StandardError=journal for every service: one stream socket pair whose
 /// writing end is handed to each spawned command (ExecutionOptions.JournalFd) and whose reading end
@@ -16,7 +20,9 @@ namespace Units.Daemon.Logging;
 /// prefixes, a last unterminated line marked eof) and stamped with the trusted fields of that PID:
 /// _PID, _UID, _GID, _COMM, _EXE, _CMDLINE, _SYSTEMD_CGROUP, _SYSTEMD_UNIT or _SYSTEMD_USER_UNIT.
 /// A process already reaped when its first bytes are read is attributed through the manager's
-/// record of main and control PIDs (<see cref="UnitOfPid"/>).
+/// record of main and control PIDs (<see cref="Origins"/>), as journald knows the unit of a stream
+/// whose sender is gone from the stream's header; the fields only /proc has are then missing, as
+/// they are in journald.
 /// </summary>
 internal sealed unsafe class ServiceOutputCapture : IDisposable
 {
@@ -26,11 +32,14 @@ internal sealed unsafe class ServiceOutputCapture : IDisposable
     private readonly int _readFd;
     private readonly Thread _reader;
     private readonly Dictionary<int, PidStream> _streams = [];
+    // Output of processes gone before they could be attributed, until the manager has recorded them.
+    private readonly Dictionary<int, Unattributed> _unattributed = [];
+    private static readonly TimeSpan s_attributionWait = TimeSpan.FromSeconds(3);
     private volatile bool _stopping;
 
-    /// <summary>PID → unit for the processes the manager spawned or adopted, kept for a while after they
-    /// exit (filled on the manager loop, read on the capture thread).</summary>
-    public ConcurrentDictionary<int, string> UnitOfPid { get; } = new();
+    /// <summary>The processes the manager spawned or adopted, kept for a while after they exit (filled on
+    /// the manager loop, read on the capture thread).</summary>
+    public ConcurrentDictionary<int, ProcessOrigin> Origins { get; } = new();
 
     /// <summary>The descriptor services write their output to.</summary>
     public int WriteFd { get; }
@@ -88,10 +97,11 @@ internal sealed unsafe class ServiceOutputCapture : IDisposable
             }
             else if (sender is { Pid: > 0 } writer)
             {
-                StreamOf(writer).Feed(data.AsSpan(0, (int)n));
+                Take(writer, data.AsSpan(0, (int)n));
             }
             if (n <= 0 || Environment.TickCount64 - lastSweep > 1000)
             {
+                AttributeWaitingOutput(force: false);
                 EndStreamsOfGoneProcesses();
                 lastSweep = Environment.TickCount64;
             }
@@ -121,20 +131,59 @@ internal sealed unsafe class ServiceOutputCapture : IDisposable
         return credentials;
     }
 
-    private PidStream StreamOf(Native.UCred writer)
+    private void Take(Native.UCred writer, ReadOnlySpan<byte> data)
     {
-        if (!_streams.TryGetValue(writer.Pid, out PidStream? stream))
-            _streams[writer.Pid] = stream = new PidStream(this, Resolve(writer));
-        return stream;
+        if (_streams.TryGetValue(writer.Pid, out PidStream? stream))
+        {
+            stream.Feed(data);
+            return;
+        }
+        if (!_unattributed.TryGetValue(writer.Pid, out Unattributed? waiting))
+        {
+            Origins.TryGetValue(writer.Pid, out ProcessOrigin? origin);
+            ClientContext context = Resolve(writer, origin);
+            if (context.Unit is not null || context.UserUnit is not null || context.Cgroup is not null)
+            {
+                stream = _streams[writer.Pid] = new PidStream(this, context, origin?.Identifier);
+                stream.Feed(data);
+                return;
+            }
+            // Gone already, and the manager has not said yet whose it was (it learns of its main PID on its loop).
+            _unattributed[writer.Pid] = waiting = new Unattributed(writer, Environment.TickCount64 + (long)s_attributionWait.TotalMilliseconds);
+        }
+        waiting.Bytes.Write(data);
+    }
+
+    /// <summary>Turns waiting output into streams once the manager knows its process, or at the deadline
+    /// (or at once with <paramref name="force"/>) without a unit.</summary>
+    private void AttributeWaitingOutput(bool force)
+    {
+        List<int>? done = null;
+        foreach ((int pid, Unattributed waiting) in _unattributed)
+        {
+            bool known = Origins.TryGetValue(pid, out ProcessOrigin? origin);
+            if (!known && !force && Environment.TickCount64 < waiting.Deadline)
+                continue;
+            var stream = _streams[pid] = new PidStream(this, Resolve(waiting.Writer, origin), origin?.Identifier);
+            stream.Feed(waiting.Bytes.GetBuffer().AsSpan(0, (int)waiting.Bytes.Length));
+            (done ??= []).Add(pid);
+        }
+        foreach (int pid in done ?? [])
+            _unattributed.Remove(pid);
+    }
+
+    private sealed record Unattributed(Native.UCred Writer, long Deadline)
+    {
+        public MemoryStream Bytes { get; } = new();
     }
 
     /// <summary>The writer's trusted fields, read from /proc while it exists; its unit from the manager's
     /// record when it is already gone.</summary>
-    private ClientContext Resolve(Native.UCred writer)
+    private ClientContext Resolve(Native.UCred writer, ProcessOrigin? origin)
     {
         ClientContext context = ClientContext.Read(writer.Pid, writer.Uid, writer.Gid);
-        if (context.Unit is null && context.UserUnit is null && UnitOfPid.TryGetValue(writer.Pid, out string? unit))
-            context = context with { Unit = unit };
+        if (context.Unit is null && context.UserUnit is null && origin is not null)
+            context = context with { Unit = origin.Unit };
         // A user instance's units are user units whatever cgroup layout it runs in.
         if (_userInstance && context.UserUnit is null && context.Unit is not null)
             context = context with { UserUnit = context.Unit, Unit = null };
@@ -162,6 +211,7 @@ internal sealed unsafe class ServiceOutputCapture : IDisposable
         _stopping = true;
         Native.shutdown(_readFd, Native.SHUT_RDWR);
         _reader.Join();
+        AttributeWaitingOutput(force: true);
         foreach (PidStream stream in _streams.Values)
             stream.Finish();
         _streams.Clear();
@@ -180,16 +230,16 @@ internal sealed unsafe class ServiceOutputCapture : IDisposable
         private readonly byte[]? _identifier;
         private readonly StdoutStreamParser.LineHandler _onLine;
 
-        public PidStream(ServiceOutputCapture owner, ClientContext context)
+        public PidStream(ServiceOutputCapture owner, ClientContext context, string? identifier)
         {
             _owner = owner;
             var fields = new JournalEntry();
             context.AddTo(fields);
             _trusted = [.. fields.Payloads.Select(p => p.ToArray())];
-            // systemd's identifier for a command's output: the base name of the program it runs.
-            string? program = context.CommandLine?.Split(' ', 2)[0] ?? context.Comm;
-            if (!string.IsNullOrEmpty(program))
-                _identifier = Encoding.UTF8.GetBytes("SYSLOG_IDENTIFIER=" + Path.GetFileName(program));
+            // systemd's identifier for a command's output: SyslogIdentifier=, else the base name of the program.
+            identifier ??= (context.CommandLine?.Split(' ', 2)[0] ?? context.Comm) is { Length: > 0 } program ? Path.GetFileName(program) : null;
+            if (!string.IsNullOrEmpty(identifier))
+                _identifier = Encoding.UTF8.GetBytes("SYSLOG_IDENTIFIER=" + identifier);
             _onLine = OnLine;
             // The header a service's stream would start with: level prefixes honoured, priority info.
             _parser.Feed(new StdoutStreamHeader().Encode(), _onLine);
