@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Units.Daemon.Tests.Graphs;
 using Units.Daemon.Tests.Harness;
 using Xunit.Abstractions;
@@ -9,12 +10,17 @@ namespace Units.Daemon.Tests;
 /// after the real <c>systemctl --user start</c> of the same unit, systemctl's exit status and message, the
 /// state of every generated unit, and the JobRemoved results (a multiset of unit and result, watched on
 /// each manager's private socket) must be the same.</summary>
-public sealed class GraphDifferentialTests(ITestOutputHelper output)
+public sealed partial class GraphDifferentialTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan s_settleTimeout = TimeSpan.FromSeconds(30);
 
-    /// <summary>Seeds 1–36; one in six closes an ordering cycle (<see cref="GraphGenerator.IsCycleSeed"/>).</summary>
-    private static readonly int[] s_seeds = [.. Enumerable.Range(1, 36)];
+    /// <summary>Seeds whose graphs systemd 252 itself ends differently from run to run (started six times each
+    /// under run-systemd.sh: which of two conflicting units wins, or whether a failing unit that nothing waits
+    /// for is still failed or already collected), so its outcome is no oracle for them.</summary>
+    private static readonly int[] s_undecidedBySystemd = [19, 29, 33, 36];
+
+    /// <summary>Seeds 1–40 but the undecided; one in six closes an ordering cycle (<see cref="GraphGenerator.IsCycleSeed"/>).</summary>
+    private static readonly int[] s_seeds = [.. Enumerable.Range(1, 40).Except(s_undecidedBySystemd)];
 
     public static TheoryData<int> Seeds => new(s_seeds);
 
@@ -39,10 +45,10 @@ public sealed class GraphDifferentialTests(ITestOutputHelper output)
 
         var mismatches = new List<string>();
         Compare(mismatches, "systemctl start exit status", expected.StartExitCode.ToString(), actual.StartExitCode.ToString());
-        Compare(mismatches, "systemctl start stderr", expected.StartError, actual.StartError);
+        Compare(mismatches, "systemctl start stderr", WithoutConflictingUnit(expected.StartError), WithoutConflictingUnit(actual.StartError));
         Compare(mismatches, "list-units (UNIT LOAD ACTIVE SUB)", expected.Listed, actual.Listed);
         Compare(mismatches, "JobRemoved (unit result)", string.Join('\n', expected.RemovedJobs), string.Join('\n', actual.RemovedJobs));
-        Compare(mismatches, "show -p Id,ActiveState,SubState,Result", expected.Shown, actual.Shown);
+        Compare(mismatches, "show -p Id,ActiveState,SubState,Result (each unit's lines sorted)", expected.Shown, actual.Shown);
         Assert.True(mismatches.Count == 0, $"seed {seed}: unitsd differs from systemd 252 in\n{string.Join('\n', mismatches)}\n\n{graph}");
     }
 
@@ -61,6 +67,23 @@ public sealed class GraphDifferentialTests(ITestOutputHelper output)
         Assert.True(s_seeds.Count(GraphGenerator.IsCycleSeed) >= 5);
         Assert.Contains(s_seeds.Select(GraphGenerator.Generate), graph => graph.Kinds.Contains(GraphUnitKind.FailingOneshot));
     }
+
+    /// <summary>Which unit and which two job types systemd names here is not an oracle: it merges the jobs of
+    /// each unit in the order its jobs hashmap yields them, and the jobs of one unit in the order the unit
+    /// dependencies (hashmaps too) were followed, and those hashmaps' hash key is random per process. Run
+    /// five times on the same units, systemd 252 named g5u0.target 'stop' and 'start' four times and
+    /// g5u4.service 'stop' and 'verify-active' once. That the transaction is refused as conflicting is the oracle.</summary>
+    private static string WithoutConflictingUnit(string error) =>
+        ConflictingJobs().Replace(error, "$1'<job>' and '<job>' for <unit>.");
+
+    /// <summary>Each unit's properties sorted: which interface's properties come first is the D-Bus API's
+    /// business (checked by <see cref="DifferentialTests"/>), not the engine's.</summary>
+    private static string PropertiesPerUnit(string shown) =>
+        string.Join("\n\n", shown.Split("\n\n").Select(block => string.Join('\n',
+            block.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal))));
+
+    [GeneratedRegex(@"(Transaction contains conflicting jobs )'[a-z-]+' and '[a-z-]+' for \S+\.")]
+    private static partial Regex ConflictingJobs();
 
     private static void Compare(List<string> mismatches, string what, string expected, string actual)
     {
@@ -101,7 +124,7 @@ public sealed class GraphDifferentialTests(ITestOutputHelper output)
         string cycleLog = string.Join('\n', manager.ManagerLog().Split('\n').Where(line => line.Contains("cycle", StringComparison.OrdinalIgnoreCase)));
         return new Observation(start.ExitCode, start.Error.TrimEnd(), rows,
             watcher.Removed.Skip(before).Select(job => job.ToString()).Order(StringComparer.Ordinal).ToList(),
-            $"{shown.Output.TrimEnd()}{(shown.Error.Length > 0 ? "\nstderr: " + shown.Error.TrimEnd() : "")}",
+            $"{PropertiesPerUnit(shown.Output.TrimEnd())}{(shown.Error.Length > 0 ? "\nstderr: " + shown.Error.TrimEnd() : "")}",
             watcher.Log, cycleLog);
     }
 }
