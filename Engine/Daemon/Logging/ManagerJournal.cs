@@ -17,13 +17,24 @@ internal sealed class ManagerJournal : IManagerObserver, IDisposable
 {
     private readonly JournalService? _journal;
     private readonly ServiceOutputCapture? _output;
+    private readonly FileStream? _writerLock;
     private UnitManager? _manager;
 
-    private ManagerJournal(ICoreLog fallback, JournalService? journal, ServiceOutputCapture? output, bool user, LogPriority maxPriority)
+    private ManagerJournal(ICoreLog fallback, JournalService? journal, ServiceOutputCapture? output, FileStream? writerLock,
+        bool user, LogPriority maxPriority)
     {
         _journal = journal;
         _output = output;
-        Log = journal is null ? fallback : new JournalLog(journal, user, maxPriority, Facts);
+        _writerLock = writerLock;
+        // SYSTEMD_LOG_TARGET= as systemd reads it: "console" keeps the manager's messages on standard error
+        // (services' output still goes to the journal), "null" drops them.
+        Log = Environment.GetEnvironmentVariable("SYSTEMD_LOG_TARGET") switch
+        {
+            _ when journal is null => fallback,
+            "console" or "kmsg" => fallback,
+            "null" => NullLog.Instance,
+            _ => new JournalLog(journal, user, maxPriority, Facts),
+        };
     }
 
     /// <summary>Where the manager's messages go: the journal, or <c>fallback</c> without one.</summary>
@@ -40,6 +51,7 @@ internal sealed class ManagerJournal : IManagerObserver, IDisposable
     public static ManagerJournal Open(bool user, ICoreLog fallback, LogPriority maxPriority)
     {
         JournalService? journal = null;
+        FileStream? writerLock = null;
         try
         {
             Id128 machineId = Id128.ReadFile("/etc/machine-id")
@@ -47,6 +59,19 @@ internal sealed class ManagerJournal : IManagerObserver, IDisposable
             Id128 bootId = Id128.ReadFile("/proc/sys/kernel/random/boot_id")
                 ?? throw new IOException("/proc/sys/kernel/random/boot_id is unreadable");
             (string directory, string baseName) = Place(user, machineId);
+            Directory.CreateDirectory(directory);
+            // One writer per file: a second instance of the same user (or a second system manager) must not
+            // append to it too. FileShare.None is an exclusive flock(2) on Linux; the lock file is hidden
+            // from journal readers, which take *.journal only.
+            string lockPath = Path.Combine(directory, "." + baseName + ".journal.lock");
+            try
+            {
+                writerLock = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException)
+            {
+                throw new IOException($"another manager writes {Path.Combine(directory, baseName)}.journal");
+            }
             journal = JournalService.Start(new JournalServiceOptions
             {
                 Store = new JournalStoreOptions { Directory = directory, FileBaseName = baseName, MachineId = machineId, BootId = bootId },
@@ -54,13 +79,14 @@ internal sealed class ManagerJournal : IManagerObserver, IDisposable
                 Identifier = "unitsd-journal",
                 ReportProblem = message => fallback.Write(LogPriority.Warning, null, "Journal: " + message),
             });
-            return new ManagerJournal(fallback, journal, new ServiceOutputCapture(journal, user), user, maxPriority);
+            return new ManagerJournal(fallback, journal, new ServiceOutputCapture(journal, user), writerLock, user, maxPriority);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or InvalidOperationException)
         {
             journal?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            writerLock?.Dispose();
             fallback.Write(LogPriority.Warning, null, $"Failed to open the journal, logging to standard error: {e.Message}");
-            return new ManagerJournal(fallback, null, null, user, maxPriority);
+            return new ManagerJournal(fallback, null, null, null, user, maxPriority);
         }
     }
 
@@ -126,5 +152,15 @@ internal sealed class ManagerJournal : IManagerObserver, IDisposable
     {
         _output?.Dispose();
         _journal?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _writerLock?.Dispose();
+    }
+
+    private sealed class NullLog : ICoreLog
+    {
+        public static readonly NullLog Instance = new();
+
+        public void Write(LogPriority priority, string? unit, string message)
+        {
+        }
     }
 }
