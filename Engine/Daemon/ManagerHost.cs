@@ -53,7 +53,11 @@ internal sealed class ManagerHost : IManagerObserver, IDisposable
             SearchPath = command.UnitPath.Count > 0 ? command.UnitPath : null,
             Binder = SettingsBinder.Instance,
         });
-        var installer = new UnitFileInstaller(user ? InstallScope.User : InstallScope.System);
+        // --unit-path replaces the search path for installation state too, through the variable systemd reads.
+        Func<string, string?> installEnvironment = command.UnitPath.Count > 0
+            ? name => name == "SYSTEMD_UNIT_PATH" ? string.Join(':', command.UnitPath) : Environment.GetEnvironmentVariable(name)
+            : Environment.GetEnvironmentVariable;
+        var installer = new UnitFileInstaller(user ? InstallScope.User : InstallScope.System, environment: installEnvironment);
         var source = new UnitFileSource(loader, installer.States, unit => TypeSettings(unit, configuration), log);
         var environment = new ManagerEnvironment(ManagerEnvironmentBlock(user, configuration));
 
@@ -104,7 +108,7 @@ internal sealed class ManagerHost : IManagerObserver, IDisposable
             },
         });
         _owned.Add(server);
-        var api = new ManagerApi(_manager, installer, environment, source, new CgroupProcesses(), new ApiOptions
+        var api = new ManagerApi(_manager, installer, environment, source, new ApiOptions
         {
             StartedAt = new DualTimestamp(SystemClock.Instance.RealtimeUSec, SystemClock.Instance.MonotonicUSec),
             UnitPath = loader.SearchPath,
@@ -236,20 +240,6 @@ internal sealed class ManagerHost : IManagerObserver, IDisposable
         string home = Environment.GetEnvironmentVariable("HOME") ?? "/";
         string Xdg(string name, string fallback) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : Path.Combine(home, fallback);
         return ExecDirectoryRoots.ForUser(runtimeDirectory, Xdg("XDG_CONFIG_HOME", ".config"), Xdg("XDG_CACHE_HOME", ".cache"));
-    }
-
-    /// <summary>GetUnitProcesses: the members of a service's control group.</summary>
-    private sealed class CgroupProcesses : IUnitProcessSource
-    {
-        public IReadOnlyList<UnitProcess> For(Unit unit)
-        {
-            if (unit.Kind is not ServiceKind { Processes: { } processes })
-                return [];
-            var list = new List<UnitProcess>();
-            foreach (Execution.Cgroups.UnitProcess p in processes.Processes())
-                list.Add(new UnitProcess(p.CgroupPath, (uint)p.Pid, p.CommandLine));
-            return list;
-        }
     }
 }
 

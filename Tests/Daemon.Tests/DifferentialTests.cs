@@ -18,15 +18,16 @@ public sealed class DifferentialTests(ITestOutputHelper output)
         ["inst.target"] = "[Unit]\nDescription=Installable\n[Install]\nWantedBy=default.target\n",
     };
 
-    /// <summary>Scenarios: commands run in order on both managers, each compared, so state carries over.</summary>
+    /// <summary>Scenarios: commands run in order on both managers, each compared, so state carries over. status
+    /// runs with -n 0: under run-systemd.sh systemd has no journald, while unitsd keeps its own journal.</summary>
     public static TheoryData<string> Scenarios => new()
     {
         "is-system-running ; get-default ; show-environment ; list-jobs --no-pager",
         "list-unit-files --no-pager ; is-enabled inst.target alpha.target ; list-unit-files --no-pager --state=static",
-        "start alpha.target ; is-active alpha.target beta.target ; list-units --all --no-pager *.target ; status alpha.target --no-pager",
+        "start alpha.target ; is-active alpha.target beta.target ; list-units --all --no-pager *.target ; status alpha.target --no-pager -n 0",
         "start alpha.target ; stop alpha.target ; is-active alpha.target beta.target ; is-failed alpha.target",
         "start gamma.target ; is-active gamma.target ; show -p LoadState,LoadError,ActiveState gamma.target missing.target",
-        "start delta.target ; start nosuch.target ; status nosuch.service --no-pager ; is-active delta.target",
+        "start delta.target ; start nosuch.target ; status nosuch.service --no-pager -n 0 ; is-active delta.target",
         "start cond.target ; show -p ConditionResult,ActiveState cond.target",
         "show -p Id,Names,Description,LoadState,ActiveState,SubState,Wants,After,CanStart,CanIsolate alpha.target",
         "isolate alpha.target ; isolate iso.target ; list-units --all --no-pager *.target ; is-active alpha.target beta.target iso.target",
