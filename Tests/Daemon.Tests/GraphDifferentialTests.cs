@@ -14,13 +14,13 @@ public sealed partial class GraphDifferentialTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan s_settleTimeout = TimeSpan.FromSeconds(30);
 
-    /// <summary>Seeds whose graphs systemd 252 itself ends differently from run to run (started six times each
-    /// under run-systemd.sh: which of two conflicting units wins, or whether a failing unit that nothing waits
-    /// for is still failed or already collected), so its outcome is no oracle for them.</summary>
-    private static readonly int[] s_undecidedBySystemd = [19, 29, 33, 36];
+    /// <summary>Seeds whose graphs systemd 252 itself ends differently from run to run, so its outcome is no
+    /// oracle for them. Found by starting seeds 1–60 six times each under run-systemd.sh: only seed 17 varied
+    /// (a cycle seed: which job breaks the ordering cycle follows hashmap order, whose key is random per process).</summary>
+    private static readonly int[] s_undecidedBySystemd = [17];
 
-    /// <summary>Seeds 1–40 but the undecided; one in six closes an ordering cycle (<see cref="GraphGenerator.IsCycleSeed"/>).</summary>
-    private static readonly int[] s_seeds = [.. Enumerable.Range(1, 40).Except(s_undecidedBySystemd)];
+    /// <summary>Seeds 1–45 but the undecided; one in six closes an ordering cycle (<see cref="GraphGenerator.IsCycleSeed"/>).</summary>
+    private static readonly int[] s_seeds = [.. Enumerable.Range(1, 45).Except(s_undecidedBySystemd)];
 
     public static TheoryData<int> Seeds => new(s_seeds);
 

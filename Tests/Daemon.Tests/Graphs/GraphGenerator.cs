@@ -2,11 +2,17 @@ namespace Units.Daemon.Tests.Graphs;
 
 /// <summary>Draws small dependency graphs, the same for the same seed on every machine and run (a seeded
 /// <see cref="Random"/> is deterministic). Every unit is pulled in by the anchor through a spanning tree of
-/// Wants/Requires/BindsTo edges; more requirement edges of every kind are added at random; ordering edges
-/// follow a random ranking, so there is no ordering cycle except on the seeds meant to have one.</summary>
+/// Wants/Requires/BindsTo edges; more requirement edges of every kind are added at random. A unit that
+/// Requires=, Requisite= or BindsTo= another is always ordered after it: unordered, whether its job runs
+/// before the other fails (result done) or waits and fails with it (result dependency) is a race in both
+/// managers, and a race is no oracle. Ordering follows the unit numbers (a unit starts after those with
+/// higher numbers), so there is no ordering cycle except on the seeds meant to have one.</summary>
 public static class GraphGenerator
 {
     private static readonly string[] s_pullingKinds = ["Wants", "Requires", "BindsTo"];
+
+    /// <summary>Edges whose unit must wait for the other's start job to end (see the class summary).</summary>
+    private static readonly string[] s_orderedKinds = ["Requires", "Requisite", "BindsTo"];
 
     /// <summary>Seeds whose graphs close an ordering cycle on purpose (one in six).</summary>
     public static bool IsCycleSeed(int seed) => seed % 6 == 5;
@@ -22,23 +28,24 @@ public static class GraphGenerator
             kinds[i] = random.Next(5) == 0 ? GraphUnitKind.Target : DrawServiceKind(random);
         bool[] defaultDependencies = Enumerable.Range(0, count).Select(_ => random.Next(4) != 0).ToArray();
 
-        // The ranking orders units when an ordering edge is drawn between them: lower rank starts first.
-        int[] rank = Enumerable.Range(0, count).OrderBy(_ => random.Next()).ToArray();
-
         var edges = new List<GraphEdge>();
-        void AddOrdering(int a, int b)
+        void AddOrdering(int first, int then)
         {
-            // a before b, written on either side.
-            GraphEdge edge = random.Next(2) == 0 ? new GraphEdge(a, "Before", b) : new GraphEdge(b, "After", a);
+            // Written on either side.
+            GraphEdge edge = random.Next(2) == 0 ? new GraphEdge(first, "Before", then) : new GraphEdge(then, "After", first);
             if (!edges.Contains(edge))
                 edges.Add(edge);
         }
-        void AddOrderingByRank(int a, int b)
+        void AddEdge(int from, string kind, int to)
         {
-            if (rank[a] < rank[b])
-                AddOrdering(a, b);
-            else
-                AddOrdering(b, a);
+            if (s_orderedKinds.Contains(kind) && from > to)
+                (from, to) = (to, from);
+            var edge = new GraphEdge(from, kind, to);
+            if (edges.Contains(edge))
+                return;
+            edges.Add(edge);
+            if (s_orderedKinds.Contains(kind) || random.Next(2) == 0)
+                AddOrdering(Math.Max(from, to), Math.Min(from, to));
         }
 
         var tree = new List<(int Parent, int Child)>();
@@ -46,9 +53,7 @@ public static class GraphGenerator
         {
             int parent = random.Next(child);
             tree.Add((parent, child));
-            edges.Add(new GraphEdge(parent, s_pullingKinds[random.Next(s_pullingKinds.Length)], child));
-            if (random.Next(2) == 0)
-                AddOrderingByRank(parent, child);
+            AddEdge(parent, s_pullingKinds[random.Next(s_pullingKinds.Length)], child);
         }
 
         int extra = random.Next(count / 2, count + 1);
@@ -58,12 +63,7 @@ public static class GraphGenerator
             int to = random.Next(count - 1);
             if (to >= from)
                 to++;
-            var edge = new GraphEdge(from, DependencyGraph.RequirementKinds[random.Next(DependencyGraph.RequirementKinds.Length)], to);
-            if (edges.Contains(edge))
-                continue;
-            edges.Add(edge);
-            if (random.Next(2) == 0)
-                AddOrderingByRank(from, to);
+            AddEdge(from, DependencyGraph.RequirementKinds[random.Next(DependencyGraph.RequirementKinds.Length)], to);
         }
 
         bool cycle = IsCycleSeed(seed);
