@@ -34,6 +34,15 @@ public sealed class JournalTests(ITestOutputHelper output)
             StandardOutput=journal
             ExecStart=/bin/sh -c 'echo about to fail; exit 3'
             """,
+        // A daemon that logs as under systemd: systemd-cat connects to /run/systemd/journal/stdout itself.
+        ["catting.service"] = """
+            [Unit]
+            Description=Logs through the stdout socket
+            [Service]
+            Type=oneshot
+            StandardOutput=null
+            ExecStart=/usr/bin/systemd-cat -t catted -p warning /bin/sh -c 'echo via the socket; sleep 0.5'
+            """,
     };
 
     [Fact]
@@ -110,6 +119,22 @@ public sealed class JournalTests(ITestOutputHelper output)
         Assert.Equal("3", Field(failed, "PRIORITY"));
         Assert.Equal("failing.service", Field(failed, "USER_UNIT"));
 
+        AssertVerifies(unitsd);
+    }
+
+    [Fact]
+    public void Clients_of_the_stdout_socket_are_logged_under_their_unit()
+    {
+        using ManagerInstance unitsd = ManagerInstance.Start("jr", Paths.Unitsd, s_units);
+        AssertSucceeded(unitsd.Ctl("start", "catting.service"));
+        List<JsonElement> entries = WaitForEntries(unitsd, ["--user-unit", "catting.service"],
+            all => all.Any(e => Field(e, "MESSAGE") == "via the socket"));
+        JsonElement line = Assert.Single(entries, e => Field(e, "MESSAGE") == "via the socket");
+        Assert.Equal("catted", Field(line, "SYSLOG_IDENTIFIER"));
+        Assert.Equal("4", Field(line, "PRIORITY"));
+        Assert.Equal("stdout", Field(line, "_TRANSPORT"));
+        Assert.Equal("catting.service", Field(line, "_SYSTEMD_USER_UNIT"));
+        Assert.Equal("/app.slice/catting.service", Field(line, "_SYSTEMD_CGROUP"));
         AssertVerifies(unitsd);
     }
 

@@ -1,8 +1,10 @@
 using System.Globalization;
+using System.Net.Sockets;
 using Units.Core.Manager;
 using Units.Core.Model;
 using Units.Execution.Service;
 using Units.Journal;
+using Units.Journal.Capture;
 using Units.Journal.Format;
 using Units.Journal.Writing;
 
@@ -72,16 +74,22 @@ internal sealed class ManagerJournal : IManagerObserver, IDisposable
             {
                 throw new IOException($"another manager writes {Path.Combine(directory, baseName)}.journal");
             }
+            ServiceOutputCapture? capture = null;
             journal = JournalService.Start(new JournalServiceOptions
             {
+                ResolveContext = (pid, uid, gid) => SocketClient(pid, uid, gid, capture),
                 Store = new JournalStoreOptions { Directory = directory, FileBaseName = baseName, MachineId = machineId, BootId = bootId },
                 UserInstance = user,
+                StdoutSocketPath = UnservedSocket("stdout", SocketType.Stream),
+                NativeSocketPath = UnservedSocket("socket", SocketType.Dgram),
+                SyslogSocketPath = UnservedSocket("dev-log", SocketType.Dgram),
                 Identifier = "unitsd-journal",
                 ReportProblem = message => fallback.Write(LogPriority.Warning, null, "Journal: " + message),
             });
-            return new ManagerJournal(fallback, journal, new ServiceOutputCapture(journal, user), writerLock, user, maxPriority);
+            capture = new ServiceOutputCapture(journal, user);
+            return new ManagerJournal(fallback, journal, capture, writerLock, user, maxPriority);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or InvalidOperationException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or InvalidOperationException or SocketException)
         {
             journal?.DisposeAsync().AsTask().GetAwaiter().GetResult();
             writerLock?.Dispose();
@@ -106,6 +114,42 @@ internal sealed class ManagerJournal : IManagerObserver, IDisposable
         if (CanWriteBelow(shared))
             return (shared, "user-" + uid.ToString(CultureInfo.InvariantCulture));
         return JournalDirectories.ForUser(machineId, uid, persistent: true);
+    }
+
+    /// <summary>A client of the journal's sockets: what /proc says, else (gone already) what the manager
+    /// recorded of the PID.</summary>
+    private static ClientContext SocketClient(int pid, int uid, int gid, ServiceOutputCapture? capture)
+    {
+        ClientContext context = ClientContext.Read(pid, uid, gid);
+        return context is { Unit: null, UserUnit: null } && capture?.Origins.TryGetValue(pid, out ProcessOrigin? origin) == true
+            ? context with { Unit = origin.Unit }
+            : context;
+    }
+
+    /// <summary>
+    /// journald's socket <paramref name="name"/> under /run/systemd/journal, for clients that log as they do
+    /// under systemd (sd_journal_print, systemd-cat, syslog through /run/systemd/journal/dev-log), when this
+    /// instance may serve it: the directory is writable for it and nothing listens there (a journald, or
+    /// another manager, keeps its sockets). A user instance as root in its own /run (run-systemd.sh) serves them.
+    /// </summary>
+    private static string? UnservedSocket(string name, SocketType type)
+    {
+        const string Directory = "/run/systemd/journal";
+        string path = Path.Combine(Directory, name);
+        if (!CanWriteBelow(Directory))
+            return null;
+        if (!File.Exists(path))
+            return path;
+        using var probe = new Socket(AddressFamily.Unix, type, ProtocolType.Unspecified);
+        try
+        {
+            probe.Connect(new UnixDomainSocketEndPoint(path));
+            return null;
+        }
+        catch (SocketException)
+        {
+            return path; // Left behind by a journal that is gone.
+        }
     }
 
     /// <summary>Whether <paramref name="directory"/> exists writable, or could be created.</summary>
