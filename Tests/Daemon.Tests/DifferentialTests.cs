@@ -32,6 +32,9 @@ public sealed class DifferentialTests(ITestOutputHelper output)
         "show -p Id,Names,Description,LoadState,ActiveState,SubState,Wants,After,CanStart,CanIsolate alpha.target",
         "isolate alpha.target ; isolate iso.target ; list-units --all --no-pager *.target ; is-active alpha.target beta.target iso.target",
         "start --no-block alpha.target ; list-units --all --no-pager *.target",
+        "enable inst.target ; is-enabled inst.target ; reenable inst.target ; disable inst.target ; is-enabled inst.target",
+        "mask beta.target ; is-enabled beta.target ; start beta.target ; unmask beta.target ; is-enabled beta.target ; start beta.target",
+        "enable --now inst.target ; is-active inst.target ; disable --now inst.target ; is-active inst.target",
     };
 
     [Theory]

@@ -137,38 +137,17 @@ internal sealed class ManagerInterface : CoreInterface<ManagerApi>
                     ReplyUnitFiles(call, states, ReadStrings(ref args));
                     break;
                 }
-            case "EnableUnitFiles":
+            case "EnableUnitFiles" or "ReenableUnitFiles" or "LinkUnitFiles" or "PresetUnitFiles" or "MaskUnitFiles":
                 {
                     List<string> files = ReadStrings(ref args);
                     InstallFlags flags = ReadRuntimeForce(ref args);
-                    ReplyInstall(call, Api.Installer.Enable(files, flags), withInstallInfo: true);
+                    ReplyInstall(call, FilesOperation(call.Member, files, flags), withInstallInfo: call.Member is not ("LinkUnitFiles" or "MaskUnitFiles"));
                     break;
                 }
             case "EnableUnitFilesWithFlags":
                 {
                     List<string> files = ReadStrings(ref args);
                     ReplyInstall(call, Api.Installer.Enable(files, FromFlags(args.ReadUInt64())), withInstallInfo: true);
-                    break;
-                }
-            case "ReenableUnitFiles":
-                {
-                    List<string> files = ReadStrings(ref args);
-                    InstallFlags flags = ReadRuntimeForce(ref args);
-                    ReplyInstall(call, Api.Installer.Reenable(files, flags), withInstallInfo: true);
-                    break;
-                }
-            case "LinkUnitFiles":
-                {
-                    List<string> files = ReadStrings(ref args);
-                    InstallFlags flags = ReadRuntimeForce(ref args);
-                    ReplyInstall(call, Api.Installer.Link(files, flags), withInstallInfo: false);
-                    break;
-                }
-            case "PresetUnitFiles":
-                {
-                    List<string> files = ReadStrings(ref args);
-                    InstallFlags flags = ReadRuntimeForce(ref args);
-                    ReplyInstall(call, Api.Installer.Preset(files, PresetMode.Full, flags), withInstallInfo: true);
                     break;
                 }
             case "PresetUnitFilesWithMode":
@@ -184,13 +163,6 @@ internal sealed class ManagerInterface : CoreInterface<ManagerApi>
                     PresetMode mode = ParsePresetMode(args.ReadString());
                     InstallFlags flags = ReadRuntimeForce(ref args);
                     ReplyInstall(call, Api.Installer.PresetAll(mode, flags), withInstallInfo: false);
-                    break;
-                }
-            case "MaskUnitFiles":
-                {
-                    List<string> files = ReadStrings(ref args);
-                    InstallFlags flags = ReadRuntimeForce(ref args);
-                    ReplyInstall(call, Api.Installer.Mask(files, flags), withInstallInfo: false);
                     break;
                 }
             case "DisableUnitFiles":
@@ -462,6 +434,16 @@ internal sealed class ManagerInterface : CoreInterface<ManagerApi>
         if (result.HasModification)
             Api.UnitFilesChanged();
     }
+
+    /// <summary>The (files, runtime, force) methods of the installer, by D-Bus member name.</summary>
+    private InstallResult FilesOperation(string member, List<string> files, InstallFlags flags) => member switch
+    {
+        "EnableUnitFiles" => Api.Installer.Enable(files, flags),
+        "ReenableUnitFiles" => Api.Installer.Reenable(files, flags),
+        "LinkUnitFiles" => Api.Installer.Link(files, flags),
+        "PresetUnitFiles" => Api.Installer.Preset(files, PresetMode.Full, flags),
+        _ => Api.Installer.Mask(files, flags),
+    };
 
     private static InstallFlags ReadRuntimeForce(ref Reader args)
     {
