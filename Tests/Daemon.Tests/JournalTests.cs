@@ -122,6 +122,32 @@ public sealed class JournalTests(ITestOutputHelper output)
         AssertVerifies(unitsd);
     }
 
+    /// <summary>kill -9 of unitsd: the visible file is always a complete publication (see Engine/Journal's
+    /// sync policy), so it verifies, and everything published before the kill is there.</summary>
+    [Fact]
+    public void A_killed_manager_leaves_a_journal_that_verifies()
+    {
+        using ManagerInstance unitsd = ManagerInstance.Start("jr", Paths.Unitsd, s_units);
+        AssertSucceeded(unitsd.Ctl("start", "printer.service"));
+        List<JsonElement> before = WaitForEntries(unitsd, ["--user-unit", "printer.service"], all => all.Any(e => Field(e, "MESSAGE") == "on stderr"));
+        string servicePid = Field(before.First(e => Field(e, "MESSAGE") == "first line"), "_PID")!;
+        int manager = int.Parse(Run(Paths.RunSystemd, ["pid", unitsd.Name]).Output.Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        using (Process killed = Process.GetProcessById(manager))
+        {
+            killed.Kill();
+            Assert.True(killed.WaitForExit(TimeSpan.FromSeconds(20)), "unitsd did not die");
+        }
+
+        // The service still runs, and keeps the instance's mount namespace (its /run) alive.
+        CommandResult verify = Run("nsenter", ["-t", servicePid, "-m", "--", "journalctl", "--verify", "--directory=" + s_journalDirectory]);
+        output.WriteLine(verify.Output + verify.Error);
+        Assert.True(verify.ExitCode == 0, $"journalctl --verify failed after kill -9: {verify.Output}{verify.Error}");
+        CommandResult after = Run("nsenter", ["-t", servicePid, "-m", "--", "journalctl", "--directory=" + s_journalDirectory,
+            "--no-pager", "-o", "cat", "--user-unit", "printer.service"]);
+        foreach (JsonElement entry in before)
+            Assert.Contains(Field(entry, "MESSAGE")!, after.Output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Clients_of_the_stdout_socket_are_logged_under_their_unit()
     {
@@ -215,10 +241,13 @@ public sealed class JournalTests(ITestOutputHelper output)
         entry.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     /// <summary>Runs a command inside the instance's mount namespace (where its /run is), as root.</summary>
-    private static CommandResult InNamespace(ManagerInstance instance, params string[] command)
+    private static CommandResult InNamespace(ManagerInstance instance, params string[] command) =>
+        Run(Paths.RunSystemd, ["nsenter", instance.Name, .. command]);
+
+    private static CommandResult Run(string program, string[] arguments)
     {
-        var start = new ProcessStartInfo(Paths.RunSystemd) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string arg in (string[])["nsenter", instance.Name, .. command])
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string arg in arguments)
             start.ArgumentList.Add(arg);
         start.Environment["SDREF_ROOT"] = Paths.ReferenceRoot;
         start.Environment["SYSTEMD_PAGER"] = "";
@@ -228,7 +257,7 @@ public sealed class JournalTests(ITestOutputHelper output)
         if (!process.WaitForExit(TimeSpan.FromSeconds(30)))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{string.Join(' ', command)} did not finish in 30 s");
+            throw new TimeoutException($"{program} {string.Join(' ', arguments)} did not finish in 30 s");
         }
         return new CommandResult(process.ExitCode, stdout.Result, stderr.Result);
     }
