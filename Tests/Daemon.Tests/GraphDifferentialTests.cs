@@ -32,8 +32,20 @@ public sealed partial class GraphDifferentialTests(ITestOutputHelper output)
         IReadOnlyDictionary<string, string> units = graph.UnitFiles();
         Task<ManagerInstance> startingSystemd = Task.Run(() => ManagerInstance.Start("sd", binary: null, units));
         Task<ManagerInstance> startingUnitsd = Task.Run(() => ManagerInstance.Start("us", Paths.Unitsd, units));
-        using ManagerInstance systemd = await startingSystemd;
-        using ManagerInstance unitsd = await startingUnitsd;
+        ManagerInstance[] managers;
+        try
+        {
+            managers = await Task.WhenAll(startingSystemd, startingUnitsd);
+        }
+        catch
+        {
+            // One failed to start: stop the other, which would otherwise outlive the test.
+            foreach (Task<ManagerInstance> starting in new[] { startingSystemd, startingUnitsd }.Where(t => t.IsCompletedSuccessfully))
+                (await starting).Dispose();
+            throw;
+        }
+        using ManagerInstance systemd = managers[0];
+        using ManagerInstance unitsd = managers[1];
 
         Task<Observation> expectedRun = Task.Run(() => ObserveStartAsync(systemd, graph));
         Task<Observation> actualRun = Task.Run(() => ObserveStartAsync(unitsd, graph));
