@@ -318,12 +318,23 @@ public sealed class ObjectTree
     private static DBusException UnknownObject(string path)
         => new(DBusErrors.UnknownObject, $"Unknown object '{path}'.");
 
+    private bool IsSubtreePrefix(string path)
+    {
+        foreach (Subtree subtree in _subtrees)
+        {
+            if (subtree.Prefix == path)
+                return true;
+        }
+        return false;
+    }
+
     /// <summary>Introspection XML for <paramref name="path"/>, or null if nothing is there or below.</summary>
     public string? Introspect(string path)
     {
         DBusObject? obj = Find(path);
         SortedSet<string> children = ChildNames(path);
-        if (obj is null && children.Count == 0 && path != "/")
+        // A subtree's prefix exists even while nothing lives below it (no jobs queued), as an sd-bus fallback does.
+        if (obj is null && children.Count == 0 && path != "/" && !IsSubtreePrefix(path))
             return null;
         var xml = new StringBuilder(4096);
         xml.Append("<!DOCTYPE node PUBLIC \"-//freedesktop//DTD D-BUS Object Introspection 1.0//EN\"\n")
