@@ -26,6 +26,12 @@ internal sealed partial class JournalLog(JournalService journal, bool userManage
     private readonly ManagerMessages _messages = new(userManager);
     private readonly uint _uid = Native.geteuid();
     private readonly uint _gid = Native.getegid();
+    // The manager's trusted fields, kept once it has settled in its cgroup (it moves into init.scope at start-up).
+    private volatile byte[][]? _self;
+    private volatile bool _settled;
+
+    /// <summary>The manager is in its final cgroup: its trusted fields may be read once and kept.</summary>
+    public void Settled() => _settled = true;
 
     public void Write(LogPriority priority, string? unit, string message)
     {
@@ -33,14 +39,24 @@ internal sealed partial class JournalLog(JournalService journal, bool userManage
             return;
         JournalEntry entry = Build(priority, unit, message);
         entry.Add("_TRANSPORT", "journal");
-        // Read at each message: the manager moves itself into init.scope after start-up.
-        ClientContext self = ClientContext.Read(Environment.ProcessId, (int)_uid, (int)_gid);
-        if (userManager && self.UserUnit is null && self.Unit is not null)
-            self = self with { UserUnit = self.Unit, Unit = null };
-        self.AddTo(entry);
+        foreach (byte[] field in _self ?? SelfFields())
+            entry.AddShared(field);
         ValueTask queued = journal.Write(entry);
         if (!queued.IsCompleted)
             queued.AsTask().GetAwaiter().GetResult(); // The journal is behind: wait, as systemd waits on journald's socket.
+    }
+
+    private byte[][] SelfFields()
+    {
+        ClientContext self = ClientContext.Read(Environment.ProcessId, (int)_uid, (int)_gid);
+        if (userManager && self.UserUnit is null && self.Unit is not null)
+            self = self with { UserUnit = self.Unit, Unit = null };
+        var fields = new JournalEntry();
+        self.AddTo(fields);
+        byte[][] payloads = [.. fields.Payloads.Select(p => p.ToArray())];
+        if (_settled)
+            _self = payloads;
+        return payloads;
     }
 
     private JournalEntry Build(LogPriority priority, string? unit, string message)

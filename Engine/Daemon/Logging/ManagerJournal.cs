@@ -161,10 +161,12 @@ internal sealed class ManagerJournal : IManagerObserver, IDisposable
         return false;
     }
 
-    /// <summary>Lets the journal word messages with what the manager knows: call once the manager exists.</summary>
+    /// <summary>Lets the journal word messages with what the manager knows: call once the manager exists (and has
+    /// moved into its own cgroup, so that its trusted fields are read once from then on).</summary>
     public void Attach(UnitManager manager)
     {
         _manager = manager;
+        (Log as JournalLog)?.Settled();
         if (_output is not null)
             manager.AddObserver(this);
     }
