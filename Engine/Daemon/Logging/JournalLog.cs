@@ -21,7 +21,7 @@ internal readonly record struct UnitLogFacts(string Description, uint JobId);
 /// Debian's systemd 252 does: "Started NAME - DESCRIPTION."). Thread-safe.
 /// </summary>
 internal sealed partial class JournalLog(JournalService journal, bool userManager, LogPriority maxPriority,
-    Func<string, UnitLogFacts?> unitFacts) : ICoreLog
+    Func<string, UnitLogFacts?> unitFacts, ICoreLog? console) : ICoreLog
 {
     private readonly ManagerMessages _messages = new(userManager);
     private readonly uint _uid = Native.geteuid();
@@ -35,6 +35,7 @@ internal sealed partial class JournalLog(JournalService journal, bool userManage
 
     public void Write(LogPriority priority, string? unit, string message)
     {
+        console?.Write(priority, unit, message);
         if (priority > maxPriority)
             return;
         JournalEntry entry = Build(priority, unit, message);

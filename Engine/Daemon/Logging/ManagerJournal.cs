@@ -29,13 +29,14 @@ internal sealed class ManagerJournal : IManagerObserver, IDisposable
         _output = output;
         _writerLock = writerLock;
         // SYSTEMD_LOG_TARGET= as systemd reads it: "console" keeps the manager's messages on standard error
-        // (services' output still goes to the journal), "null" drops them.
+        // (services' output still goes to the journal), "null" drops them. By default they go to the journal,
+        // and to standard error too when that is a terminal (systemd's "auto" logs to a console it runs on).
         Log = Environment.GetEnvironmentVariable("SYSTEMD_LOG_TARGET") switch
         {
             _ when journal is null => fallback,
             "console" or "kmsg" => fallback,
             "null" => NullLog.Instance,
-            _ => new JournalLog(journal, user, maxPriority, Facts),
+            _ => new JournalLog(journal, user, maxPriority, Facts, Native.isatty(2) == 1 ? fallback : null),
         };
     }
 

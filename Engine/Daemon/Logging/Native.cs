@@ -74,6 +74,9 @@ internal static unsafe partial class Native
     public static partial uint geteuid();
 
     [LibraryImport("libc")]
+    public static partial int isatty(int fd);
+
+    [LibraryImport("libc")]
     public static partial uint getegid();
 
     [LibraryImport("libc", SetLastError = true)]
