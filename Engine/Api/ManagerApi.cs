@@ -111,7 +111,8 @@ public sealed class ManagerApi : IManagerObserver
     private DBusInterface[] UnitInterfaces(Unit unit)
     {
         var view = new UnitView(unit, Files);
-        return [new UnitInterface(view, _managerInterface), new TableInterface<Unit>(TypeTable(unit), unit)];
+        // systemd's GetAll("") lists the type's interface before org.freedesktop.systemd1.Unit; systemctl show keeps that order.
+        return [new TableInterface<Unit>(TypeTable(unit), unit), new UnitInterface(view, _managerInterface)];
     }
 
     private PropertyTable<Unit> TypeTable(Unit unit)

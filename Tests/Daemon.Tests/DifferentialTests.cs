@@ -16,6 +16,10 @@ public sealed class DifferentialTests(ITestOutputHelper output)
         ["iso.target"] = "[Unit]\nDescription=Isolatable\nAllowIsolate=yes\nWants=beta.target\n",
         ["cond.target"] = "[Unit]\nDescription=Conditional\nConditionPathExists=/nonexistent/path\n",
         ["inst.target"] = "[Unit]\nDescription=Installable\n[Install]\nWantedBy=default.target\n",
+        ["web.service"] = "[Unit]\nDescription=Long-running\n[Service]\nExecStart=/bin/sleep infinity\nExecReload=/bin/true\n[Install]\nWantedBy=default.target\n",
+        ["once.service"] = "[Unit]\nDescription=Oneshot\n[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/true\n",
+        ["bad.service"] = "[Unit]\nDescription=Fails\n[Service]\nType=oneshot\nExecStart=/bin/false\n",
+        ["note.service"] = "[Unit]\nDescription=Notifies\n[Service]\nType=notify\nNotifyAccess=all\nExecStart=/bin/sh -c 'systemd-notify --ready; exec sleep infinity'\n",
     };
 
     /// <summary>Scenarios: commands run in order on both managers, each compared, so state carries over. status
@@ -35,6 +39,12 @@ public sealed class DifferentialTests(ITestOutputHelper output)
         "enable inst.target ; is-enabled inst.target ; reenable inst.target ; disable inst.target ; is-enabled inst.target",
         "mask beta.target ; is-enabled beta.target ; start beta.target ; unmask beta.target ; is-enabled beta.target ; start beta.target",
         "enable --now inst.target ; is-active inst.target ; disable --now inst.target ; is-active inst.target",
+        "start web.service ; is-active web.service ; show -p ActiveState,SubState,Result,NRestarts,Type,Restart web.service ; reload web.service ; restart web.service ; try-restart web.service ; reload-or-restart web.service ; stop web.service ; is-active web.service",
+        "start once.service ; show -p ActiveState,SubState,Result,ExecMainCode,ExecMainStatus once.service ; status once.service --no-pager -n 0 ; stop once.service ; status once.service --no-pager -n 0",
+        "start bad.service ; is-failed bad.service ; show -p ActiveState,SubState,Result,ExecMainCode,ExecMainStatus bad.service ; reset-failed bad.service ; is-failed bad.service",
+        "start note.service ; show -p ActiveState,SubState,Type note.service ; kill note.service ; is-active note.service",
+        "start web.service ; list-dependencies web.service --no-pager ; list-dependencies --reverse web.service --no-pager ; cat once.service ; list-timers --no-pager ; list-sockets --no-pager",
+        "set-environment FOO=bar ; show-environment ; unset-environment FOO ; show-environment",
     };
 
     [Theory]

@@ -1,21 +1,25 @@
 namespace Units.Api.Objects;
 
-/// <summary>The manager's environment block (show-environment, set-environment): what every spawned
-/// process starts from. Owned by the manager loop.</summary>
+/// <summary>The manager's environment block (show-environment, set-environment): what every spawned process
+/// starts from. As in systemd, it is the manager's own environment (sorted, fixed at start) merged with what
+/// clients set: a client assignment replaces a variable in place or is appended, and unset-environment
+/// removes only what clients set. Owned by the manager loop.</summary>
 public sealed class ManagerEnvironment
 {
-    private readonly List<string> _assignments;
+    private readonly List<string> _initial;
+    private readonly List<string> _client = [];
+    private readonly List<string> _effective = [];
     private readonly Dictionary<string, string> _variables = new(StringComparer.Ordinal);
 
     public ManagerEnvironment(IEnumerable<string> initial)
     {
-        _assignments = [.. initial];
-        _assignments.Sort(StringComparer.Ordinal);
-        SyncVariables();
+        _initial = [.. initial];
+        _initial.Sort(StringComparer.Ordinal);
+        Merge();
     }
 
-    /// <summary>"NAME=value" entries, sorted as systemd keeps them.</summary>
-    public IReadOnlyList<string> Assignments => _assignments;
+    /// <summary>"NAME=value" entries in systemd's order.</summary>
+    public IReadOnlyList<string> Assignments => _effective;
 
     /// <summary>The same block by name; a live view that processes spawned later start from.</summary>
     public IReadOnlyDictionary<string, string> Variables => _variables;
@@ -32,30 +36,36 @@ public sealed class ManagerEnvironment
         }
         foreach (string name in unset)
         {
-            if (!IsValidName(name.Contains('=', StringComparison.Ordinal) ? name.AsSpan(0, name.IndexOf('=', StringComparison.Ordinal)) : name))
+            if (!IsValidName(NameOf(name)))
                 throw new ArgumentException($"Invalid environment variable name or assignment: {name}");
         }
         foreach (string name in unset)
-            _assignments.RemoveAll(a => name.Contains('=', StringComparison.Ordinal) ? a == name : NameOf(a) == name);
+            _client.RemoveAll(a => name.Contains('=', StringComparison.Ordinal) ? a == name : NameOf(a) == name);
         foreach (string assignment in set)
-        {
-            string name = NameOf(assignment);
-            _assignments.RemoveAll(a => NameOf(a) == name);
-            _assignments.Add(assignment);
-        }
-        _assignments.Sort(StringComparer.Ordinal);
-        SyncVariables();
+            Replace(_client, assignment);
+        Merge();
     }
 
-    private void SyncVariables()
+    private void Merge()
     {
+        _effective.Clear();
+        _effective.AddRange(_initial);
+        foreach (string assignment in _client)
+            Replace(_effective, assignment);
         _variables.Clear();
-        foreach (string assignment in _assignments)
-        {
-            int eq = assignment.IndexOf('=', StringComparison.Ordinal);
-            if (eq > 0)
-                _variables[assignment[..eq]] = assignment[(eq + 1)..];
-        }
+        foreach (string assignment in _effective)
+            _variables[NameOf(assignment)] = assignment[(assignment.IndexOf('=', StringComparison.Ordinal) + 1)..];
+    }
+
+    /// <summary>systemd's strv_env_replace: same name replaced where it stands, else appended.</summary>
+    private static void Replace(List<string> block, string assignment)
+    {
+        string name = NameOf(assignment);
+        int index = block.FindIndex(a => NameOf(a) == name);
+        if (index >= 0)
+            block[index] = assignment;
+        else
+            block.Add(assignment);
     }
 
     private static string NameOf(string assignment)

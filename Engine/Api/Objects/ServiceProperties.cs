@@ -87,9 +87,9 @@ internal static class ServiceProperties
 
     private static string ControlGroup(Unit unit)
     {
-        string? path = (unit.Kind as ServiceKind)?.Processes?.CgroupPath;
-        // systemd reports the control group while the unit has one: not when it is inactive or failed.
-        if (path is null || unit.ActiveState is ActiveState.Inactive or ActiveState.Failed)
+        UnitProcesses? processes = (unit.Kind as ServiceKind)?.Processes;
+        // systemd removes a unit's cgroup once it is empty (an exited oneshot, a failed unit): no ControlGroup then.
+        if (processes?.CgroupPath is not string path || processes.IsGroupEmpty)
             return "";
         return RelativeControlGroup(path);
     }

@@ -103,6 +103,8 @@ public sealed partial class ManagerInstance : IDisposable
         text = Timestamp().Replace(text, "$TIME");
         text = Ago().Replace(text, "$AGO");
         text = Pid().Replace(text, "$1$PID");
+        text = ProcessLine().Replace(text, "Process: $$PID ");
+        text = CpuLine().Replace(text, "CPU: $$CPU");
         text = JobId().Replace(text, "job/$$ID");
         return text;
     }
@@ -115,6 +117,12 @@ public sealed partial class ManagerInstance : IDisposable
 
     [GeneratedRegex(@"(PID: |PID=|Main PID: |\b)\d{2,7}(?= \(|$|\n)", RegexOptions.Multiline)]
     private static partial Regex Pid();
+
+    [GeneratedRegex(@"CPU: [0-9.]+\w+")]
+    private static partial Regex CpuLine();
+
+    [GeneratedRegex(@"Process: \d+ ")]
+    private static partial Regex ProcessLine();
 
     [GeneratedRegex(@"job/\d+")]
     private static partial Regex JobId();
