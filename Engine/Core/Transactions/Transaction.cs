@@ -353,23 +353,32 @@ internal sealed class Transaction
         }
     }
 
-    /// <summary>Drops jobs nothing pulls in any more (other than the anchor), until none is left.</summary>
+    /// <summary>
+    /// Drops jobs nothing pulls in any more (other than the anchor), until none is left. As in systemd's
+    /// transaction_collect_garbage, only the newest job of each unit is examined (the transaction's hashmap holds
+    /// the head of each unit's job list, and jobs are prepended): an unreferenced job behind a newer job of the
+    /// same unit survives and is merged with it later. Start-then-verify-active pairs depend on this.
+    /// </summary>
     private void CollectGarbage()
     {
-        var work = new Stack<TransactionJob>(AllJobs());
-        while (work.Count > 0)
+        bool again;
+        do
         {
-            var job = work.Pop();
-            if (job.Deleted || job == Anchor || job.IsPulledIn)
-                continue;
-            // Whatever this job pulled in may now be unreferenced too.
-            foreach (var link in job.Subjects)
-                if (!link.Dead)
-                    work.Push(link.Object);
-            if (_manager.DebugLogging)
-                _manager.LogDebug(job.Unit, $"Garbage collecting job {job}");
-            DeleteJob(job, deleteDependencies: true);
+            again = false;
+            foreach (var list in _jobs.Values.ToList())
+            {
+                if (list.Count == 0)
+                    continue;
+                var head = list[^1];
+                if (head.Deleted || head == Anchor || head.IsPulledIn)
+                    continue;
+                if (_manager.DebugLogging)
+                    _manager.LogDebug(head.Unit, $"Garbage collecting job {head}");
+                DeleteJob(head, deleteDependencies: true);
+                again = true;
+            }
         }
+        while (again);
     }
 
     private void DeleteJob(TransactionJob job, bool deleteDependencies)
