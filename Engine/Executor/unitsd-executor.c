@@ -494,6 +494,25 @@ static rlim_t parse_rlim(const char *text, const char *whole) {
     return (rlim_t)value;
 }
 
+/* systemd's setrlimit_closest(): when raising a limit is not permitted (no CAP_SYS_RESOURCE), set the closest
+ * limit that is, i.e. clamp to the current hard limit, instead of failing the service with 205/LIMITS. */
+static int setrlimit_closest(int resource, const struct rlimit *wanted) {
+    if (setrlimit(resource, wanted) >= 0)
+        return 0;
+    if (errno != EPERM)
+        return -1;
+    struct rlimit current;
+    if (getrlimit(resource, &current) < 0)
+        return -1;
+    struct rlimit closest = {
+        .rlim_cur = wanted->rlim_cur < current.rlim_max ? wanted->rlim_cur : current.rlim_max,
+        .rlim_max = wanted->rlim_max < current.rlim_max ? wanted->rlim_max : current.rlim_max,
+    };
+    if (closest.rlim_cur > closest.rlim_max)
+        closest.rlim_cur = closest.rlim_max;
+    return setrlimit(resource, &closest);
+}
+
 static void apply_process_attributes(const struct context *c) {
     if (c->has_oom) {
         char text[16];
@@ -518,7 +537,7 @@ static void apply_process_attributes(const struct context *c) {
         if (!hard_text)
             fail(EXIT_CODE_LIMITS, EINVAL, spec);
         struct rlimit limit = { parse_rlim(colon + 1, spec), parse_rlim(hard_text + 1, spec) };
-        if (setrlimit((int)resource, &limit) < 0)
+        if (setrlimit_closest((int)resource, &limit) < 0)
             fail(EXIT_CODE_LIMITS, errno, spec);
     }
     if (c->umask_value >= 0)

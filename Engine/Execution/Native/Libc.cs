@@ -51,6 +51,9 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int pipe2(int* fds, int flags);
 
+    [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int chmod(string path, uint mode);
+
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int close(int fd);
 

@@ -36,6 +36,9 @@ public sealed unsafe class NotifySocket : IDisposable
         bytes.CopyTo(new Span<byte>(address + 2, 108));
         if (Libc.bind(_fd, address, 2 + bytes.Length + 1) < 0)
             throw Error("bind " + path);
+        // Like systemd's: every service may send, whatever its User= (senders are checked by SCM_CREDENTIALS).
+        if (Libc.chmod(path, 0x1FF) < 0)
+            throw Error("chmod " + path);
         int one = 1;
         Libc.setsockopt(_fd, Libc.SOL_SOCKET, Libc.SO_PASSCRED, &one, sizeof(int));
         int buffer = 8 * 1024 * 1024; // many services report at once during boot
