@@ -35,8 +35,27 @@ public sealed class ProcessTrackingTests
         return (svc, marker);
     }
 
+    /// <summary>The double-forked daemon: the session leader it made itself with setsid. (Its own "sleep &amp;" child is
+    /// briefly a second "sh daemon.sh" process between fork and exec, so the command line alone is not unique.)</summary>
     private static int OrphanOf(TestService svc) =>
-        CgroupHierarchy.Pids(svc.Processes.CgroupPath!).Single(p => p != svc.Machine.MainPid && CgroupHierarchy.CommandLine(p).StartsWith("sh ", StringComparison.Ordinal));
+        CgroupHierarchy.Pids(svc.Processes.CgroupPath!).Single(p => p != svc.Machine.MainPid && SessionOf(p) == p
+            && CgroupHierarchy.CommandLine(p).StartsWith("sh ", StringComparison.Ordinal));
+
+    /// <summary>The session id (the fourth field after the command name in /proc/PID/stat); 0 once the process is gone.</summary>
+    private static int SessionOf(int pid)
+    {
+        string stat;
+        try
+        {
+            stat = File.ReadAllText($"/proc/{pid}/stat");
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+        string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return int.Parse(fields[3], System.Globalization.CultureInfo.InvariantCulture);
+    }
 
     [Fact]
     public void KillMode_control_group_terminates_every_process_including_the_double_forked_daemon()
