@@ -8,8 +8,17 @@ using Units.DBus;
 
 namespace Units.Api.Objects;
 
-/// <summary>A unit as seen through org.freedesktop.systemd1.Unit, plus what the API needs around it.</summary>
-internal sealed record UnitView(Unit Unit, IUnitFileInfoSource Files);
+/// <summary>A unit as seen through org.freedesktop.systemd1.Unit, plus what the API needs around it. One view serves
+/// one call (or one change signal), so what the unit's files say is looked up once per call, not once per property:
+/// the lookup reads install state and presets from disk.</summary>
+internal sealed class UnitView(Unit unit, IUnitFileInfoSource files)
+{
+    private UnitFileInfo? _files;
+
+    public Unit Unit { get; } = unit;
+
+    public UnitFileInfo Files => _files ??= files.For(Unit);
+}
 
 /// <summary>org.freedesktop.systemd1.Unit: the generic properties and methods of every unit.</summary>
 internal sealed class UnitInterface : CoreInterface<UnitView>
@@ -66,12 +75,12 @@ internal sealed class UnitInterface : CoreInterface<UnitView>
             .Add("FreezerState", static (_, ref w) => Variant.String(ref w, "running"))
             .Add("SubState", static (v, ref w) => Variant.String(ref w, v.Unit.SubState))
             .Add("FragmentPath", static (v, ref w) => Variant.String(ref w, v.Unit.Definition.FragmentPath))
-            .Add("Documentation", static (v, ref w) => Variant.Strings(ref w, v.Files.For(v.Unit).Documentation))
-            .Add("SourcePath", static (v, ref w) => Variant.String(ref w, v.Files.For(v.Unit).SourcePath))
-            .Add("DropInPaths", static (v, ref w) => Variant.Strings(ref w, v.Files.For(v.Unit).DropInPaths))
-            .Add("UnitFileState", static (v, ref w) => Variant.String(ref w, v.Files.For(v.Unit).UnitFileState))
-            .Add("UnitFilePreset", static (v, ref w) => Variant.String(ref w, v.Files.For(v.Unit).UnitFilePreset))
-            .Add("NeedDaemonReload", static (v, ref w) => Variant.Boolean(ref w, v.Files.For(v.Unit).NeedDaemonReload))
+            .Add("Documentation", static (v, ref w) => Variant.Strings(ref w, v.Files.Documentation))
+            .Add("SourcePath", static (v, ref w) => Variant.String(ref w, v.Files.SourcePath))
+            .Add("DropInPaths", static (v, ref w) => Variant.Strings(ref w, v.Files.DropInPaths))
+            .Add("UnitFileState", static (v, ref w) => Variant.String(ref w, v.Files.UnitFileState))
+            .Add("UnitFilePreset", static (v, ref w) => Variant.String(ref w, v.Files.UnitFilePreset))
+            .Add("NeedDaemonReload", static (v, ref w) => Variant.Boolean(ref w, v.Files.NeedDaemonReload))
             .Add("CanStart", static (v, ref w) => Variant.Boolean(ref w, v.Unit.LoadState == LoadState.Loaded && !v.Unit.Definition.RefuseManualStart))
             .Add("CanStop", static (v, ref w) => Variant.Boolean(ref w, v.Unit.LoadState == LoadState.Loaded && !v.Unit.Definition.RefuseManualStop))
             .Add("CanReload", static (v, ref w) => Variant.Boolean(ref w, v.Unit.LoadState == LoadState.Loaded && v.Unit.Kind.CanReload))
