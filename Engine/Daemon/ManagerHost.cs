@@ -93,7 +93,7 @@ internal sealed class ManagerHost : IManagerObserver, IDisposable
 
         var tree = new ObjectTree { Dispatcher = _manager.Post };
         tree.UnhandledException = (call, e) => log.Write(LogPriority.Error, null, $"Failed to handle {call.Member}: {e}");
-        uint ownUid = geteuid();
+        uint ownUid = Native.geteuid();
         DBusServer server = DBusServer.Listen("unix:path=" + DBusAddress.Escape(_privateSocket), new DBusServerOptions
         {
             Objects = tree,
@@ -226,9 +226,6 @@ internal sealed class ManagerHost : IManagerObserver, IDisposable
         block.Sort(StringComparer.Ordinal);
         return block;
     }
-
-    [DllImport("libc")]
-    private static extern uint geteuid();
 
     /// <summary>What a unit's type needs beyond the core's model: a service's execution settings.</summary>
     private static object? TypeSettings(LoadedUnit unit, ManagerConfiguration configuration)

@@ -1,8 +1,9 @@
 using System.Runtime.InteropServices;
 
-namespace Units.Daemon.Logging;
+namespace Units.Daemon;
 
-/// <summary>The libc calls the log plumbing needs (a credential-passing socket pair).</summary>
+/// <summary>The libc calls the daemon itself makes: credentials, file access checks, and the log plumbing's
+/// credential-passing socket pair.</summary>
 internal static unsafe partial class Native
 {
     public const int AF_UNIX = 1, SOCK_STREAM = 1, SOCK_CLOEXEC = 0x80000;
@@ -82,5 +83,5 @@ internal static unsafe partial class Native
     [LibraryImport("libc", SetLastError = true)]
     public static partial int access([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int mode);
 
-    public const int W_OK = 2;
+    public const int X_OK = 1, W_OK = 2;
 }

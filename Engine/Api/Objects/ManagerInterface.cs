@@ -6,6 +6,7 @@ using Units.Core.Manager;
 using Units.Core.Model;
 using Units.DBus;
 using Units.UnitFiles.Install;
+using Units.UnitFiles.Specifiers;
 
 namespace Units.Api.Objects;
 
@@ -477,7 +478,7 @@ internal sealed class ManagerInterface : CoreInterface<ManagerApi>
         var table = new PropertyTable<ManagerApi>(InterfaceCatalog.Get(InterfaceCatalog.Manager));
         table.Add("Version", static (a, ref w) => Variant.String(ref w, a.Options.Version))
             .Add("Features", static (a, ref w) => Variant.String(ref w, a.Options.Features))
-            .Add("Architecture", static (_, ref w) => Variant.String(ref w, ArchitectureName()))
+            .Add("Architecture", static (_, ref w) => Variant.String(ref w, HostFacts.Instance.Architecture))
             .Add("UserspaceTimestamp", static (a, ref w) => Variant.UInt64(ref w, a.Options.StartedAt.RealtimeUSec))
             .Add("UserspaceTimestampMonotonic", static (a, ref w) => Variant.UInt64(ref w, a.Options.StartedAt.MonotonicUSec))
             .Add("FinishTimestamp", static (a, ref w) => Variant.UInt64(ref w, a.FinishedAt.RealtimeUSec))
@@ -512,13 +513,4 @@ internal sealed class ManagerInterface : CoreInterface<ManagerApi>
             .Add("CtrlAltDelBurstAction", static (_, ref w) => Variant.String(ref w, "reboot-force"));
         return table;
     }
-
-    private static string ArchitectureName() => System.Runtime.InteropServices.RuntimeInformation.OSArchitecture switch
-    {
-        System.Runtime.InteropServices.Architecture.X64 => "x86-64",
-        System.Runtime.InteropServices.Architecture.X86 => "x86",
-        System.Runtime.InteropServices.Architecture.Arm64 => "arm64",
-        System.Runtime.InteropServices.Architecture.Arm => "arm",
-        _ => "",
-    };
 }

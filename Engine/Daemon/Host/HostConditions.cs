@@ -1,5 +1,5 @@
-using System.Runtime.InteropServices;
 using Units.Core.Model;
+using Units.UnitFiles.Specifiers;
 
 namespace Units.Daemon.Host;
 
@@ -29,7 +29,7 @@ internal sealed class HostConditions : IConditionEvaluator
                 "Host" => string.Equals(p, Environment.MachineName, StringComparison.OrdinalIgnoreCase) || p == MachineId(),
                 "User" => MatchesUser(p),
                 "Environment" => MatchesEnvironment(p),
-                "Architecture" => p == ArchitectureName() || p == "native",
+                "Architecture" => p == HostFacts.Instance.Architecture || p == "native",
                 "Virtualization" => MatchesVirtualization(p),
                 "FirstBoot" => File.Exists("/run/systemd/first-boot") == IsYes(p),
                 "NeedsUpdate" => NeedsUpdate(p),
@@ -161,26 +161,5 @@ internal sealed class HostConditions : IConditionEvaluator
         {
             return null;
         }
-    }
-
-    private static string ArchitectureName() => RuntimeInformation.OSArchitecture switch
-    {
-        Architecture.X64 => "x86-64",
-        Architecture.Arm64 => "arm64",
-        Architecture.X86 => "x86",
-        Architecture.Arm => "arm",
-        _ => "",
-    };
-
-    private static class Native
-    {
-        public const int W_OK = 2;
-        public const int X_OK = 1;
-
-        [DllImport("libc", SetLastError = true)]
-        public static extern int access([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int mode);
-
-        [DllImport("libc")]
-        public static extern uint geteuid();
     }
 }

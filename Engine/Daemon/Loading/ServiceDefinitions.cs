@@ -33,7 +33,7 @@ internal static class ServiceDefinitions
                 null when service.ExecStart.Count == 0 => ServiceType.Oneshot,
                 _ => ServiceType.Simple,
             },
-            Restart = Same<ServiceRestart>(service.Restart),
+            Restart = SettingConversions.Same<ServiceRestart>(service.Restart),
             RestartUsec = service.RestartUsec,
             TimeoutStartUsec = service.TimeoutStartUsec ?? defaults.DefaultTimeoutStartUSec,
             TimeoutStopUsec = service.TimeoutStopUsec ?? defaults.DefaultTimeoutStopUSec,
@@ -42,7 +42,7 @@ internal static class ServiceDefinitions
             WatchdogUsec = service.WatchdogUsec,
             PIDFile = service.PIDFile,
             BusName = service.BusName,
-            NotifyAccess = service.NotifyAccess is Files.NotifyAccess access ? Same<Execution.Notify.NotifyAccess>(access) : null,
+            NotifyAccess = service.NotifyAccess is Files.NotifyAccess access ? SettingConversions.Same<Execution.Notify.NotifyAccess>(access) : null,
             RemainAfterExit = service.RemainAfterExit,
             GuessMainPID = service.GuessMainPID,
             SuccessExitStatus = ExitStatuses(service.SuccessExitStatus),
@@ -60,7 +60,7 @@ internal static class ServiceDefinitions
             Exec = Exec(unit, exec, service, defaults),
             Kill = new KillSettings
             {
-                KillMode = Same<KillMode>(kill.KillMode),
+                KillMode = SettingConversions.Same<KillMode>(kill.KillMode),
                 KillSignal = kill.KillSignal,
                 RestartKillSignal = kill.RestartKillSignal,
                 FinalKillSignal = kill.FinalKillSignal,
@@ -79,7 +79,7 @@ internal static class ServiceDefinitions
         foreach ((string name, Files.ResourceLimit limit) in exec.Limits)
         {
             if (Enum.TryParse(name, out ResourceLimit resource))
-                limits[resource] = new LimitValue(Finite(limit.Soft), Finite(limit.Hard));
+                limits[resource] = new LimitValue(SettingConversions.FiniteOrNull(limit.Soft), SettingConversions.FiniteOrNull(limit.Hard));
         }
         return new ExecSettings
         {
@@ -244,8 +244,4 @@ internal static class ServiceDefinitions
         }
         return paths;
     }
-
-    private static ulong? Finite(ulong value) => value == ulong.MaxValue ? null : value;
-
-    private static TTo Same<TTo>(Enum value) where TTo : struct, Enum => Enum.Parse<TTo>(value.ToString());
 }

@@ -58,19 +58,19 @@ internal static class UnitDefinitions
             AllowIsolate = settings.AllowIsolate,
             IgnoreOnIsolate = settings.IgnoreOnIsolate,
             Slice = settings.ResourceControl?.Slice,
-            JobTimeoutUSec = FiniteOrNull(settings.JobTimeoutUsec),
-            JobRunningTimeoutUSec = FiniteOrNull(settings.JobRunningTimeoutUsec),
-            JobTimeoutAction = Same<Core.Model.EmergencyAction>(settings.JobTimeoutAction),
+            JobTimeoutUSec = SettingConversions.FiniteOrNull(settings.JobTimeoutUsec),
+            JobRunningTimeoutUSec = SettingConversions.FiniteOrNull(settings.JobRunningTimeoutUsec),
+            JobTimeoutAction = SettingConversions.Same<Core.Model.EmergencyAction>(settings.JobTimeoutAction),
             CollectMode = settings.CollectMode == UnitFiles.Settings.CollectMode.InactiveOrFailed
                 ? Core.Model.CollectMode.InactiveOrFailed
                 : Core.Model.CollectMode.Inactive,
             StartLimitIntervalUSec = settings.StartLimitIntervalUsec ?? 10_000_000,
             StartLimitBurst = settings.StartLimitBurst ?? 5,
-            StartLimitAction = Same<Core.Model.EmergencyAction>(settings.StartLimitAction),
-            SuccessAction = Same<Core.Model.EmergencyAction>(settings.SuccessAction),
-            FailureAction = Same<Core.Model.EmergencyAction>(settings.FailureAction),
-            OnFailureJobMode = Same<Core.Jobs.JobMode>(settings.OnFailureJobMode),
-            OnSuccessJobMode = Same<Core.Jobs.JobMode>(settings.OnSuccessJobMode),
+            StartLimitAction = SettingConversions.Same<Core.Model.EmergencyAction>(settings.StartLimitAction),
+            SuccessAction = SettingConversions.Same<Core.Model.EmergencyAction>(settings.SuccessAction),
+            FailureAction = SettingConversions.Same<Core.Model.EmergencyAction>(settings.FailureAction),
+            OnFailureJobMode = SettingConversions.Same<Core.Jobs.JobMode>(settings.OnFailureJobMode),
+            OnSuccessJobMode = SettingConversions.Same<Core.Jobs.JobMode>(settings.OnSuccessJobMode),
             Conditions = Conditions(settings.Conditions, "Condition"),
             Asserts = Conditions(settings.Asserts, "Assert"),
             TypeSettings = typeSettings,
@@ -82,7 +82,7 @@ internal static class UnitDefinitions
         var dependencies = new List<DeclaredDependency>();
         foreach (DependencySetting kind in Enum.GetValues<DependencySetting>())
         {
-            UnitDependency type = Same<UnitDependency>(kind);
+            UnitDependency type = SettingConversions.Same<UnitDependency>(kind);
             foreach (string name in settings.Dependencies(kind))
                 dependencies.Add(new DeclaredDependency(type, name));
         }
@@ -102,10 +102,4 @@ internal static class UnitDefinitions
             mapped.Add(new CoreCondition(prefix + condition.Type, condition.Parameter, condition.Trigger, condition.Negate));
         return mapped;
     }
-
-    private static ulong? FiniteOrNull(ulong usec) => usec == ulong.MaxValue ? null : usec;
-
-    /// <summary>The core and the settings model spell their shared enums (JobMode, EmergencyAction, dependency
-    /// names) the same way; a value the core lacks is a programming error caught by the mapping tests.</summary>
-    private static TTo Same<TTo>(Enum value) where TTo : struct, Enum => Enum.Parse<TTo>(value.ToString());
 }
