@@ -34,15 +34,16 @@ internal sealed class ManagerHost : IManagerObserver, IDisposable
     private ManagerHost(CommandLine command, ICoreLog log)
     {
         bool user = !command.System;
+        string runtimeDirectory = RuntimeDirectory(user);
+        string systemdRuntime = Path.Combine(runtimeDirectory, "systemd");
+        _privateSocket = Path.Combine(systemdRuntime, "private");
+        // Before anything is opened or created: a second manager must not touch the first one's journal or sockets.
+        RefuseIfAnotherManagerListens(_privateSocket);
+        Directory.CreateDirectory(systemdRuntime);
         // The journal (Logging/) takes the manager's messages from here on, and services' output.
         _journal = ManagerJournal.Open(user, log, command.Debug ? LogPriority.Debug : LogPriority.Info);
         _log = log = _journal.Log;
         ManagerScope scope = user ? ManagerScope.User : ManagerScope.System;
-        string runtimeDirectory = RuntimeDirectory(user);
-        string systemdRuntime = Path.Combine(runtimeDirectory, "systemd");
-        _privateSocket = Path.Combine(systemdRuntime, "private");
-        RefuseIfAnotherManagerListens(_privateSocket);
-        Directory.CreateDirectory(systemdRuntime);
 
         ManagerConfiguration configuration = ManagerConfiguration.Read(
             ManagerConfiguration.Files(user, Environment.GetEnvironmentVariable), log);

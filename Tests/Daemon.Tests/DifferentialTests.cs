@@ -22,8 +22,16 @@ public sealed class DifferentialTests(ITestOutputHelper output)
         ["note.service"] = "[Unit]\nDescription=Notifies\n[Service]\nType=notify\nNotifyAccess=all\nExecStart=/bin/sh -c 'systemd-notify --ready; exec sleep infinity'\n",
     };
 
-    /// <summary>Scenarios: commands run in order on both managers, each compared, so state carries over. status
-    /// runs with -n 0: under run-systemd.sh systemd has no journald, while unitsd keeps its own journal.</summary>
+    /// <summary>What an "edit NAME" step writes over NAME in both unit directories (before a daemon-reload).</summary>
+    private static readonly Dictionary<string, string> s_edits = new()
+    {
+        ["web.service"] = "[Unit]\nDescription=Long-running, edited\nWants=beta.target\n[Service]\nExecStart=/bin/sleep infinity\nExecReload=/bin/true\n[Install]\nWantedBy=default.target\n",
+        ["beta.target"] = "[Unit]\nDescription=Beta, edited\nAfter=gamma.target\n",
+    };
+
+    /// <summary>Scenarios: commands run in order on both managers, each compared, so state carries over; "edit NAME"
+    /// rewrites a unit file (see <see cref="s_edits"/>) on both. status runs with -n 0: under run-systemd.sh
+    /// systemd has no journald, while unitsd keeps its own journal.</summary>
     public static TheoryData<string> Scenarios => new()
     {
         "is-system-running ; get-default ; show-environment ; list-jobs --no-pager",
@@ -45,6 +53,9 @@ public sealed class DifferentialTests(ITestOutputHelper output)
         "start note.service ; show -p ActiveState,SubState,Type note.service ; kill note.service ; is-active note.service",
         "start web.service ; list-dependencies web.service --no-pager ; list-dependencies --reverse web.service --no-pager ; cat once.service ; list-timers --no-pager ; list-sockets --no-pager",
         "set-environment FOO=bar ; show-environment ; unset-environment FOO ; show-environment",
+        "start web.service ; edit web.service ; show -p Description,NeedDaemonReload,Wants web.service ; daemon-reload ; show -p Description,NeedDaemonReload,Wants,ActiveState,SubState web.service ; status web.service --no-pager -n 0",
+        "start alpha.target ; edit beta.target ; daemon-reload ; show -p Description,After,ActiveState beta.target ; list-units --all --no-pager *.target ; daemon-reload ; is-active alpha.target beta.target",
+        "get-default ; set-default alpha.target ; get-default ; is-enabled alpha.target ; set-default iso.target ; get-default ; set-default nosuch.target ; get-default",
     };
 
     [Theory]
@@ -56,6 +67,12 @@ public sealed class DifferentialTests(ITestOutputHelper output)
         foreach (string command in scenario.Split(" ; "))
         {
             string[] args = command.Split(' ');
+            if (args is ["edit", string file])
+            {
+                File.WriteAllText(Path.Combine(systemd.UnitDirectory, file), s_edits[file]);
+                File.WriteAllText(Path.Combine(unitsd.UnitDirectory, file), s_edits[file]);
+                continue;
+            }
             CommandResult expected = systemd.Ctl(args);
             CommandResult actual = unitsd.Ctl(args);
             output.WriteLine($"$ systemctl {command}\nsystemd ({expected.ExitCode}):\n{expected.Output}{expected.Error}\nunitsd ({actual.ExitCode}):\n{actual.Output}{actual.Error}");

@@ -61,6 +61,9 @@ public sealed partial class ManagerInstance : IDisposable
     /// <summary>systemctl --user ARGS against this instance (inside its namespaces, as run-systemd.sh ctl does).</summary>
     public CommandResult Ctl(params string[] args) => Script(["ctl", .. args]);
 
+    /// <summary>Runs ARGS inside this instance's namespaces as its user, with its XDG_RUNTIME_DIR (run-systemd.sh as).</summary>
+    public CommandResult As(params string[] args) => Script(["as", .. args]);
+
     public string ManagerLog()
     {
         string log = Path.Combine(InstanceDirectory, "manager.log");
@@ -104,6 +107,7 @@ public sealed partial class ManagerInstance : IDisposable
         text = Ago().Replace(text, "$AGO");
         text = Pid().Replace(text, "$1$PID");
         text = ProcessLine().Replace(text, "Process: $$PID ");
+        text = CgroupTreePid().Replace(text, "$1$$PID ");
         text = CpuLine().Replace(text, "CPU: $$CPU");
         text = JobId().Replace(text, "job/$$ID");
         return text;
@@ -117,6 +121,10 @@ public sealed partial class ManagerInstance : IDisposable
 
     [GeneratedRegex(@"(PID: |PID=|Main PID: |\b)\d{2,7}(?= \(|$|\n)", RegexOptions.Multiline)]
     private static partial Regex Pid();
+
+    /// <summary>A process in status's CGroup: tree ("└─1234 /bin/sleep infinity").</summary>
+    [GeneratedRegex(@"([└├]─)\d+ ")]
+    private static partial Regex CgroupTreePid();
 
     [GeneratedRegex(@"CPU: [0-9.]+\w+")]
     private static partial Regex CpuLine();
