@@ -254,4 +254,58 @@ public sealed class ManagerTests
         Assert.Equal(BusErrors.InvalidArgs, error.ErrorName);
         Assert.Equal("Unit name no-suffix is not valid.", error.Message);
     }
+
+    [Fact]
+    public void Startup_synthesises_the_perpetual_units_that_no_job_can_stop()
+    {
+        var h = new Harness();
+        h.Define(new UnitBuilder("plain.target"));
+        h.Manager.Startup();
+
+        var root = h.Unit(SpecialUnits.RootSlice);
+        var init = h.Unit(SpecialUnits.InitScope);
+        Assert.Equal(("Root Slice", "active"), (root.Description, root.SubState));
+        Assert.Equal(("System and Service Manager", "running"), (init.Description, init.SubState));
+        Assert.Equal(["man:systemd(1)"], init.Definition.Documentation);
+        Assert.True(init.IsPerpetual && init.Definition.Transient && init.IgnoreOnIsolate);
+        Assert.False(init.Definition.DefaultDependencies);
+        Assert.False(init.Kind.CanStart); // a scope starts once
+        // The manager's scope sits in the root slice.
+        Assert.Contains(init.DependenciesOf(UnitDependency.Requires), u => u == root);
+        Assert.Contains(root.DependenciesOf(UnitDependency.Before), u => u == init);
+        Assert.Equal(BusErrors.JobTypeNotApplicable, h.Refused(() => h.Manager.AddJob(JobType.Stop, init, JobMode.Replace)).ErrorName);
+        Assert.Equal(BusErrors.JobTypeNotApplicable, h.Refused(() => h.Manager.AddJob(JobType.Restart, root, JobMode.Replace)).ErrorName);
+        // Perpetual units are never collected.
+        h.Happen(() => { });
+        Assert.Same(init, h.Manager.GetUnit(SpecialUnits.InitScope));
+        // Only the system instance has a perpetual system.slice.
+        Assert.False(h.Load(SpecialUnits.SystemSlice).IsPerpetual);
+        Assert.True(new Harness(ManagerScope.System).Load(SpecialUnits.SystemSlice).IsPerpetual);
+    }
+
+    [Fact]
+    public void A_unit_file_may_describe_a_perpetual_unit_but_not_make_it_stoppable()
+    {
+        var h = new Harness();
+        h.Define(new UnitBuilder(SpecialUnits.RootSlice).With(d => new UnitDefinition { Name = d.Name, Description = "Everything", DefaultDependencies = true }));
+        var root = h.Load(SpecialUnits.RootSlice);
+        Assert.Equal("Everything", root.Description);
+        Assert.Equal(["man:systemd.special(7)"], root.Definition.Documentation);
+        Assert.True(root.IsPerpetual);
+        Assert.False(root.Definition.DefaultDependencies);
+    }
+
+    [Fact]
+    public void Scopes_are_not_read_from_files_and_slices_and_scopes_ignore_isolate_by_default()
+    {
+        var h = new Harness();
+        h.Define(
+            new UnitBuilder("session.scope"),
+            new UnitBuilder("work.slice"),
+            new UnitBuilder("kept.slice").With(d => new UnitDefinition { Name = d.Name, IgnoreOnIsolate = false }));
+        Assert.Equal(LoadState.NotFound, h.Load("session.scope").LoadState);
+        Assert.True(h.Load("work.slice").IgnoreOnIsolate);
+        Assert.False(h.Load("kept.slice").IgnoreOnIsolate);
+        Assert.False(h.Load("plain.service").IgnoreOnIsolate);
+    }
 }

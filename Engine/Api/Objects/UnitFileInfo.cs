@@ -2,17 +2,16 @@ using Units.Core.Model;
 
 namespace Units.Api.Objects;
 
-/// <summary>What the unit's files say beyond the core's definition: paths, documentation and installation
-/// state. The daemon answers from its unit-file loader and installer.</summary>
+/// <summary>What the unit's files say beyond the core's definition: paths and installation state. The daemon
+/// answers from its unit-file loader and installer.</summary>
 public sealed record UnitFileInfo(
-    IReadOnlyList<string> Documentation,
     string SourcePath,
     IReadOnlyList<string> DropInPaths,
     string UnitFileState,
     string UnitFilePreset,
     bool NeedDaemonReload)
 {
-    public static readonly UnitFileInfo None = new([], "", [], "", "", false);
+    public static readonly UnitFileInfo None = new("", [], "", "", false);
 }
 
 /// <summary>Looks up <see cref="UnitFileInfo"/> for a unit; called on the manager loop.</summary>

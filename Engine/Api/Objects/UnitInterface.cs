@@ -75,14 +75,14 @@ internal sealed class UnitInterface : CoreInterface<UnitView>
             .Add("FreezerState", static (_, ref w) => Variant.String(ref w, "running"))
             .Add("SubState", static (v, ref w) => Variant.String(ref w, v.Unit.SubState))
             .Add("FragmentPath", static (v, ref w) => Variant.String(ref w, v.Unit.Definition.FragmentPath))
-            .Add("Documentation", static (v, ref w) => Variant.Strings(ref w, v.Files.Documentation))
+            .Add("Documentation", static (v, ref w) => Variant.Strings(ref w, v.Unit.Definition.Documentation))
             .Add("SourcePath", static (v, ref w) => Variant.String(ref w, v.Files.SourcePath))
             .Add("DropInPaths", static (v, ref w) => Variant.Strings(ref w, v.Files.DropInPaths))
             .Add("UnitFileState", static (v, ref w) => Variant.String(ref w, v.Files.UnitFileState))
             .Add("UnitFilePreset", static (v, ref w) => Variant.String(ref w, v.Files.UnitFilePreset))
             .Add("NeedDaemonReload", static (v, ref w) => Variant.Boolean(ref w, v.Files.NeedDaemonReload))
-            .Add("CanStart", static (v, ref w) => Variant.Boolean(ref w, v.Unit.LoadState == LoadState.Loaded && !v.Unit.Definition.RefuseManualStart))
-            .Add("CanStop", static (v, ref w) => Variant.Boolean(ref w, v.Unit.LoadState == LoadState.Loaded && !v.Unit.Definition.RefuseManualStop))
+            .Add("CanStart", static (v, ref w) => Variant.Boolean(ref w, CanStart(v.Unit)))
+            .Add("CanStop", static (v, ref w) => Variant.Boolean(ref w, CanStop(v.Unit)))
             .Add("CanReload", static (v, ref w) => Variant.Boolean(ref w, v.Unit.LoadState == LoadState.Loaded && v.Unit.Kind.CanReload))
             .Add("CanIsolate", static (v, ref w) => Variant.Boolean(ref w, v.Unit.LoadState == LoadState.Loaded && v.Unit.Definition.AllowIsolate))
             .Add("Job", static (v, ref w) => WriteJobReference(ref w, v.Unit.Job))
@@ -91,7 +91,7 @@ internal sealed class UnitInterface : CoreInterface<UnitView>
             .Add("RefuseManualStop", static (v, ref w) => Variant.Boolean(ref w, v.Unit.Definition.RefuseManualStop))
             .Add("AllowIsolate", static (v, ref w) => Variant.Boolean(ref w, v.Unit.Definition.AllowIsolate))
             .Add("DefaultDependencies", static (v, ref w) => Variant.Boolean(ref w, v.Unit.Definition.DefaultDependencies))
-            .Add("IgnoreOnIsolate", static (v, ref w) => Variant.Boolean(ref w, v.Unit.Definition.IgnoreOnIsolate))
+            .Add("IgnoreOnIsolate", static (v, ref w) => Variant.Boolean(ref w, v.Unit.IgnoreOnIsolate))
             .Add("OnSuccessJobMode", static (v, ref w) => Variant.String(ref w, v.Unit.Definition.OnSuccessJobMode.ToSystemdString()))
             .Add("OnFailureJobMode", static (v, ref w) => Variant.String(ref w, v.Unit.Definition.OnFailureJobMode.ToSystemdString()))
             .Add("JobTimeoutUSec", static (v, ref w) => Variant.USec(ref w, v.Unit.Definition.JobTimeoutUSec))
@@ -119,7 +119,8 @@ internal sealed class UnitInterface : CoreInterface<UnitView>
             .Add("ActiveExitTimestampMonotonic", static (v, ref w) => Variant.UInt64(ref w, v.Unit.ActiveExitTimestamp.MonotonicUSec))
             .Add("InactiveEnterTimestamp", static (v, ref w) => Variant.UInt64(ref w, v.Unit.InactiveEnterTimestamp.RealtimeUSec))
             .Add("InactiveEnterTimestampMonotonic", static (v, ref w) => Variant.UInt64(ref w, v.Unit.InactiveEnterTimestamp.MonotonicUSec))
-            .Add("Perpetual", static (v, ref w) => Variant.Boolean(ref w, SpecialUnits.IsPerpetual(v.Unit.Id)));
+            .Add("Transient", static (v, ref w) => Variant.Boolean(ref w, v.Unit.Definition.Transient))
+            .Add("Perpetual", static (v, ref w) => Variant.Boolean(ref w, v.Unit.IsPerpetual));
         foreach (UnitDependency dependency in Enum.GetValues<UnitDependency>())
         {
             string name = dependency.ToString();
@@ -129,6 +130,15 @@ internal sealed class UnitInterface : CoreInterface<UnitView>
         }
         return table;
     }
+
+    /// <summary>systemd's unit_can_start_refuse_manual(): only loaded units, and only if their type can start.</summary>
+    private static bool CanStart(Unit unit) =>
+        unit.LoadState == LoadState.Loaded && unit.Kind.CanStart && !unit.Definition.RefuseManualStart;
+
+    /// <summary>systemd's unit_can_stop_refuse_manual(): any unit but a perpetual one, whatever its load state
+    /// (a stop of a unit that is not loaded is a no-op that succeeds); loaded units only if their type can stop.</summary>
+    private static bool CanStop(Unit unit) =>
+        !unit.IsPerpetual && (unit.LoadState != LoadState.Loaded || unit.Kind.CanStop) && !unit.Definition.RefuseManualStop;
 
     private static List<string> DependencyNames(Unit unit, UnitDependency dependency)
     {

@@ -74,8 +74,8 @@ public static class JobTypes
     public static bool IsApplicable(JobType type, Unit unit) => type switch
     {
         JobType.Start or JobType.VerifyActive or JobType.VerifyStarted or JobType.Nop => true,
-        JobType.Stop => !SpecialUnits.IsPerpetual(unit.Id),
-        JobType.Restart or JobType.TryRestart => !SpecialUnits.IsPerpetual(unit.Id),
+        JobType.Stop => !unit.IsPerpetual,
+        JobType.Restart or JobType.TryRestart => !unit.IsPerpetual,
         JobType.Reload or JobType.TryReload => unit.Kind.CanReload,
         JobType.ReloadOrStart => unit.Kind.CanReload,
         _ => false,

@@ -23,7 +23,7 @@ public sealed partial class UnitManager
     /// </summary>
     private static bool KeepsItselfLoaded(Unit unit)
     {
-        if (unit.Job is not null || unit.NopJob is not null || unit.ClientReferences > 0 || SpecialUnits.IsPerpetual(unit.Id))
+        if (unit.Job is not null || unit.NopJob is not null || unit.ClientReferences > 0 || unit.IsPerpetual)
             return true;
         var state = unit.ActiveState;
         bool collectableState = state == ActiveState.Inactive

@@ -99,14 +99,20 @@ public sealed partial class UnitManager
                 LoadErrorName = BusErrors.LoadFailed,
             };
         }
-        if (definition is not null && definition.LoadState != LoadState.NotFound)
-            return definition;
-        // Slices need no file (system-getty.slice exists because getty@.service instances sit in it).
-        if (name == SpecialUnits.RootSlice)
-            return new UnitDefinition { Name = name, Description = "Root Slice", DefaultDependencies = false };
-        if (StateNames.TypeOfName(name) == UnitType.Slice)
-            return new UnitDefinition { Name = name, Description = "Slice /" + SlicePath(name) };
-        return definition ?? UnitDefinition.NotFound(name);
+        if (definition is null || definition.LoadState == LoadState.NotFound)
+        {
+            // Slices need no file (system-getty.slice exists because getty@.service instances sit in it), nor do the
+            // perpetual units, which are synthesised below.
+            bool slice = StateNames.TypeOfName(name) == UnitType.Slice;
+            if (!slice && !SpecialUnits.PerpetualNames(Scope).Contains(name))
+                return definition ?? UnitDefinition.NotFound(name);
+            definition = new UnitDefinition { Name = name, Description = slice && name != SpecialUnits.RootSlice ? "Slice /" + SlicePath(name) : "" };
+        }
+        definition = SpecialUnits.Synthesize(definition, Scope);
+        // Scopes are made at runtime, never read from files: systemd refuses to load a scope that is not transient.
+        if (definition.Type == UnitType.Scope && !definition.Transient && definition.LoadState == LoadState.Loaded)
+            return UnitDefinition.NotFound(name);
+        return definition;
     }
 
     /// <summary>"system-getty.slice" is the slice /system/getty (escapes are kept as written).</summary>
@@ -144,8 +150,7 @@ public sealed partial class UnitManager
 
         var sink = new DependencySink(Scope);
         unit.Kind.AddDependencies(definition, defaults: false, sink);
-        bool defaults = definition.DefaultDependencies && !SpecialUnits.IsPerpetual(unit.Id);
-        if (defaults)
+        if (definition.DefaultDependencies)
             unit.Kind.AddDependencies(definition, defaults: true, sink);
         if (unit.Kind.UsesSlice && SliceOf(unit) is string slice)
         {
@@ -181,7 +186,7 @@ public sealed partial class UnitManager
             return SliceKind.ParentOf(unit.Id);
         if (unit.Definition.Slice is string configured)
             return configured;
-        if (SpecialUnits.IsPerpetual(unit.Id))
+        if (unit.IsPerpetual)
             return SpecialUnits.RootSlice;
         int at = unit.Id.IndexOf('@');
         if (at > 0 && at + 1 < unit.Id.LastIndexOf('.'))

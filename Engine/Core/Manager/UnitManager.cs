@@ -245,15 +245,18 @@ public sealed partial class UnitManager : IUnitHost
     // ---- manager life ----
 
     /// <summary>
-    /// Start-up: activates the perpetual root slice and queues the default target with mode isolate (or replace
-    /// when it may not be isolated), as systemd does after coldplug.
+    /// Start-up: activates the perpetual units (the root slice, the manager's own init.scope...) and queues the
+    /// default target with mode isolate (or replace when it may not be isolated), as systemd does after coldplug.
     /// </summary>
     public Job? Startup()
     {
         _startupBeganUSec = Clock.MonotonicUSec;
-        var root = LoadUnit(SpecialUnits.RootSlice);
-        if (root.LoadState == LoadState.Loaded && root.ActiveState == ActiveState.Inactive)
-            root.Kind.Start();
+        foreach (string name in SpecialUnits.PerpetualNames(Scope))
+        {
+            var perpetual = LoadUnit(name);
+            if (perpetual.IsPerpetual && perpetual.ActiveState == ActiveState.Inactive)
+                perpetual.Kind.Start();
+        }
         Job? job = null;
         var target = LoadUnit(_options.DefaultTarget);
         try

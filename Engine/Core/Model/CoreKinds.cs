@@ -16,8 +16,38 @@ public static class SpecialUnits
     public const string AppSlice = "app.slice";
     public const string InitScope = "init.scope";
 
-    /// <summary>Units that exist for the manager's whole life: never stopped, never isolated away, never collected.</summary>
-    public static bool IsPerpetual(string id) => id is RootSlice or InitScope;
+    /// <summary>The units that exist for the manager's whole life (never stopped, isolated away or collected), in
+    /// the order they are created at start-up: the root slice, the system slice of a system instance, and the
+    /// manager's own scope.</summary>
+    public static IReadOnlyList<string> PerpetualNames(ManagerScope scope) =>
+        scope == ManagerScope.System ? [RootSlice, SystemSlice, InitScope] : [RootSlice, InitScope];
+
+    /// <summary>
+    /// systemd synthesises the perpetual units rather than relying on unit files (slice_load_root_slice,
+    /// slice_load_system_slice, scope_load_init_scope): they have no default dependencies, and a description and
+    /// documentation of their own unless a file gives them. Returns <paramref name="definition"/> unchanged for
+    /// every other unit.
+    /// </summary>
+    public static UnitDefinition Synthesize(UnitDefinition definition, ManagerScope scope)
+    {
+        (string Description, string Documentation, bool Transient)? synthesized = definition.Name switch
+        {
+            RootSlice => ("Root Slice", "man:systemd.special(7)", false),
+            SystemSlice when scope == ManagerScope.System => ("System Slice", "man:systemd.special(7)", false),
+            InitScope => ("System and Service Manager", "man:systemd(1)", true),
+            _ => null,
+        };
+        if (synthesized is not { } s || definition.LoadState != LoadState.Loaded)
+            return definition;
+        return definition with
+        {
+            Perpetual = true,
+            Transient = definition.Transient || s.Transient,
+            DefaultDependencies = false,
+            Description = definition.Description.Length > 0 ? definition.Description : s.Description,
+            Documentation = definition.Documentation.Count > 0 ? definition.Documentation : [s.Documentation],
+        };
+    }
 }
 
 /// <summary>
@@ -95,6 +125,8 @@ public sealed class SliceKind : InstantKind
 {
     public override bool UsesSlice => true;
 
+    public override bool IgnoresIsolateByDefault => true;
+
     public override void AddDependencies(UnitDefinition definition, bool defaults, DependencySink sink)
     {
         if (defaults)
@@ -112,9 +144,51 @@ public sealed class SliceKind : InstantKind
     }
 }
 
+/// <summary>
+/// scope units: processes the manager did not start itself, grouped in a cgroup. The one the core runs is init.scope,
+/// the manager's own, which is running from start-up for as long as the manager lives. Scopes made by clients
+/// (StartTransientUnit with PIDs) are not supported yet: starting one fails as unsupported.
+/// </summary>
+public sealed class ScopeKind : UnitKind
+{
+    private bool _running;
+
+    public override ActiveState ActiveState => _running ? ActiveState.Active : ActiveState.Inactive;
+
+    public override string SubState => _running ? "running" : "dead";
+
+    public override bool UsesSlice => true;
+
+    public override bool IgnoresIsolateByDefault => true;
+
+    /// <summary>A scope is started once, by whoever creates it (systemd's once_only).</summary>
+    public override bool CanStart => !_running && Unit.InactiveExitTimestamp.MonotonicUSec == 0;
+
+    public override UnitOperationResult Start()
+    {
+        if (!Unit.IsPerpetual)
+            return UnitOperationResult.Unsupported;
+        _running = true;
+        Unit.NotifyStateChanged(ActiveState.Inactive, ActiveState.Active);
+        return UnitOperationResult.InProgress;
+    }
+
+    /// <summary>Only the perpetual init.scope runs, and perpetual units are never stopped.</summary>
+    public override UnitOperationResult Stop() => UnitOperationResult.AlreadyDone;
+
+    public override void Serialize(IDictionary<string, string> state) => state["state"] = SubState;
+
+    public override void Deserialize(IReadOnlyDictionary<string, string> state) =>
+        _running = state.TryGetValue("state", out var s) && s == "running";
+}
+
 /// <summary>Units of a type no kind is registered for: they load but every operation is unsupported.</summary>
 internal sealed class UnsupportedKind : UnitKind
 {
+    public override bool CanStart => false;
+
+    public override bool CanStop => false;
+
     public override ActiveState ActiveState => ActiveState.Inactive;
 
     public override string SubState => "dead";

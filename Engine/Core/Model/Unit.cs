@@ -41,6 +41,12 @@ public sealed class Unit
 
     public string Description => Definition.Description.Length > 0 ? Definition.Description : Id;
 
+    /// <summary>Exists for the manager's whole life: never stopped, isolated away or collected.</summary>
+    public bool IsPerpetual => Definition.Perpetual;
+
+    /// <summary>IgnoreOnIsolate=, or the type's default when not configured.</summary>
+    public bool IgnoreOnIsolate => Definition.IgnoreOnIsolate ?? Kind.IgnoresIsolateByDefault;
+
     /// <summary>The kind's state; a unit whose configuration vanished keeps its state (shown as "not-found active").</summary>
     public ActiveState ActiveState => Kind.ActiveState;
 

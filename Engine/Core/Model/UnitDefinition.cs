@@ -10,7 +10,7 @@ public readonly record struct DeclaredDependency(UnitDependency Type, string Nam
 /// What a loaded unit says, independent of how it was read: the unit-file loader's result is mapped into this,
 /// tests build it directly. Immutable; daemon-reload replaces a unit's definition as a whole.
 /// </summary>
-public sealed class UnitDefinition
+public sealed record UnitDefinition
 {
     public required string Name { get; init; }
     public UnitType Type => StateNames.TypeOfName(Name)
@@ -22,6 +22,8 @@ public sealed class UnitDefinition
     /// <summary>The D-Bus error name of the load failure (e.g. org.freedesktop.systemd1.BadUnitSetting).</summary>
     public string? LoadErrorName { get; init; }
     public string Description { get; init; } = "";
+    /// <summary>Documentation= URIs.</summary>
+    public IReadOnlyList<string> Documentation { get; init; } = [];
     public string? FragmentPath { get; init; }
     public IReadOnlyList<DeclaredDependency> Dependencies { get; init; } = [];
     public bool DefaultDependencies { get; init; } = true;
@@ -29,7 +31,12 @@ public sealed class UnitDefinition
     public bool RefuseManualStart { get; init; }
     public bool RefuseManualStop { get; init; }
     public bool AllowIsolate { get; init; }
-    public bool IgnoreOnIsolate { get; init; }
+    /// <summary>IgnoreOnIsolate= as configured; null means the type's default (slices and scopes ignore isolate).</summary>
+    public bool? IgnoreOnIsolate { get; init; }
+    /// <summary>The unit exists for the manager's whole life (-.slice, init.scope): never stopped or collected.</summary>
+    public bool Perpetual { get; init; }
+    /// <summary>The unit was created at runtime rather than read from a file (Transient=).</summary>
+    public bool Transient { get; init; }
     /// <summary>Slice= as configured; null means the default slice for the type and scope.</summary>
     public string? Slice { get; init; }
     /// <summary>JobTimeoutSec= in microseconds; null is infinity.</summary>

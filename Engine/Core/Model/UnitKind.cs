@@ -47,7 +47,16 @@ public abstract class UnitKind
 
     public abstract UnitOperationResult Stop();
 
+    /// <summary>Whether a start can be asked for at all (systemd's unit_can_start, before RefuseManualStart=).</summary>
+    public virtual bool CanStart => true;
+
+    /// <summary>Whether a stop can be asked for at all (systemd's unit_can_stop, before RefuseManualStop=).</summary>
+    public virtual bool CanStop => true;
+
     public virtual bool CanReload => false;
+
+    /// <summary>IgnoreOnIsolate='s default for the type: slices and scopes are left alone by isolate.</summary>
+    public virtual bool IgnoresIsolateByDefault => false;
 
     public virtual UnitOperationResult Reload() => UnitOperationResult.NotApplicable;
 
@@ -130,12 +139,13 @@ public sealed class UnitKinds
 {
     private readonly Func<UnitKind>?[] _factories = new Func<UnitKind>?[(int)UnitType.Scope + 1];
 
-    /// <summary>A registry with the kinds the core implements itself: target and slice.</summary>
+    /// <summary>A registry with the kinds the core implements itself: target, slice and scope.</summary>
     public static UnitKinds WithCoreKinds()
     {
         var kinds = new UnitKinds();
         kinds.Register(UnitType.Target, static () => new TargetKind());
         kinds.Register(UnitType.Slice, static () => new SliceKind());
+        kinds.Register(UnitType.Scope, static () => new ScopeKind());
         return kinds;
     }
 

@@ -201,7 +201,7 @@ internal sealed class Transaction
     }
 
     private bool ShallStopOnIsolate(Unit unit) =>
-        !unit.Definition.IgnoreOnIsolate && !SpecialUnits.IsPerpetual(unit.Id) && !_jobs.ContainsKey(unit);
+        !unit.IgnoreOnIsolate && !unit.IsPerpetual && !_jobs.ContainsKey(unit);
 
     /// <summary>Stops the units the anchor's unit triggers (mode triggering).</summary>
     public void AddTriggeringJobs(Unit unit)
@@ -641,7 +641,7 @@ internal sealed class Transaction
         if (mode is JobMode.Isolate or JobMode.Flush)
             foreach (var installed in _manager.Jobs.ToList())
             {
-                if (!installed.Installed || installed.Unit.Definition.IgnoreOnIsolate || _jobs.ContainsKey(installed.Unit))
+                if (!installed.Installed || installed.Unit.IgnoreOnIsolate || _jobs.ContainsKey(installed.Unit))
                     continue;
                 // Not recursive: cancelling here must not fail other jobs or trigger OnFailure=.
                 _manager.FinishJob(installed, JobResult.Canceled, recursive: false, alreadyDone: false);

@@ -41,6 +41,7 @@ internal static class UnitDefinitions
                 LoadErrorName = loaded.LoadError?.Name,
                 FragmentPath = loaded.FragmentPath,
                 Description = settings?.Description ?? "",
+                Documentation = settings?.Documentation ?? [],
             };
         }
         return new UnitDefinition
@@ -49,6 +50,7 @@ internal static class UnitDefinitions
             Aliases = aliases,
             LoadState = loadState,
             Description = settings.Description ?? "",
+            Documentation = settings.Documentation,
             FragmentPath = loaded.FragmentPath,
             Dependencies = Dependencies(loaded, settings),
             DefaultDependencies = settings.DefaultDependencies,

@@ -9,7 +9,7 @@ namespace Units.Daemon.Loading;
 
 /// <summary>
 /// The manager's unit source: reads units through the unit-file loader, hands the core its definitions, and
-/// answers what the files say beyond them (documentation, drop-ins, install state, NeedDaemonReload).
+/// answers what the files say beyond them (source path, drop-ins, install state, NeedDaemonReload).
 /// Used on the manager loop only.
 /// </summary>
 internal sealed class UnitFileSource : IUnitLoader, IUnitFileInfoSource
@@ -66,7 +66,6 @@ internal sealed class UnitFileSource : IUnitLoader, IUnitFileInfoSource
         string state = _states.TryGetState(unit.Id, out UnitFileState s) >= 0 ? s.ToSystemdString() : "";
         string preset = file.FragmentPath is null ? "" : _states.PresetEnables(unit.Id) ? "enabled" : "disabled";
         return new UnitFileInfo(
-            file.Settings?.Documentation ?? [],
             file.SourcePath ?? "",
             file.DropInPaths,
             state,

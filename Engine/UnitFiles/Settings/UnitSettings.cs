@@ -75,7 +75,8 @@ public sealed class UnitSettings
 
     public bool DefaultDependencies { get; internal set; } = true;
 
-    public bool IgnoreOnIsolate { get; internal set; }
+    /// <summary>Null when not set: the default depends on the unit type (slices and scopes ignore isolate).</summary>
+    public bool? IgnoreOnIsolate { get; internal set; }
 
     public JobMode OnSuccessJobMode { get; internal set; } = JobMode.Fail;
 
