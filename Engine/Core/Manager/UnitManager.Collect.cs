@@ -41,11 +41,12 @@ public sealed partial class UnitManager
         if (_gcQueue.Count == 0)
             return false;
         var collectable = new HashSet<Unit>();
+        var kept = new HashSet<Unit>();
         var candidates = new List<Unit>();
         while (_gcQueue.TryDequeue(out var unit))
         {
             unit.InGcQueue = false;
-            if (IsLoaded(unit) && !IsKept(unit, collectable))
+            if (IsLoaded(unit) && !IsKept(unit, collectable, kept))
                 candidates.Add(unit);
         }
         foreach (var unit in candidates)
@@ -53,25 +54,35 @@ public sealed partial class UnitManager
         return true;
     }
 
-    /// <summary>Searches the units referring to <paramref name="unit"/>, transitively, for one that keeps itself.</summary>
-    private static bool IsKept(Unit unit, HashSet<Unit> knownCollectable)
+    /// <summary>
+    /// Searches the units referring to <paramref name="unit"/>, transitively, for one that keeps itself. What one
+    /// search learns serves the next ones of the same sweep (as systemd's GC marks do): units found collectable, and
+    /// units found kept, so that a target referred to by thousands of queued units is searched once, not once each.
+    /// </summary>
+    private static bool IsKept(Unit unit, HashSet<Unit> knownCollectable, HashSet<Unit> knownKept)
     {
         if (knownCollectable.Contains(unit))
             return false;
-        var seen = new HashSet<Unit> { unit };
+        // Each unit seen, with the unit whose referrer it is: the path back to the unit asked about.
+        var referrerOf = new Dictionary<Unit, Unit?> { [unit] = null };
         var work = new Stack<Unit>();
         work.Push(unit);
         while (work.Count > 0)
         {
             var u = work.Pop();
-            if (KeepsItselfLoaded(u))
+            if (knownKept.Contains(u) || KeepsItselfLoaded(u))
+            {
+                // Everything on the references from u down to the unit asked about is kept through u.
+                for (Unit? onPath = u; onPath is not null; onPath = referrerOf[onPath])
+                    knownKept.Add(onPath);
                 return true;
+            }
             foreach (var referrer in u.Each(UnitDependencyAtom.ReferencedBy))
-                if (!knownCollectable.Contains(referrer) && seen.Add(referrer))
+                if (!knownCollectable.Contains(referrer) && referrerOf.TryAdd(referrer, u))
                     work.Push(referrer);
         }
         // Nothing reachable keeps anything: every unit seen is collectable too.
-        knownCollectable.UnionWith(seen);
+        knownCollectable.UnionWith(referrerOf.Keys);
         return false;
     }
 

@@ -232,9 +232,14 @@ public sealed class CgroupHierarchy
     /// <summary>"populated 1" of cgroup.events: some process lives in the directory or below.</summary>
     public static bool IsPopulated(string path)
     {
+        string events = Path.Combine(path, "cgroup.events");
+        // A unit's cgroup is removed when it stops, and the collector asks about many such units at once: answer
+        // without an exception (costly under Native AOT) when the directory is gone.
+        if (!File.Exists(events))
+            return false;
         try
         {
-            foreach (var line in File.ReadLines(Path.Combine(path, "cgroup.events")))
+            foreach (var line in File.ReadLines(events))
                 if (line.StartsWith("populated ", StringComparison.Ordinal))
                     return line[10] == '1';
         }
