@@ -12,7 +12,7 @@ using Units.Execution.Spawning;
 //    reaped, against a raw posix_spawn of the same /bin/true.
 // 2. Restart latency of the execution layer: SIGKILL the main process of a Restart=always RestartSec=0 service until a
 //    new main process runs (state machine + supervisor + cgroup; no D-Bus or job engine). The systemd 252
-//    figure for the whole manager is 13.9 ms median; the daemon-level comparison runs once unitsd is wired.
+//    figure for the whole manager is 13.9 ms median; bench/manager measures the whole manager against it.
 var arguments = args.Select(a => a.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => int.Parse(p[1], CultureInfo.InvariantCulture));
 int spawns = arguments.GetValueOrDefault("spawns", 2000);
 int restarts = arguments.GetValueOrDefault("restarts", 200);
