@@ -308,4 +308,24 @@ public sealed class ManagerTests
         Assert.False(h.Load("kept.slice").IgnoreOnIsolate);
         Assert.False(h.Load("plain.service").IgnoreOnIsolate);
     }
+
+    [Fact]
+    public void Runnable_jobs_run_in_systemds_priority_order()
+    {
+        var h = new Harness();
+        h.Define(
+            Target("all.target").Wants("z.service", "a.service", "heavy.service", "urgent.service", "extra.slice"),
+            Svc.New("z.service").Fake(new()),
+            Svc.New("a.service").Fake(new()),
+            Svc.New("heavy.service").Fake(new() { CpuWeight = 500 }),
+            Svc.New("urgent.service").Fake(new() { Nice = -5 }),
+            new UnitBuilder("extra.slice"));
+        h.Start("all.target");
+
+        // Later unit types first (slices, then the target, which these services are not ordered before, then the
+        // services), then the higher CPUWeight=, the lower Nice=, the name.
+        Assert.Equal(
+            ["-.slice", "app.slice", "extra.slice", "all.target", "heavy.service", "urgent.service", "a.service", "z.service"],
+            h.Observer.Removed.Select(r => r.Unit));
+    }
 }

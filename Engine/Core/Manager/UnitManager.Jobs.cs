@@ -6,7 +6,7 @@ namespace Units.Core.Manager;
 
 public sealed partial class UnitManager
 {
-    private readonly Queue<Job> _runQueue = new();
+    private readonly PriorityQueue<Job, Job> _runQueue = new(JobPriority.Instance);
 
     /// <summary>
     /// Computes and installs the transaction for one job (systemd's manager_add_job): the anchor job for
@@ -171,14 +171,14 @@ public sealed partial class UnitManager
         if (job.InRunQueue || !job.Installed)
             return;
         job.InRunQueue = true;
-        _runQueue.Enqueue(job);
+        _runQueue.Enqueue(job, job);
     }
 
     private bool DispatchRunQueue()
     {
         if (_runQueue.Count == 0)
             return false;
-        while (_runQueue.TryDequeue(out var job))
+        while (_runQueue.TryDequeue(out var job, out _))
         {
             job.InRunQueue = false;
             RunJob(job);

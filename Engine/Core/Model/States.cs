@@ -1,15 +1,16 @@
 namespace Units.Core.Model;
 
-/// <summary>The unit types of systemd.unit(5), named by their file suffix.</summary>
+/// <summary>The unit types of systemd.unit(5), named by their file suffix, in systemd's order (its UnitType enum):
+/// the run queue runs jobs of later types first.</summary>
 public enum UnitType
 {
     Service,
+    Mount,
+    Swap,
     Socket,
     Target,
     Device,
-    Mount,
     Automount,
-    Swap,
     Timer,
     Path,
     Slice,

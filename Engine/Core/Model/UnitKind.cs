@@ -55,6 +55,14 @@ public abstract class UnitKind
 
     public virtual bool CanReload => false;
 
+    /// <summary>CPUWeight= of the unit's cgroup (100 when unset or the type has none): among runnable jobs, those
+    /// of heavier units run first.</summary>
+    public virtual ulong CpuWeight => 100;
+
+    /// <summary>Nice= of the unit's processes (0 when unset or the type has none): among runnable jobs of equal
+    /// weight, those with the lower value (the higher scheduling priority) run first.</summary>
+    public virtual int Nice => 0;
+
     /// <summary>IgnoreOnIsolate='s default for the type: slices and scopes are left alone by isolate.</summary>
     public virtual bool IgnoresIsolateByDefault => false;
 

@@ -22,6 +22,11 @@ public sealed record FakeServiceSettings
 
     public bool CanReload { get; init; }
 
+    /// <summary>What the unit reports as CPUWeight= and Nice= (the run queue orders jobs by them).</summary>
+    public ulong CpuWeight { get; init; } = 100;
+
+    public int Nice { get; init; }
+
     /// <summary>Reported by <see cref="UnitKind.AccountingSummary"/> when the unit is collected.</summary>
     public string? AccountingSummary { get; init; }
 }
@@ -50,6 +55,10 @@ public sealed class FakeServiceKind : UnitKind
     public override bool UsesSlice => true;
 
     public override bool CanReload => _settings.CanReload;
+
+    public override ulong CpuWeight => _settings.CpuWeight;
+
+    public override int Nice => _settings.Nice;
 
     public override string? AccountingSummary => _settings.AccountingSummary;
 

@@ -28,6 +28,10 @@ public sealed class ServiceKind : UnitKind, IServiceHost
 
     public override bool UsesSlice => true;
 
+    public override ulong CpuWeight => _machine?.Settings.Resources.CPUWeight ?? base.CpuWeight;
+
+    public override int Nice => _machine?.Settings.Exec.Nice ?? base.Nice;
+
     public override ActiveState ActiveState => _machine is null ? ActiveState.Inactive : Map(_machine.ActiveState);
 
     public override string SubState => _machine?.State.ToSystemdString() ?? "dead";
