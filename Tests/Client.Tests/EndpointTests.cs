@@ -52,6 +52,8 @@ public sealed class EndpointTests
             ManagerEndpoints.Resolve(new ManagerTarget(ManagerScope.System, "web1"), Env(), 0).Single().Address);
         Assert.Equal("unixexec:path=ssh,argv1=-xT,argv2=-p,argv3=2222,argv4=--,argv5=admin%40web1,argv6=systemd-stdio-bridge,argv7=--user",
             ManagerEndpoints.SshAddress("admin@web1:2222", ManagerScope.User));
+        Assert.Equal("unixexec:path=ssh,argv1=-xT,argv2=-F,argv3=/etc/units/ssh_config,argv4=--,argv5=web1,argv6=systemd-stdio-bridge",
+            ManagerEndpoints.Resolve(new ManagerTarget(ManagerScope.System, "web1"), Env(), 0, ["-F", "/etc/units/ssh_config"]).Single().Address);
     }
 
     [Fact]
@@ -100,6 +102,7 @@ public sealed class EndpointTests
         var shell = new SshShell("web1", new FakeShell());
         Assert.Equal(["ssh", "-xT", "--", "web1", "'journalctl' '--unit=it'\\''s.service'"], shell.Wrap(["journalctl", "--unit=it's.service"]));
         Assert.Equal(["ssh", "-xT", "-p", "2222", "--", "admin@web1", "'true'"], new SshShell("admin@web1:2222", new FakeShell()).Wrap(["true"]));
+        Assert.Equal(["ssh", "-xT", "-F", "cfg", "--", "web1", "'true'"], new SshShell("web1", new FakeShell(), ["-F", "cfg"]).Wrap(["true"]));
     }
 
     private sealed class TwoHosts(FakeManager good) : IManagerConnector

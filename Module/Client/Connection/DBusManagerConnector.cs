@@ -5,16 +5,17 @@ namespace Units.Client.Connection;
 /// <summary>
 /// Connects to managers over D-Bus (Units.DBus): the endpoints of <see cref="ManagerEndpoints"/>
 /// in order, the first that answers wins, as systemctl falls back from the private socket to
-/// the bus. Remote hosts are reached through ssh's stdio (unixexec).
+/// the bus. Remote hosts are reached through ssh's stdio (unixexec), with
+/// <paramref name="sshOptions"/> (e.g. "-F", an ssh config file) before the host.
 /// </summary>
-public sealed class DBusManagerConnector : IManagerConnector
+public sealed class DBusManagerConnector(IReadOnlyList<string>? sshOptions = null) : IManagerConnector
 {
     private readonly IHostShell _local = new LocalShell();
 
     /// <inheritdoc/>
     public async Task<IManagerConnection> ConnectAsync(ManagerTarget target, CancellationToken cancellation)
     {
-        var endpoints = ManagerEndpoints.Resolve(target, Environment.GetEnvironmentVariable, geteuid());
+        var endpoints = ManagerEndpoints.Resolve(target, Environment.GetEnvironmentVariable, geteuid(), sshOptions);
         var failures = new List<string>();
         foreach (var endpoint in endpoints)
         {
@@ -62,7 +63,7 @@ public sealed class DBusManagerConnector : IManagerConnector
     }
 
     /// <inheritdoc/>
-    public IHostShell ShellFor(ManagerTarget target) => target.HostName is { } host ? new SshShell(host, _local) : _local;
+    public IHostShell ShellFor(ManagerTarget target) => target.HostName is { } host ? new SshShell(host, _local, sshOptions) : _local;
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "geteuid")]
     private static extern uint geteuid();

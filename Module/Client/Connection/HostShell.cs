@@ -81,8 +81,8 @@ public sealed class LocalShell : IHostShell
     }
 }
 
-/// <summary>Runs commands on a remote host through ssh, as systemctl -H reaches its bus.</summary>
-public sealed class SshShell(string host, IHostShell local) : IHostShell
+/// <summary>Runs commands on a remote host through ssh, as systemctl -H reaches its bus; <paramref name="sshOptions"/> go to ssh.</summary>
+public sealed class SshShell(string host, IHostShell local, IReadOnlyList<string>? sshOptions = null) : IHostShell
 {
     /// <inheritdoc/>
     public Task<ShellResult> RunAsync(IReadOnlyList<string> command, string? standardInput, CancellationToken cancellation) =>
@@ -94,7 +94,7 @@ public sealed class SshShell(string host, IHostShell local) : IHostShell
 
     /// <summary>The local command line that runs <paramref name="command"/> on the host: ssh joins its arguments into one shell command, so each is quoted.</summary>
     public IReadOnlyList<string> Wrap(IReadOnlyList<string> command) =>
-        ["ssh", .. ManagerEndpoints.SshArguments(host), string.Join(' ', command.Select(Quote))];
+        ["ssh", .. ManagerEndpoints.SshArguments(host, sshOptions), string.Join(' ', command.Select(Quote))];
 
     /// <summary>Quotes an argument for a POSIX shell.</summary>
     public static string Quote(string argument) => "'" + argument.Replace("'", "'\\''", StringComparison.Ordinal) + "'";

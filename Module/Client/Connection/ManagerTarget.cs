@@ -36,8 +36,11 @@ public static class ManagerEndpoints
     /// <summary>The system bus socket when DBUS_SYSTEM_BUS_ADDRESS is unset.</summary>
     public const string SystemBusSocket = "/run/dbus/system_bus_socket";
 
-    /// <summary>Resolves the endpoints for a target given the environment and the effective uid.</summary>
-    public static IReadOnlyList<ManagerEndpoint> Resolve(ManagerTarget target, Func<string, string?> environment, uint effectiveUid)
+    /// <summary>
+    /// Resolves the endpoints for a target given the environment and the effective uid;
+    /// <paramref name="sshOptions"/> go to ssh for remote hosts (e.g. "-F", a config file).
+    /// </summary>
+    public static IReadOnlyList<ManagerEndpoint> Resolve(ManagerTarget target, Func<string, string?> environment, uint effectiveUid, IReadOnlyList<string>? sshOptions = null)
     {
         if (target.Address is { Length: > 0 } address)
         {
@@ -45,7 +48,7 @@ public static class ManagerEndpoints
         }
         if (target.HostName is { Length: > 0 } host)
         {
-            return [new ManagerEndpoint(SshAddress(host, target.Scope), IsMessageBus: true)];
+            return [new ManagerEndpoint(SshAddress(host, target.Scope, sshOptions), IsMessageBus: true)];
         }
         if (target.Scope == ManagerScope.User)
         {
@@ -66,10 +69,10 @@ public static class ManagerEndpoints
     }
 
     /// <summary>The address systemctl -H uses: a unixexec transport running ssh.</summary>
-    public static string SshAddress(string host, ManagerScope scope)
+    public static string SshAddress(string host, ManagerScope scope, IReadOnlyList<string>? sshOptions = null)
     {
         // As systemctl -H does: a ":port" suffix becomes ssh's -p; "user@" stays for ssh.
-        var arguments = SshArguments(host);
+        var arguments = SshArguments(host, sshOptions);
         arguments.Add("systemd-stdio-bridge");
         if (scope == ManagerScope.User)
         {
@@ -84,12 +87,13 @@ public static class ManagerEndpoints
     }
 
     /// <summary>
-    /// ssh's arguments up to the host: "-xT", a ":port" suffix as "-p port" (as systemctl -H
-    /// splits it; "user@" stays for ssh), "--", the host.
+    /// ssh's arguments up to the host: "-xT", the caller's options, a ":port" suffix as
+    /// "-p port" (as systemctl -H splits it; "user@" stays for ssh), "--", the host.
     /// </summary>
-    public static List<string> SshArguments(string host)
+    public static List<string> SshArguments(string host, IReadOnlyList<string>? sshOptions = null)
     {
         var arguments = new List<string> { "-xT" };
+        arguments.AddRange(sshOptions ?? []);
         var colon = host.LastIndexOf(':');
         if (colon > 0 && !host.Contains(']', StringComparison.Ordinal) && int.TryParse(host[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var port))
         {
