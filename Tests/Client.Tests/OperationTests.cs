@@ -280,7 +280,8 @@ public sealed class UnitFileTests
     {
         var manager = new FakeManager();
         manager.Shell.Result = new ShellResult(1, "", "/etc/systemd/system/x.service:3: Unknown key name 'Foo' in section 'Service', ignoring.\nx.service: Command /nope is not executable: No such file or directory\n");
-        var (isValid, diagnostics) = manager.Client(ManagerScope.User).VerifyAsync("/etc/systemd/system/x.service", CancellationToken.None).GetAwaiter().GetResult();
+        var verifier = new ManagerSession(manager).VerifierFor(new ManagerTarget(ManagerScope.User));
+        var (isValid, diagnostics) = verifier.VerifyAsync("/etc/systemd/system/x.service", CancellationToken.None).GetAwaiter().GetResult();
         Assert.False(isValid);
         Assert.Equal(["systemd-analyze", "verify", "--user", "/etc/systemd/system/x.service"], manager.Shell.Commands.Single());
         Assert.Equal(("/etc/systemd/system/x.service", (int?)3, "Unknown key name 'Foo' in section 'Service', ignoring."), (diagnostics[0].Path, diagnostics[0].Line, diagnostics[0].Message));
@@ -302,13 +303,13 @@ public sealed class VerifyTests
         {
             var path = Path.Combine(directory.FullName, "bad.service");
             File.WriteAllText(path, "[Service]\nExecStart=/bin/true\nNoSuchKey=1\n");
-            var client = new ManagerClient(ManagerTarget.LocalSystem, new FakeManager(), new LocalShell());
-            var (isValid, diagnostics) = client.VerifyAsync(path, CancellationToken.None).GetAwaiter().GetResult();
+            var verifier = new UnitFileVerifier(ManagerTarget.LocalSystem, new LocalShell());
+            var (isValid, diagnostics) = verifier.VerifyAsync(path, CancellationToken.None).GetAwaiter().GetResult();
             Assert.False(isValid);
             Assert.Contains(diagnostics, diagnostic => diagnostic.Path == path && diagnostic.Line == 3 && diagnostic.Message.Contains("NoSuchKey", StringComparison.Ordinal));
 
             File.WriteAllText(path, "[Unit]\nDescription=Fine\n[Service]\nType=oneshot\nExecStart=/bin/true\n");
-            Assert.True(client.VerifyAsync(path, CancellationToken.None).GetAwaiter().GetResult().IsValid);
+            Assert.True(verifier.VerifyAsync(path, CancellationToken.None).GetAwaiter().GetResult().IsValid);
         }
         finally
         {

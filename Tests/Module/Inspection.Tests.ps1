@@ -19,7 +19,10 @@ Describe 'Get-UnitDependency' {
     }
 
     It 'lists reverse dependencies' {
+        # A manager knows the reverse dependencies of loaded units only: an active target stays loaded.
+        Start-Unit pair.target @Manager
         (Get-UnitDependency x -Reverse @Manager).Unit | Should -Contain 'pair.target'
+        Stop-Unit pair.target, y @Manager
     }
 }
 

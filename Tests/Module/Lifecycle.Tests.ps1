@@ -4,12 +4,12 @@ BeforeAll {
     $script:Manager = Get-UnitsTestManager
 }
 
-AfterEach {
-    Stop-Unit x, y, slow @Manager -ErrorAction SilentlyContinue
-    Reset-UnitFailure @Manager
-}
-
 Describe 'Start-Unit, Stop-Unit, Restart-Unit, Update-Unit' {
+    AfterEach {
+        Stop-Unit x, y, slow @Manager -ErrorAction SilentlyContinue
+        Reset-UnitFailure @Manager
+    }
+
     It 'starts and stops, waiting for the jobs' {
         Start-Unit x @Manager
         (Get-Unit x @Manager).ActiveState | Should -Be 'Active'
@@ -92,6 +92,11 @@ Describe 'Start-Unit, Stop-Unit, Restart-Unit, Update-Unit' {
 }
 
 Describe 'Send-UnitSignal, Reset-UnitFailure, Wait-Unit' {
+    AfterEach {
+        Stop-Unit x, y, slow @Manager -ErrorAction SilentlyContinue
+        Reset-UnitFailure @Manager
+    }
+
     It 'kills the main process with a signal' {
         Start-Unit x @Manager
         Send-UnitSignal x -Signal KILL -Whom Main @Manager

@@ -58,6 +58,9 @@ public sealed class ManagerSession : IAsyncDisposable
         }
     }
 
+    /// <summary>Checks unit files on a target's host, without connecting to its manager.</summary>
+    public UnitFileVerifier VerifierFor(ManagerTarget target) => new(target, _connector.ShellFor(target));
+
     /// <summary>
     /// Runs <paramref name="action"/> against every target in parallel; each host's results or
     /// its error come back in the order of <paramref name="targets"/>.

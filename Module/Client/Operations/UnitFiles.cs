@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
+using Units.Client.Connection;
 
 namespace Units.Client;
 
@@ -52,8 +53,6 @@ public sealed record UnitFileSpec
 
 public sealed partial class ManagerClient
 {
-    private static readonly Regex DiagnosticLine = new(@"^(?<path>/[^:]+?)(?::(?<line>\d+))?: (?<message>.+)$", RegexOptions.CultureInvariant);
-
     /// <summary>The directory new unit files go to on this manager's host.</summary>
     public string DefaultUnitDirectory(Func<string, string?> environment)
     {
@@ -155,6 +154,19 @@ public sealed partial class ManagerClient
         return text.ToString();
     }
 
+    // Environment= takes space-separated assignments; double quotes keep one together.
+    private static string Quote(string assignment) =>
+        assignment.AsSpan().IndexOfAny(" \t\"\\") < 0 ? assignment : "\"" + assignment.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
+}
+
+/// <summary>
+/// systemd-analyze verify on a manager's host (Test-UnitFile). It needs the host's shell, not a
+/// connection to the manager: a file can be checked where no manager runs.
+/// </summary>
+public sealed class UnitFileVerifier(ManagerTarget target, IHostShell shell)
+{
+    private static readonly Regex DiagnosticLine = new(@"^(?<path>/[^:]+?)(?::(?<line>\d+))?: (?<message>.+)$", RegexOptions.CultureInvariant);
+
     /// <summary>
     /// Runs systemd-analyze verify on the host. True when it found nothing to report; each
     /// problem is one diagnostic.
@@ -162,22 +174,18 @@ public sealed partial class ManagerClient
     public async Task<(bool IsValid, IReadOnlyList<UnitFileDiagnostic> Diagnostics)> VerifyAsync(string path, CancellationToken cancellation)
     {
         var command = new List<string> { "systemd-analyze", "verify" };
-        if (Target.Scope == ManagerScope.User)
+        if (target.Scope == ManagerScope.User)
         {
             command.Add("--user");
         }
         command.Add(path);
-        var result = await Shell.RunAsync(command, null, cancellation).ConfigureAwait(false);
+        var result = await shell.RunAsync(command, null, cancellation).ConfigureAwait(false);
         var diagnostics = (result.StandardError + "\n" + result.StandardOutput)
             .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(line => DiagnosticLine.Match(line) is { Success: true } match
-                ? new UnitFileDiagnostic(match.Groups["path"].Value, match.Groups["line"].Success ? int.Parse(match.Groups["line"].Value, CultureInfo.InvariantCulture) : null, match.Groups["message"].Value, ComputerName)
-                : new UnitFileDiagnostic(path, null, line, ComputerName))
+                ? new UnitFileDiagnostic(match.Groups["path"].Value, match.Groups["line"].Success ? int.Parse(match.Groups["line"].Value, CultureInfo.InvariantCulture) : null, match.Groups["message"].Value, target.ComputerName)
+                : new UnitFileDiagnostic(path, null, line, target.ComputerName))
             .ToList();
         return (result.ExitCode == 0 && diagnostics.Count == 0, diagnostics);
     }
-
-    // Environment= takes space-separated assignments; double quotes keep one together.
-    private static string Quote(string assignment) =>
-        assignment.AsSpan().IndexOfAny(" \t\"\\") < 0 ? assignment : "\"" + assignment.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
 }

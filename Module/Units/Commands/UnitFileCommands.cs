@@ -335,7 +335,8 @@ public sealed class TestUnitFileCommand : UnitCmdletBase
         {
             // A local path is relative to PowerShell's current location, not to the process's.
             var hostPath = HostName is null ? SessionState.Path.GetUnresolvedProviderPathFromPSPath(path) : path;
-            foreach (var (_, (isValid, diagnostics)) in ForEachHost(client => client.VerifyAsync(hostPath, Cancellation)))
+            var verdicts = Await(Task.WhenAll(Targets.Select(target => ModuleSession.Shared.VerifierFor(target).VerifyAsync(hostPath, Cancellation))));
+            foreach (var (isValid, diagnostics) in verdicts)
             {
                 if (Detailed)
                 {
