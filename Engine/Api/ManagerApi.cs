@@ -101,7 +101,12 @@ public sealed class ManagerApi : IManagerObserver
     private DBusObject? ResolveUnit(string path)
     {
         string? name = BusPaths.UnitNameFromPath(path);
-        if (name is null || StateNames.TypeOfName(name) is null)
+        if (name is null)
+            return null;
+        // As systemd does, a path may name a unit by its invocation ID (what GetUnitByInvocationID returns).
+        if (InvocationId.TryParse(name, out InvocationId invocation))
+            return Manager.GetUnitByInvocationId(invocation) is { } invoked ? new DBusObject(path, UnitInterfaces(invoked)) : null;
+        if (StateNames.TypeOfName(name) is null)
             return null;
         // As systemd does, addressing a unit that is not loaded loads it (a missing one loads as not-found).
         Unit unit = Manager.GetUnit(name) ?? Manager.LoadUnit(name);

@@ -29,7 +29,46 @@ public sealed class BusctlTests
             Busctl(address, "get-property", "org.freedesktop.systemd1", "/org/freedesktop/systemd1/unit/default_2etarget", "org.freedesktop.systemd1.Unit", "Requires").Trim());
     }
 
+    /// <summary>A started unit's InvocationID names it through GetUnitByInvocationID, whose path addresses the unit by
+    /// that ID (as systemd's does); a restart is a new activation with a new ID.</summary>
+    [Fact]
+    public void GetUnitByInvocationID_finds_the_unit_of_its_current_activation()
+    {
+        using ManagerInstance unitsd = ManagerInstance.Start("bc", Paths.Unitsd, new Dictionary<string, string>
+        {
+            ["idle.service"] = "[Service]\nExecStart=/bin/sleep infinity\n",
+        });
+        string address = "unix:path=" + Path.Combine(unitsd.InstanceDirectory, "xdg", "systemd", "private");
+        Assert.Equal(0, unitsd.Ctl("start", "idle.service").ExitCode);
+        string first = unitsd.Ctl("show", "-p", "InvocationID", "--value", "idle.service").Output.Trim();
+        Assert.Matches("^[0-9a-f]{32}$", first);
+
+        string[] bytes = [.. Enumerable.Range(0, 16).Select(i => Convert.ToInt32(first.Substring(i * 2, 2), 16).ToString(System.Globalization.CultureInfo.InvariantCulture))];
+        // bus_label_escape: a leading digit is escaped.
+        string path = "/org/freedesktop/systemd1/unit/" + (char.IsAsciiDigit(first[0]) ? "_3" + first : first);
+        string[] call = ["call", "org.freedesktop.systemd1", "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager",
+            "GetUnitByInvocationID", "ay", "16", .. bytes];
+        Assert.Equal($"o \"{path}\"", Busctl(address, call).Trim());
+        Assert.Equal("s \"idle.service\"",
+            Busctl(address, "get-property", "org.freedesktop.systemd1", path, "org.freedesktop.systemd1.Unit", "Id").Trim());
+
+        Assert.Equal(0, unitsd.Ctl("restart", "idle.service").ExitCode);
+        string second = unitsd.Ctl("show", "-p", "InvocationID", "--value", "idle.service").Output.Trim();
+        Assert.Matches("^[0-9a-f]{32}$", second);
+        Assert.NotEqual(first, second);
+        CommandResult gone = BusctlResult(address, call);
+        Assert.NotEqual(0, gone.ExitCode);
+        Assert.Contains($"No unit with the specified invocation ID {first} known.", gone.Error, StringComparison.Ordinal);
+    }
+
     private static string Busctl(string address, params string[] args)
+    {
+        CommandResult result = BusctlResult(address, args);
+        Assert.True(result.ExitCode == 0, $"busctl {string.Join(' ', args)} failed ({result.ExitCode}): {result.Error}");
+        return result.Output;
+    }
+
+    private static CommandResult BusctlResult(string address, params string[] args)
     {
         var start = new ProcessStartInfo("busctl") { RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add("--address=" + address);
@@ -40,7 +79,6 @@ public sealed class BusctlTests
         Task<string> error = process.StandardError.ReadToEndAsync();
         string output = process.StandardOutput.ReadToEnd();
         Assert.True(process.WaitForExit(TimeSpan.FromSeconds(30)), $"busctl {string.Join(' ', args)} did not finish");
-        Assert.True(process.ExitCode == 0, $"busctl {string.Join(' ', args)} failed ({process.ExitCode}): {error.Result}");
-        return output;
+        return new CommandResult(process.ExitCode, output, error.Result);
     }
 }

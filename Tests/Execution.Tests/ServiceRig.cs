@@ -94,6 +94,16 @@ internal sealed class TestService : IServiceHost
 
     void IServiceHost.Log(int priority, string message) => Log.Add(message);
 
+    /// <summary>The invocation IDs handed out, one per activation.</summary>
+    public List<string> Invocations { get; } = [];
+
+    string IServiceHost.BeginInvocation()
+    {
+        string id = Guid.NewGuid().ToString("N");
+        Invocations.Add(id);
+        return id;
+    }
+
     /// <summary>What the core's restart job does: stop (auto-restart → dead), then start.</summary>
     public bool QueueRestart()
     {

@@ -255,6 +255,32 @@ public sealed class ServiceTypeTests
     }
 
     [Fact]
+    public void Every_command_of_an_activation_sees_its_INVOCATION_ID_and_the_next_activation_a_new_one()
+    {
+        string log = Path.Combine(TestDirectory.Create(), "log");
+        ExecCommand Step(string name) => Rig.Sh($"echo \"{name} $INVOCATION_ID\" >> {log}");
+        var svc = Rig.Service(new ServiceSettings
+        {
+            Type = ServiceType.Oneshot,
+            RemainAfterExit = true,
+            ExecStartPre = [Step("pre")],
+            ExecStart = [Step("main")],
+            ExecStopPost = [Step("stoppost")],
+        });
+        svc.Start();
+        svc.RunUntil(ServiceState.Exited);
+        svc.StopAndWait();
+        svc.Start();
+        svc.RunUntil(ServiceState.Exited);
+        svc.StopAndWait();
+        Assert.Equal(2, svc.Invocations.Count);
+        Assert.NotEqual(svc.Invocations[0], svc.Invocations[1]);
+        Assert.Equal(
+            [.. svc.Invocations.SelectMany(id => new[] { $"pre {id}", $"main {id}", $"stoppost {id}" })],
+            File.ReadAllLines(log));
+    }
+
+    [Fact]
     public void ExecCondition_failing_with_1_to_254_skips_and_255_fails()
     {
         var skipped = Rig.Service(new ServiceSettings { ExecCondition = [Rig.Sh("exit 1")], ExecStart = [ExecCommand.Of("/bin/sleep", "infinity")] });

@@ -179,6 +179,8 @@ internal static class RestartLatency
         {
         }
 
+        public string BeginInvocation() => Guid.NewGuid().ToString("N");
+
         public bool QueueRestart()
         {
             loop.Add(() =>

@@ -32,6 +32,9 @@ internal sealed class ManagerInterface : CoreInterface<ManagerApi>
             case "GetUnit":
                 ReplyPath(call, BusPaths.ForUnit(LoadedUnit(args.ReadString()).Id));
                 break;
+            case "GetUnitByInvocationID":
+                ReplyPath(call, BusPaths.ForInvocation(UnitByInvocation(ref args).InvocationId));
+                break;
             case "LoadUnit":
                 ReplyPath(call, BusPaths.ForUnit(Manager.LoadUnit(CheckedName(args.ReadString())).Id));
                 break;
@@ -262,6 +265,20 @@ internal sealed class ManagerInterface : CoreInterface<ManagerApi>
     }
 
     /// <summary>A loaded unit by name (or alias), or NoSuchUnit "Unit X not loaded." as systemd says.</summary>
+    /// <summary>GetUnitByInvocationID's argument: 16 bytes naming a current or last activation.</summary>
+    private Unit UnitByInvocation(ref Reader args)
+    {
+        var bytes = new List<byte>(InvocationId.Size);
+        ArrayEnd end = args.ReadArrayStart('y');
+        while (args.HasNext(end))
+            bytes.Add(args.ReadByte());
+        if (bytes.Count == 0)
+            throw new DBusException(DBusErrors.NotSupported, "GetUnitByInvocationID with an empty ID (the caller's own unit) is not supported by unitsd yet");
+        InvocationId id = InvocationId.TryFromBytes(bytes.ToArray()) ?? throw new DBusException(DBusErrors.InvalidArgs, "Invalid invocation ID");
+        return Manager.GetUnitByInvocationId(id) ?? throw new DBusException(BusErrors.NoUnitForInvocationId,
+            $"No unit with the specified invocation ID {id} known.");
+    }
+
     private Unit LoadedUnit(string name)
         => Manager.GetUnit(CheckedName(name))
            ?? throw new DBusException(BusErrors.NoSuchUnit, $"Unit {name} not loaded.");

@@ -120,7 +120,8 @@ internal sealed class UnitInterface : CoreInterface<UnitView>
             .Add("InactiveEnterTimestamp", static (v, ref w) => Variant.UInt64(ref w, v.Unit.InactiveEnterTimestamp.RealtimeUSec))
             .Add("InactiveEnterTimestampMonotonic", static (v, ref w) => Variant.UInt64(ref w, v.Unit.InactiveEnterTimestamp.MonotonicUSec))
             .Add("Transient", static (v, ref w) => Variant.Boolean(ref w, v.Unit.Definition.Transient))
-            .Add("Perpetual", static (v, ref w) => Variant.Boolean(ref w, v.Unit.IsPerpetual));
+            .Add("Perpetual", static (v, ref w) => Variant.Boolean(ref w, v.Unit.IsPerpetual))
+            .Add("InvocationID", static (v, ref w) => Variant.Bytes(ref w, v.Unit.InvocationId.ToBytes()));
         foreach (UnitDependency dependency in Enum.GetValues<UnitDependency>())
         {
             string name = dependency.ToString();

@@ -1,4 +1,5 @@
 using System.Text;
+using Units.Core.Model;
 
 namespace Units.Api.Paths;
 
@@ -10,6 +11,10 @@ public static class BusPaths
     public const string JobPrefix = "/org/freedesktop/systemd1/job/";
 
     public static string ForUnit(string unitName) => UnitPrefix + EscapeLabel(unitName);
+
+    /// <summary>The path GetUnitByInvocationID returns: the unit addressed by its invocation ID, valid as long as
+    /// that activation is the unit's current or last one.</summary>
+    public static string ForInvocation(InvocationId id) => UnitPrefix + EscapeLabel(id.ToString());
 
     public static string ForJob(uint jobId) => JobPrefix + jobId.ToString(System.Globalization.CultureInfo.InvariantCulture);
 

@@ -66,6 +66,15 @@ internal static class Variant
         writer.WriteStringArray(values);
     }
 
+    public static void Bytes(ref MessageWriter writer, ReadOnlySpan<byte> values)
+    {
+        writer.BeginVariant("ay");
+        ArrayStart array = writer.WriteArrayStart('y');
+        foreach (byte b in values)
+            writer.WriteByte(b);
+        writer.WriteArrayEnd(array);
+    }
+
     public static void Boolean(ref MessageWriter writer, bool value) => writer.WriteVariantBoolean(value);
 
     public static void String(ref MessageWriter writer, string? value) => writer.WriteVariantString(value ?? "");

@@ -6,6 +6,7 @@ public static class BusErrors
     private const string Prefix = "org.freedesktop.systemd1.";
     public const string NoSuchUnit = Prefix + "NoSuchUnit";
     public const string NoSuchJob = Prefix + "NoSuchJob";
+    public const string NoUnitForInvocationId = Prefix + "NoUnitForInvocationID";
     public const string NotSubscribed = Prefix + "NotSubscribed";
     public const string LoadFailed = Prefix + "LoadFailed";
     public const string BadUnitSetting = Prefix + "BadUnitSetting";

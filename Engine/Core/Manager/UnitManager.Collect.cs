@@ -102,6 +102,8 @@ public sealed partial class UnitManager
         foreach (var name in unit.Names)
             if (_units.TryGetValue(name, out var registered) && registered == unit)
                 _units.Remove(name);
+        if (!unit.InvocationId.IsEmpty)
+            _unitsByInvocationId.Remove(unit.InvocationId);
         unit.ReleaseKind();
         QueueNotification(new Notification(NotificationKind.UnitRemoved, unit));
     }

@@ -227,16 +227,23 @@ public sealed partial class UnitManager
             StartJobTimer(job, running);
         var performed = job.Type switch
         {
-            JobType.Start => WaitIfNotApplicable(StartUnit(unit, job)),
+            JobType.Start => StartUnit(unit),
             JobType.VerifyActive => unit.ActiveState.IsActiveOrReloading() ? Performed.AlreadyDone
                 : unit.ActiveState == ActiveState.Activating ? Performed.Again : Performed.Skipped,
-            JobType.Stop or JobType.Restart => WaitIfNotApplicable(StopUnit(unit, job)),
-            JobType.Reload => ReloadUnit(unit, job),
+            JobType.Stop or JobType.Restart => StopUnit(unit),
+            JobType.Reload => ReloadUnit(unit),
             _ => Performed.AlreadyDone,
         };
-        // The unit may have finished the job already while performing (targets complete at once).
+        // The unit may have finished the job already while performing (targets complete at once): then, as in
+        // systemd's job_perform_on_unit, there is no "Starting X..." (it is logged after the type acted, so that it
+        // carries the activation's new invocation ID).
         if (!job.Installed)
             return;
+        if (performed == Performed.InProgress)
+            LogJobStart(job);
+        // A type without start or stop simply waits for its state to change by itself.
+        if (job.Type is JobType.Start or JobType.Stop or JobType.Restart && performed == Performed.Skipped)
+            performed = Performed.InProgress;
         switch (performed)
         {
             case Performed.InProgress:
@@ -266,9 +273,6 @@ public sealed partial class UnitManager
         }
     }
 
-    // A type without start or stop simply waits for its state to change by itself.
-    private static Performed WaitIfNotApplicable(Performed p) => p == Performed.Skipped ? Performed.InProgress : p;
-
     private static Performed FromKind(UnitOperationResult r) => r switch
     {
         UnitOperationResult.InProgress => Performed.InProgress,
@@ -283,7 +287,7 @@ public sealed partial class UnitManager
     };
 
     /// <summary>unit_start(): state checks, then Condition*= and Assert*= (results kept), then the type's Start.</summary>
-    private Performed StartUnit(Unit unit, Job job)
+    private Performed StartUnit(Unit unit)
     {
         var state = unit.ActiveState;
         if (state.IsActiveOrReloading())
@@ -310,19 +314,17 @@ public sealed partial class UnitManager
                 return Performed.AssertFailed;
             }
         }
-        LogJobStart(job);
         return FromKind(unit.Kind.Start());
     }
 
-    private Performed StopUnit(Unit unit, Job job)
+    private Performed StopUnit(Unit unit)
     {
         if (unit.ActiveState.IsInactiveOrFailed())
             return Performed.AlreadyDone;
-        LogJobStart(job);
         return FromKind(unit.Kind.Stop());
     }
 
-    private Performed ReloadUnit(Unit unit, Job job)
+    private Performed ReloadUnit(Unit unit)
     {
         var state = unit.ActiveState;
         if (state == ActiveState.Reloading)
@@ -334,7 +336,6 @@ public sealed partial class UnitManager
         }
         if (!unit.Kind.CanReload)
             return Performed.Skipped;
-        LogJobStart(job);
         return FromKind(unit.Kind.Reload());
     }
 

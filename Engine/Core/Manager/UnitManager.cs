@@ -15,6 +15,7 @@ public sealed partial class UnitManager : IUnitHost
     private readonly ManagerOptions _options;
     private readonly Dictionary<string, Unit> _units = new(StringComparer.Ordinal);
     private readonly Dictionary<uint, Job> _jobs = [];
+    private readonly Dictionary<InvocationId, Unit> _unitsByInvocationId = [];
     private readonly List<IManagerObserver> _observers = [];
     private readonly ConcurrentQueue<Action> _posted = new();
     private readonly SemaphoreSlim _wake = new(0);
@@ -65,6 +66,16 @@ public sealed partial class UnitManager : IUnitHost
     public Unit? GetUnit(string name) => _units.GetValueOrDefault(name);
 
     public Job? GetJob(uint id) => _jobs.GetValueOrDefault(id);
+
+    /// <summary>The loaded unit whose current (or last) activation has <paramref name="id"/> (GetUnitByInvocationID).</summary>
+    public Unit? GetUnitByInvocationId(InvocationId id) => _unitsByInvocationId.GetValueOrDefault(id);
+
+    internal void IndexInvocationId(Unit unit, InvocationId old, InvocationId id)
+    {
+        if (!old.IsEmpty)
+            _unitsByInvocationId.Remove(old);
+        _unitsByInvocationId[id] = unit;
+    }
 
     // ---- the loop ----
 

@@ -90,7 +90,12 @@ public abstract class InstantKind : UnitKind
 
     public override string SubState => _active ? "active" : "dead";
 
-    public override UnitOperationResult Start() => Switch(true);
+    public override UnitOperationResult Start()
+    {
+        if (!_active)
+            Unit.AcquireInvocationId();
+        return Switch(true);
+    }
 
     public override UnitOperationResult Stop() => Switch(false);
 

@@ -67,6 +67,9 @@ public sealed class Unit
 
     public ConditionOutcome? AssertResult { get; private set; }
 
+    /// <summary>The current (or, once inactive, the last) activation's ID; empty before the first start.</summary>
+    public InvocationId InvocationId { get; private set; }
+
     public DualTimestamp StateChangeTimestamp { get; private set; }
     public DualTimestamp InactiveExitTimestamp { get; private set; }
     public DualTimestamp ActiveEnterTimestamp { get; private set; }
@@ -105,6 +108,19 @@ public sealed class Unit
         Manager.LogUnit(LogPriority.Warning, this, "Start request repeated too quickly.");
         Manager.RunEmergencyAction(Definition.StartLimitAction, $"unit {Id} had start limit hit");
         return false;
+    }
+
+    /// <summary>
+    /// Gives the unit a new activation ID (systemd's unit_acquire_invocation_id): each type calls it in Start when it
+    /// leaves the dead/failed state, after its start limit let the start through, before it spawns anything. The ID
+    /// stays after the unit stops, until the next activation.
+    /// </summary>
+    public void AcquireInvocationId()
+    {
+        var id = InvocationId.NewRandom();
+        Manager.IndexInvocationId(this, InvocationId, id);
+        InvocationId = id;
+        NotifyPropertiesChanged();
     }
 
     /// <summary>reset-failed also forgets the starts counted against the start limit.</summary>

@@ -83,6 +83,8 @@ public sealed class FakeServiceKind : UnitKind
             Enter("failed");
             return UnitOperationResult.Failed;
         }
+        if (ActiveState is ActiveState.Inactive or ActiveState.Failed)
+            Unit.AcquireInvocationId();
         StartCount++;
         if (_settings.CompletesLater)
         {

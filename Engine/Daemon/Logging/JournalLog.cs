@@ -8,8 +8,9 @@ using Units.Journal.Messages;
 namespace Units.Daemon.Logging;
 
 /// <summary>What the manager knows about a unit when it logs about it: the description its job status
-/// messages are worded with and its current job's id (0 when none).</summary>
-internal readonly record struct UnitLogFacts(string Description, uint JobId);
+/// messages are worded with, its current job's id (0 when none) and its current or last activation's
+/// invocation ID (null before its first start).</summary>
+internal readonly record struct UnitLogFacts(string Description, uint JobId, string? InvocationId);
 
 /// <summary>
 /// The manager's messages as journal entries with the fields systemd's log_unit_struct() sends
@@ -70,8 +71,8 @@ internal sealed partial class JournalLog(JournalService journal, bool userManage
         // Messages about a unit read "UNIT: text" in systemd's log (log_unit_*); some callers leave the prefix out.
         string prefix = unit + ": ";
         string body = message.StartsWith(prefix, StringComparison.Ordinal) ? message[prefix.Length..] : message;
-        var identity = new UnitIdentity(unit, facts?.Description);
-        return UnitResult(priority, identity, body) ?? Plain(priority, unit, prefix + body);
+        var identity = new UnitIdentity(unit, facts?.Description, facts?.InvocationId);
+        return UnitResult(priority, identity, body) ?? Plain(priority, identity, prefix + body);
     }
 
     /// <summary>job_emit_start_message / job_emit_done_message, recognised by the core's wording.</summary>
@@ -81,7 +82,7 @@ internal sealed partial class JournalLog(JournalService journal, bool userManage
         {
             if (message != string.Format(CultureInfo.InvariantCulture, format, facts.Description))
                 continue;
-            var identity = new UnitIdentity(unit, facts.Description);
+            var identity = new UnitIdentity(unit, facts.Description, facts.InvocationId);
             return result is null ? _messages.JobStarting(identity, facts.JobId, type) : _messages.JobDone(identity, facts.JobId, type, result);
         }
         return null;
@@ -131,16 +132,9 @@ internal sealed partial class JournalLog(JournalService journal, bool userManage
         };
     }
 
-    private JournalEntry Plain(LogPriority priority, string? unit, string message)
-    {
-        var entry = new JournalEntry()
-            .Add("PRIORITY", (int)priority)
-            .Add("SYSLOG_FACILITY", 3)
-            .Add("SYSLOG_IDENTIFIER", "systemd");
-        if (unit is not null)
-            entry.Add(userManager ? "USER_UNIT" : "UNIT", unit);
-        return entry.Add("MESSAGE", message);
-    }
+    /// <summary>A message without fields of its own (log_unit_* for a unit: UNIT=/USER_UNIT= and its invocation ID).</summary>
+    private JournalEntry Plain(LogPriority priority, UnitIdentity? unit, string message) =>
+        _messages.Plain(unit, (int)priority, message);
 
     [GeneratedRegex(@"^(?<kind>Main process|Control process) exited, code=(?<code>exited|killed|dumped), status=(?<status>\d+)/\S+(?<success> \(success\))?$")]
     private static partial Regex ProcessExited();

@@ -174,7 +174,9 @@ internal sealed class ManagerJournal : IManagerObserver, IDisposable
 
     /// <summary>Read on the manager loop, where the core logs about units.</summary>
     private UnitLogFacts? Facts(string unit) =>
-        _manager?.GetUnit(unit) is { } known ? new UnitLogFacts(known.Description, known.Job?.Id ?? 0) : null;
+        _manager?.GetUnit(unit) is { } known
+            ? new UnitLogFacts(known.Description, known.Job?.Id ?? 0, known.InvocationId.IsEmpty ? null : known.InvocationId.ToString())
+            : null;
 
     /// <summary>Records which unit a service's main and control processes belong to, so that output read
     /// after such a process is gone is still attributed to its unit.</summary>

@@ -100,6 +100,12 @@ public sealed class ServiceKind : UnitKind, IServiceHost
 
     void IServiceHost.Log(int priority, string message) => Host.Log.Write((LogPriority)priority, Unit.Id, message);
 
+    string IServiceHost.BeginInvocation()
+    {
+        Unit.AcquireInvocationId();
+        return Unit.InvocationId.ToString();
+    }
+
     bool IServiceHost.QueueRestart()
     {
         if (Unit.Job?.Type == JobType.Stop)

@@ -50,6 +50,9 @@ public sealed class ServiceMachine
     public uint NRestarts { get; private set; }
     public string StatusText { get; private set; } = "";
     public int StatusErrno { get; private set; }
+
+    /// <summary>The current activation's invocation ID (32 hex digits; "" before the first start).</summary>
+    public string InvocationId { get; private set; } = "";
     public ServiceSettings Settings => _settings;
 
     /// <summary>The ActiveState the current state maps to.</summary>
@@ -81,6 +84,7 @@ public sealed class ServiceMachine
             EnterDead(ServiceResult.StartLimitHit, allowRestart: false);
             return ServiceOperation.Failed;
         }
+        InvocationId = _host.BeginInvocation();
         // NRestarts counts automatic restarts in a row: a start that is not the restart job begins anew.
         if (!autoRestart && !_restartQueued)
             NRestarts = 0;
@@ -546,6 +550,8 @@ public sealed class ServiceMachine
     private List<string> CommandEnvironment(ServiceCommand role)
     {
         var env = new List<string>();
+        if (InvocationId.Length > 0)
+            env.Add("INVOCATION_ID=" + InvocationId);
         if (MainPid > 0 && role is ServiceCommand.StartPost or ServiceCommand.Reload or ServiceCommand.Stop)
             env.Add("MAINPID=" + MainPid.ToString(CultureInfo.InvariantCulture));
         if (role == ServiceCommand.Start && WatchdogUsec() is > 0 and var watchdog)

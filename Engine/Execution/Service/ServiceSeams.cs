@@ -20,6 +20,10 @@ public interface IServiceHost
     /// <summary>A message about this unit, with a syslog priority (3 error, 4 warning, 5 notice, 6 info, 7 debug).</summary>
     void Log(int priority, string message);
 
+    /// <summary>A new activation begins (the start left dead/failed past the start limit): the unit acquires a new
+    /// invocation ID, returned as 32 hex digits for $INVOCATION_ID.</summary>
+    string BeginInvocation();
+
     /// <summary>Enqueues the restart job of Restart=; false when a stop job is pending, so no restart happens.</summary>
     bool QueueRestart();
 }

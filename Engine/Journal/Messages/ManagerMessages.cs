@@ -42,6 +42,10 @@ public sealed class ManagerMessages(bool userManager, StatusUnitFormat format = 
         return entry;
     }
 
+    /// <summary>A message without a MESSAGE_ID or fields of its own (log_unit_*/log_*): about
+    /// <paramref name="unit"/> when given, worded by the caller.</summary>
+    public JournalEntry Plain(UnitIdentity? unit, int priority, string message) => Base(unit, priority, null, message);
+
     /// <summary>unit_status_string(): the name used in job status messages.</summary>
     public string StatusName(UnitIdentity unit)
     {
