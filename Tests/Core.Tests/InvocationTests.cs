@@ -35,9 +35,13 @@ public sealed class InvocationTests
         Assert.Null(h.Manager.GetUnitByInvocationId(first));
         Assert.Same(unit, h.Manager.GetUnitByInvocationId(second));
 
-        // Targets (and slices) get one too, as target_start acquires one.
+        // Targets (and slices) get one too, as target_start acquires one; the perpetual -.slice, made active at
+        // start-up without a start, has none.
         h.Start("app.target");
         Assert.False(h.Unit("app.target").InvocationId.IsEmpty);
+        h.Manager.Startup();
+        Assert.Equal(ActiveState.Active, h.State("-.slice"));
+        Assert.True(h.Unit("-.slice").InvocationId.IsEmpty);
     }
 
     [Fact]

@@ -92,7 +92,8 @@ public abstract class InstantKind : UnitKind
 
     public override UnitOperationResult Start()
     {
-        if (!_active)
+        // Perpetual units (-.slice) are made active at start-up, not started: they have no invocation ID.
+        if (!_active && !Unit.IsPerpetual)
             Unit.AcquireInvocationId();
         return Switch(true);
     }
