@@ -274,6 +274,10 @@ public sealed class UnitProcesses : IServiceProcesses
     {
         if (CgroupPath is not null && _runtime.Cgroups is { } cgroups)
         {
+            // Most services have no process left when their main process is gone: one read of cgroup.events instead
+            // of listing cgroup.procs below the unit (and writing cgroup.kill) for both kill steps.
+            if (!CgroupHierarchy.IsPopulated(CgroupPath))
+                return 0;
             if (signal == Signals.SIGKILL)
                 return cgroups.Kill(CgroupPath, signal);
             int count = 0;
