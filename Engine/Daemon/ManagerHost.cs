@@ -71,7 +71,7 @@ internal sealed class ManagerHost : IManagerObserver, IDisposable
             ExecutorPath = Path.Combine(AppContext.BaseDirectory, "unitsd-executor"),
             Directories = user ? UserDirectories(runtimeDirectory) : ExecDirectoryRoots.System,
             ManagerEnvironment = environment.Variables,
-            JournalFd = _journal.ServiceOutputFd,
+            JournalStreams = _journal.ServiceStreams,
             Log = (priority, message) => log.Write((LogPriority)priority, null, message),
         });
         _owned.Add(execution);

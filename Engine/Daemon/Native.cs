@@ -69,6 +69,20 @@ internal static unsafe partial class Native
     public static partial int close(int fd);
 
     [LibraryImport("libc", SetLastError = true)]
+    public static partial nint write(int fd, byte* buffer, nuint count);
+
+    /// <summary>struct stat of x86-64/aarch64 glibc, as far as the device and inode ($JOURNAL_STREAM).</summary>
+    [StructLayout(LayoutKind.Sequential, Size = 256)]
+    public struct Stat
+    {
+        public ulong Device;
+        public ulong Inode;
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int fstat(int fd, Stat* stat);
+
+    [LibraryImport("libc", SetLastError = true)]
     public static partial int kill(int pid, int signal);
 
     [LibraryImport("libc")]

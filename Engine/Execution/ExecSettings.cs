@@ -75,6 +75,18 @@ public sealed class ExecSettings
     public StdioSetting StandardError { get; init; } = StdioSetting.Inherit;
     public string? TTYPath { get; init; }
     public string? SyslogIdentifier { get; init; }
+    /// <summary>SyslogFacility= as the syslog facility number (daemon=3 by default).</summary>
+    public int SyslogFacility { get; init; } = 3;
+    /// <summary>SyslogLevel=: the priority of lines without a "&lt;N&gt;" prefix (info=6 by default).</summary>
+    public int SyslogLevel { get; init; } = 6;
+    public bool SyslogLevelPrefix { get; init; } = true;
+    /// <summary>LogLevelMax=: lines (and the manager's messages about the unit) less important are dropped; null keeps all.</summary>
+    public int? LogLevelMax { get; init; }
+    /// <summary>LogExtraFields= "FIELD=VALUE" assignments, in order.</summary>
+    public IReadOnlyList<string> LogExtraFields { get; init; } = [];
+    /// <summary>LogRateLimitIntervalSec= in µs and LogRateLimitBurst=; null: the journal's defaults.</summary>
+    public ulong? LogRateLimitIntervalUSec { get; init; }
+    public uint? LogRateLimitBurst { get; init; }
     public IReadOnlyList<string> RuntimeDirectory { get; init; } = [];
     public int RuntimeDirectoryMode { get; init; } = 0x1ED; // 0755
     /// <summary>RuntimeDirectoryPreserve=: false removes the runtime directories when the unit stops.</summary>

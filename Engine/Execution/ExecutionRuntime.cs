@@ -27,8 +27,9 @@ public sealed class ExecutionOptions
 
     public IReadOnlyDictionary<string, string> ManagerEnvironment { get; init; } = ExecParameters.DefaultEnvironment;
 
-    /// <summary>StandardOutput=journal's stream until the journal is wired; null keeps the manager's stdout.</summary>
-    public int? JournalFd { get; init; }
+    /// <summary>Opens StandardOutput=/StandardError=journal's stream of each command; null (no journal): commands keep
+    /// the manager's own output.</summary>
+    public IJournalStreams? JournalStreams { get; init; }
 
     /// <summary>Where PrivateTmp= directories are made (per unit, shared by its processes).</summary>
     public string PrivateTmpRoot { get; init; } = "/tmp";
@@ -234,9 +235,13 @@ public sealed class UnitProcesses : IServiceProcesses
     public int Spawn(ExecCommand command, ServiceCommand role, IReadOnlyList<string> environment, bool watchExec)
     {
         var options = _runtime.Options.Value;
+        var settings = _settings.Exec;
         var extra = new List<string>(environment);
         if (_runtime.NotifySocketPath is { } notify && _settings.EffectiveNotifyAccess != Notify.NotifyAccess.None)
             extra.Add("NOTIFY_SOCKET=" + notify);
+        using IJournalStream? journal = OpenJournalStream(settings, command);
+        if (journal is { DeviceInode.Length: > 0 })
+            extra.Add("JOURNAL_STREAM=" + journal.DeviceInode);
         var parameters = new ExecParameters
         {
             CgroupPath = CgroupPath,
@@ -244,13 +249,13 @@ public sealed class UnitProcesses : IServiceProcesses
             ExtraEnvironment = extra,
             Directories = options.Directories,
             IsMainCommand = role == ServiceCommand.Start,
-            JournalFd = options.JournalFd,
+            JournalFd = journal?.WriteFd,
             PrivateTmp = _privateTmp,
             ParentDeathSignal = options.ParentDeathSignal,
         };
-        var settings = _settings.Exec;
         var prepared = ExecContextBuilder.Build(settings, command, parameters);
         int pid = _runtime.Supervisor.Spawn(prepared, watchExec);
+        journal?.Started(pid);
         // The executor joins the cgroup itself before running anything; joining from here too means the process is
         // in it when Spawn returns (as systemd does in both parent and child).
         if (CgroupPath is not null)
@@ -258,6 +263,30 @@ public sealed class UnitProcesses : IServiceProcesses
         _runtime.Register(pid, this);
         _sessions.Add(pid);
         return pid;
+    }
+
+    /// <summary>The command's own journal stream when its standard output or error goes to the journal (systemd
+    /// connects one per process, the two sharing it), with the unit's syslog and log settings.</summary>
+    private IJournalStream? OpenJournalStream(ExecSettings settings, ExecCommand command)
+    {
+        if (_runtime.Options.Value.JournalStreams is not { } streams ||
+            (settings.StandardOutput.Kind != StdioKind.Journal && settings.StandardError.Kind != StdioKind.Journal))
+            return null;
+        bool ownCredentials = settings.User is null && settings.Group is null;
+        return streams.Open(new JournalStreamRequest
+        {
+            Unit = _unitName,
+            InvocationId = Machine?.InvocationId ?? "",
+            Identifier = settings.SyslogIdentifier ?? Path.GetFileName(command.Path),
+            Priority = (settings.SyslogFacility << 3) | settings.SyslogLevel,
+            LevelPrefix = settings.SyslogLevelPrefix,
+            LogLevelMax = settings.LogLevelMax,
+            ExtraFields = settings.LogExtraFields,
+            RateLimitIntervalUSec = settings.LogRateLimitIntervalUSec,
+            RateLimitBurst = settings.LogRateLimitBurst,
+            Uid = ownCredentials ? (int)Native.Libc.geteuid() : -1,
+            Gid = ownCredentials ? (int)Native.Libc.getegid() : -1,
+        });
     }
 
     public void WatchPid(int pid) => _runtime.Register(pid, this);

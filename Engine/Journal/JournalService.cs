@@ -153,6 +153,7 @@ public sealed class JournalService : IAsyncDisposable
     /// limit and emits journald's "Suppressed N messages" record when a limited unit resumes.</summary>
     private bool Admit(JournalEntry entry, ClientContext context, int priority, TrustedFields trusted)
     {
+        if (priority > context.LogLevelMax) return false;
         long dropped = _rateLimiter.Test(context.RateLimitGroup, context.RateLimitInterval, context.RateLimitBurst,
             priority, AvailableBytes());
         if (dropped < 0) return false;
@@ -223,17 +224,34 @@ public sealed class JournalService : IAsyncDisposable
             Socket connection;
             try { connection = await listener.AcceptAsync(_stopping.Token).ConfigureAwait(false); }
             catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException) { return; }
-            var stream = Task.Run(() => StreamLoop(connection));
-            lock (_streams) _streams.Add(stream);
-            _ = stream.ContinueWith(t => { lock (_streams) _streams.Remove(t); }, TaskScheduler.Default);
+            Track(Task.Run(() => StreamLoop(connection)));
         }
     }
 
-    /// <summary>One stdout stream: header, then lines until the peer closes.</summary>
-    private async Task StreamLoop(Socket connection)
+    /// <summary>
+    /// Reads a stdout stream the manager connected for one of its processes (StandardOutput=journal): the reading
+    /// end of a stream socket whose other end the process writes to, header first as on the stdout socket.
+    /// <paramref name="client"/> says whose it is (the process's trusted fields with the unit, invocation ID and
+    /// log settings the manager knows); it is called once, at the first line. Takes ownership of <paramref name="fd"/>.
+    /// </summary>
+    public void AddStream(int fd, Func<ClientContext> client)
+    {
+        Socket socket = new(new SafeSocketHandle(fd, ownsHandle: true));
+        Track(Task.Run(() => StreamLoop(socket, client)));
+    }
+
+    private void Track(Task stream)
+    {
+        lock (_streams) _streams.Add(stream);
+        _ = stream.ContinueWith(t => { lock (_streams) _streams.Remove(t); }, TaskScheduler.Default);
+    }
+
+    /// <summary>One stdout stream: header, then lines until the peer closes. A client of the stdout socket is who
+    /// its credentials say (and may name its unit only as root); a stream the manager connected is <paramref name="known"/>.</summary>
+    private async Task StreamLoop(Socket connection, Func<ClientContext>? known = null)
     {
         using var socket = connection;
-        var credentials = Sockets.PeerCredentials(socket);
+        var credentials = known is null ? Sockets.PeerCredentials(socket) : new Sockets.Credentials(0, 0, 0);
         socket.Shutdown(SocketShutdown.Send);
         var parser = new StdoutStreamParser(trustUnitId: credentials.Uid == 0, _options.LineMax);
         var pending = new List<JournalEntry>();
@@ -248,8 +266,8 @@ public sealed class JournalService : IAsyncDisposable
             var header = parser.Header!;
             if (context == null)
             {
-                context = _options.ResolveContext(credentials.Pid, credentials.Uid, credentials.Gid);
-                if (header.UnitId != null && context.Unit == null)
+                context = known?.Invoke() ?? _options.ResolveContext(credentials.Pid, credentials.Uid, credentials.Gid);
+                if (header.UnitId != null && context.Unit == null && context.UserUnit == null)
                     context = _options.UserInstance ? context with { UserUnit = header.UnitId } : context with { Unit = header.UnitId };
                 trusted = new TrustedFields(context, _options.UserInstance);
                 if (header.Identifier != null) identifierField = Encoding.UTF8.GetBytes("SYSLOG_IDENTIFIER=" + header.Identifier);

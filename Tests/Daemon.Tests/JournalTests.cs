@@ -34,6 +34,28 @@ public sealed class JournalTests(ITestOutputHelper output)
             StandardOutput=journal
             ExecStart=/bin/sh -c 'echo about to fail; exit 3'
             """,
+        // The unit's syslog settings shape its stream's header: identifier, facility and level, no "<N>" prefixes.
+        ["tuned.service"] = """
+            [Service]
+            Type=oneshot
+            StandardOutput=journal
+            SyslogIdentifier=tuned-id
+            SyslogFacility=local3
+            SyslogLevel=notice
+            SyslogLevelPrefix=no
+            LogExtraFields=COLOUR=blue "SHAPE=round box"
+            ExecStart=/bin/sh -c 'echo "<7>kept as text"; echo "stream $JOURNAL_STREAM"'
+            """,
+        // LogLevelMax= drops what is less important; the unit's own rate limit suppresses the rest of a burst.
+        ["limited.service"] = """
+            [Service]
+            Type=oneshot
+            StandardOutput=journal
+            LogLevelMax=info
+            LogRateLimitIntervalSec=1s
+            LogRateLimitBurst=3
+            ExecStart=/bin/sh -c 'echo "<7>debug is dropped"; i=0; while [ $i -lt 100 ]; do echo "line $i"; i=$((i+1)); done; sleep 1.5; echo after the interval'
+            """,
         // A daemon that logs as under systemd: systemd-cat connects to /run/systemd/journal/stdout itself.
         ["catting.service"] = """
             [Unit]
@@ -59,9 +81,13 @@ public sealed class JournalTests(ITestOutputHelper output)
         List<JsonElement> lines = [.. entries.Where(e => Field(e, "_TRANSPORT") == "stdout")];
         Assert.Equal(["first line", "an error", "on stderr", "no trailing newline"], lines.Select(e => Field(e, "MESSAGE")));
         string bootId = File.ReadAllText("/proc/sys/kernel/random/boot_id").Trim().Replace("-", "", StringComparison.Ordinal);
+        Assert.Matches("^[0-9a-f]{32}$", invocation);
         foreach (JsonElement line in lines)
         {
             Assert.Equal("printer.service", Field(line, "_SYSTEMD_USER_UNIT"));
+            Assert.Equal(invocation, Field(line, "_SYSTEMD_INVOCATION_ID"));
+            Assert.Equal("3", Field(line, "SYSLOG_FACILITY"));
+            Assert.Equal(Field(lines[0], "_STREAM_ID"), Field(line, "_STREAM_ID"));
             Assert.Equal("/app.slice/printer.service", Field(line, "_SYSTEMD_CGROUP"));
             Assert.True(int.Parse(Field(line, "_PID")!, System.Globalization.CultureInfo.InvariantCulture) > 1);
             Assert.Equal("0", Field(line, "_UID"));
@@ -92,7 +118,6 @@ public sealed class JournalTests(ITestOutputHelper output)
         Assert.Equal(Field(started, "_PID"), Field(stopping, "_PID"));
         JsonElement stopped = Assert.Single(entries, e => Field(e, "MESSAGE_ID") == "9d1aaa27d60140bd96365438aad20286" && Field(e, "JOB_RESULT") == "done");
         // The activation's invocation ID, as the unit's InvocationID property says, on the manager's messages about it.
-        Assert.Matches("^[0-9a-f]{32}$", invocation);
         Assert.All(new[] { started, stopping, stopped }, e => Assert.Equal(invocation, Field(e, "USER_INVOCATION_ID")));
 
         AssertVerifies(unitsd);
@@ -108,7 +133,7 @@ public sealed class JournalTests(ITestOutputHelper output)
             all => all.Any(e => Field(e, "MESSAGE_ID") == "be02cf6855d2428ba40df7e9d022f03d")
                 && all.Any(e => Field(e, "MESSAGE") == "about to fail"));
         // The process may be gone before its line is read (as with journald, /proc's fields are then
-        // missing); the manager still knows its unit and identifier.
+        // missing); its stream still says whose it is.
         JsonElement line = Assert.Single(entries, e => Field(e, "MESSAGE") == "about to fail");
         Assert.Equal("failing.service", Field(line, "_SYSTEMD_USER_UNIT"));
         Assert.Equal("sh", Field(line, "SYSLOG_IDENTIFIER"));
@@ -126,6 +151,45 @@ public sealed class JournalTests(ITestOutputHelper output)
         Assert.Equal("failing.service", Field(failed, "USER_UNIT"));
 
         AssertVerifies(unitsd);
+    }
+
+    [Fact]
+    public void A_units_syslog_settings_shape_its_stream()
+    {
+        using ManagerInstance unitsd = ManagerInstance.Start("jr", Paths.Unitsd, s_units);
+        AssertSucceeded(unitsd.Ctl("start", "tuned.service"));
+        List<JsonElement> entries = WaitForEntries(unitsd, ["--user-unit", "tuned.service"],
+            all => all.Count(e => Field(e, "_TRANSPORT") == "stdout") == 2);
+        JsonElement[] lines = [.. entries.Where(e => Field(e, "_TRANSPORT") == "stdout")];
+        Assert.Equal("<7>kept as text", Field(lines[0], "MESSAGE"));
+        Assert.Matches(@"^stream \d+:\d+$", Field(lines[1], "MESSAGE"));
+        foreach (JsonElement line in lines)
+        {
+            Assert.Equal("tuned-id", Field(line, "SYSLOG_IDENTIFIER"));
+            Assert.Equal("5", Field(line, "PRIORITY"));
+            Assert.Equal("19", Field(line, "SYSLOG_FACILITY"));
+            Assert.Equal("blue", Field(line, "COLOUR"));
+            Assert.Equal("round box", Field(line, "SHAPE"));
+        }
+        AssertVerifies(unitsd);
+    }
+
+    [Fact]
+    public void LogLevelMax_and_the_units_rate_limit_apply_to_its_output()
+    {
+        using ManagerInstance unitsd = ManagerInstance.Start("jr", Paths.Unitsd, s_units);
+        AssertSucceeded(unitsd.Ctl("start", "limited.service"));
+        List<JsonElement> entries = WaitForEntries(unitsd, [],
+            all => all.Any(e => Field(e, "MESSAGE") == "after the interval"));
+        Assert.DoesNotContain(entries, e => Field(e, "MESSAGE") == "debug is dropped");
+        int kept = entries.Count(e => Field(e, "MESSAGE")?.StartsWith("line ", StringComparison.Ordinal) == true);
+        // The burst is scaled with the free disk space as journald scales it, so only the sum is fixed.
+        Assert.InRange(kept, 3, 99);
+        JsonElement suppressed = Assert.Single(entries, e => Field(e, "MESSAGE_ID") == "a596d6fe7bfa4994828e72309e95d61e");
+        Assert.Equal($"Suppressed {100 - kept} messages from limited.service", Field(suppressed, "MESSAGE"));
+        Assert.Equal((100 - kept).ToString(System.Globalization.CultureInfo.InvariantCulture), Field(suppressed, "N_DROPPED"));
+        Assert.Equal("limited.service", Field(suppressed, "OBJECT_SYSTEMD_USER_UNIT"));
+        Assert.True(entries.IndexOf(suppressed) < entries.FindIndex(e => Field(e, "MESSAGE") == "after the interval"));
     }
 
     /// <summary>kill -9 of unitsd: the visible file is always a complete publication (see Engine/Journal's

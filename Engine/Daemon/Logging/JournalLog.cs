@@ -8,9 +8,9 @@ using Units.Journal.Messages;
 namespace Units.Daemon.Logging;
 
 /// <summary>What the manager knows about a unit when it logs about it: the description its job status
-/// messages are worded with, its current job's id (0 when none) and its current or last activation's
-/// invocation ID (null before its first start).</summary>
-internal readonly record struct UnitLogFacts(string Description, uint JobId, string? InvocationId);
+/// messages are worded with, its current job's id (0 when none), its current or last activation's
+/// invocation ID (null before its first start) and its LogLevelMax= (null: none).</summary>
+internal readonly record struct UnitLogFacts(string Description, uint JobId, string? InvocationId, int? LogLevelMax);
 
 /// <summary>
 /// The manager's messages as journal entries with the fields systemd's log_unit_struct() sends
@@ -39,7 +39,11 @@ internal sealed partial class JournalLog(JournalService journal, bool userManage
         console?.Write(priority, unit, message);
         if (priority > maxPriority)
             return;
-        JournalEntry entry = Build(priority, unit, message);
+        UnitLogFacts? facts = unit is null ? null : unitFacts(unit);
+        // unit_log_level_test: a unit's LogLevelMax= applies to what the manager logs about it too.
+        if ((int)priority > facts?.LogLevelMax)
+            return;
+        JournalEntry entry = Build(priority, unit, facts, message);
         entry.Add("_TRANSPORT", "journal");
         foreach (byte[] field in _self ?? SelfFields())
             entry.AddShared(field);
@@ -61,11 +65,10 @@ internal sealed partial class JournalLog(JournalService journal, bool userManage
         return payloads;
     }
 
-    private JournalEntry Build(LogPriority priority, string? unit, string message)
+    private JournalEntry Build(LogPriority priority, string? unit, UnitLogFacts? facts, string message)
     {
         if (unit is null)
             return Plain(priority, null, message);
-        UnitLogFacts? facts = unitFacts(unit);
         if (facts is { } known && JobStatus(unit, known, message) is { } status)
             return status;
         // Messages about a unit read "UNIT: text" in systemd's log (log_unit_*); some callers leave the prefix out.

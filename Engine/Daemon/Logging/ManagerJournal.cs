@@ -1,7 +1,9 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net.Sockets;
 using Units.Core.Manager;
 using Units.Core.Model;
+using Units.Execution;
 using Units.Execution.Service;
 using Units.Journal;
 using Units.Journal.Capture;
@@ -12,22 +14,26 @@ namespace Units.Daemon.Logging;
 
 /// <summary>
 /// The instance's journal (see README.md in this folder): where its files are, the manager's messages
-/// (<see cref="Log"/>) and its services' output (<see cref="ServiceOutputFd"/>). When no journal can be
+/// (<see cref="Log"/>) and its services' output (<see cref="ServiceStreams"/>). When no journal can be
 /// opened the manager keeps logging to standard error, and services keep the manager's own streams.
 /// </summary>
 internal sealed class ManagerJournal : IManagerObserver, IDisposable
 {
     private readonly JournalService? _journal;
-    private readonly ServiceOutputCapture? _output;
     private readonly FileStream? _writerLock;
+    // The unit of each main and control process the manager started, kept for a while after it exits (filled on the
+    // manager loop, read by the journal's socket threads): a client of the journal's sockets already gone when its
+    // message is read is still filed under its unit.
+    private readonly ConcurrentDictionary<int, string> _unitOfProcess;
     private UnitManager? _manager;
 
-    private ManagerJournal(ICoreLog fallback, JournalService? journal, ServiceOutputCapture? output, FileStream? writerLock,
-        bool user, LogPriority maxPriority)
+    private ManagerJournal(ICoreLog fallback, JournalService? journal, ConcurrentDictionary<int, string> unitOfProcess,
+        FileStream? writerLock, bool user, LogPriority maxPriority)
     {
         _journal = journal;
-        _output = output;
+        _unitOfProcess = unitOfProcess;
         _writerLock = writerLock;
+        ServiceStreams = journal is null ? null : new ServiceLogStreams(journal, user);
         // SYSTEMD_LOG_TARGET= as systemd reads it: "console" keeps the manager's messages on standard error
         // (services' output still goes to the journal), "null" drops them. By default they go to the journal,
         // and to standard error too when that is a terminal (systemd's "auto" logs to a console it runs on).
@@ -46,8 +52,8 @@ internal sealed class ManagerJournal : IManagerObserver, IDisposable
     /// <summary>The active journal file; null without a journal.</summary>
     public string? ActivePath => _journal?.Store.ActivePath;
 
-    /// <summary>What StandardOutput=journal services write to (ExecutionOptions.JournalFd).</summary>
-    public int? ServiceOutputFd => _output?.WriteFd;
+    /// <summary>StandardOutput=/StandardError=journal's streams (ExecutionOptions.JournalStreams); null without a journal.</summary>
+    public IJournalStreams? ServiceStreams { get; }
 
     /// <summary>Opens the journal of a system (<paramref name="user"/> false) or user instance; says on
     /// <paramref name="fallback"/> why when it cannot, and then logs there.</summary>
@@ -75,10 +81,10 @@ internal sealed class ManagerJournal : IManagerObserver, IDisposable
             {
                 throw new IOException($"another manager writes {Path.Combine(directory, baseName)}.journal");
             }
-            ServiceOutputCapture? capture = null;
+            var unitOfProcess = new ConcurrentDictionary<int, string>();
             journal = JournalService.Start(new JournalServiceOptions
             {
-                ResolveContext = (pid, uid, gid) => SocketClient(pid, uid, gid, capture),
+                ResolveContext = (pid, uid, gid) => SocketClient(pid, uid, gid, unitOfProcess),
                 Store = new JournalStoreOptions { Directory = directory, FileBaseName = baseName, MachineId = machineId, BootId = bootId },
                 UserInstance = user,
                 StdoutSocketPath = UnservedSocket("stdout", SocketType.Stream),
@@ -87,15 +93,14 @@ internal sealed class ManagerJournal : IManagerObserver, IDisposable
                 Identifier = "unitsd-journal",
                 ReportProblem = message => fallback.Write(LogPriority.Warning, null, "Journal: " + message),
             });
-            capture = new ServiceOutputCapture(journal, user);
-            return new ManagerJournal(fallback, journal, capture, writerLock, user, maxPriority);
+            return new ManagerJournal(fallback, journal, unitOfProcess, writerLock, user, maxPriority);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or InvalidOperationException or SocketException)
         {
             journal?.DisposeAsync().AsTask().GetAwaiter().GetResult();
             writerLock?.Dispose();
             fallback.Write(LogPriority.Warning, null, $"Failed to open the journal, logging to standard error: {e.Message}");
-            return new ManagerJournal(fallback, null, null, null, user, maxPriority);
+            return new ManagerJournal(fallback, null, [], null, user, maxPriority);
         }
     }
 
@@ -119,11 +124,11 @@ internal sealed class ManagerJournal : IManagerObserver, IDisposable
 
     /// <summary>A client of the journal's sockets: what /proc says, else (gone already) what the manager
     /// recorded of the PID.</summary>
-    private static ClientContext SocketClient(int pid, int uid, int gid, ServiceOutputCapture? capture)
+    private static ClientContext SocketClient(int pid, int uid, int gid, ConcurrentDictionary<int, string> unitOfProcess)
     {
         ClientContext context = ClientContext.Read(pid, uid, gid);
-        return context is { Unit: null, UserUnit: null } && capture?.Origins.TryGetValue(pid, out ProcessOrigin? origin) == true
-            ? context with { Unit = origin.Unit }
+        return context is { Unit: null, UserUnit: null } && unitOfProcess.TryGetValue(pid, out string? unit)
+            ? context with { Unit = unit }
             : context;
     }
 
@@ -168,38 +173,35 @@ internal sealed class ManagerJournal : IManagerObserver, IDisposable
     {
         _manager = manager;
         (Log as JournalLog)?.Settled();
-        if (_output is not null)
+        if (_journal is not null)
             manager.AddObserver(this);
     }
 
     /// <summary>Read on the manager loop, where the core logs about units.</summary>
     private UnitLogFacts? Facts(string unit) =>
         _manager?.GetUnit(unit) is { } known
-            ? new UnitLogFacts(known.Description, known.Job?.Id ?? 0, known.InvocationId.IsEmpty ? null : known.InvocationId.ToString())
+            ? new UnitLogFacts(known.Description, known.Job?.Id ?? 0, known.InvocationId.IsEmpty ? null : known.InvocationId.ToString(),
+                known.Kind is ServiceKind { Machine: { } machine } ? machine.Settings.Exec.LogLevelMax : null)
             : null;
 
-    /// <summary>Records which unit a service's main and control processes belong to, so that output read
-    /// after such a process is gone is still attributed to its unit.</summary>
+    /// <summary>Records which unit a service's main and control processes belong to, so that a message a client of
+    /// the journal's sockets sent before it was gone is still attributed to its unit.</summary>
     void IManagerObserver.UnitChanged(Unit unit)
     {
-        if (_output is null || unit.Kind is not ServiceKind { Machine: { } machine })
+        if (unit.Kind is not ServiceKind { Machine: { } machine })
             return;
-        string? configured = machine.Settings.Exec.SyslogIdentifier;
         if (machine.MainPid > 0)
-        {
-            string? program = machine.Settings.ExecStart is [var first, ..] ? Path.GetFileName(first.Path) : null;
-            _output.Origins[machine.MainPid] = new ProcessOrigin(unit.Id, configured ?? program);
-        }
+            _unitOfProcess[machine.MainPid] = unit.Id;
         if (machine.ControlPid > 0)
-            _output.Origins[machine.ControlPid] = new ProcessOrigin(unit.Id, configured);
-        if (_output.Origins.Count > 4096)
-            _output.Origins.Clear(); // Old entries only matter for processes whose output is still unread.
+            _unitOfProcess[machine.ControlPid] = unit.Id;
+        if (_unitOfProcess.Count > 4096)
+            _unitOfProcess.Clear(); // Old entries only matter for messages still unread.
     }
 
-    /// <summary>Ends the capture (after the services are gone), writes what is queued and closes the files.</summary>
+    /// <summary>Writes what is queued (streams of services still running end within the journal's drain time)
+    /// and closes the files.</summary>
     public void Dispose()
     {
-        _output?.Dispose();
         _journal?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _writerLock?.Dispose();
     }

@@ -57,6 +57,12 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int close(int fd);
 
+    [LibraryImport(Lib)]
+    public static partial uint geteuid();
+
+    [LibraryImport(Lib)]
+    public static partial uint getegid();
+
     [LibraryImport(Lib, SetLastError = true)]
     public static partial nint read(int fd, byte* buffer, nint count);
 

@@ -448,7 +448,14 @@ public sealed class ServiceMachine
         ControlPid = 0;
         ControlCommand = null;
         MainPid = 0;
-        var end = Result == ServiceResult.Success ? ServiceState.Dead : ServiceState.Failed;
+        // unit_log_success / unit_log_skip / unit_log_failure, as service_enter_dead words them.
+        if (Result == ServiceResult.Success)
+            _host.Log(6, "Deactivated successfully.");
+        else if (Result == ServiceResult.SkipCondition)
+            _host.Log(6, $"Skipped due to '{Result.ToSystemdString()}'.");
+        else
+            _host.Log(4, $"Failed with result '{Result.ToSystemdString()}'.");
+        var end = Result is ServiceResult.Success or ServiceResult.SkipCondition ? ServiceState.Dead : ServiceState.Failed;
         bool restart = allowRestart && ShallRestart();
         SetState(end, willAutoRestart: restart);
         if (restart)
@@ -725,6 +732,7 @@ public sealed class ServiceMachine
                 {
                     // 1..254: the unit is skipped, not failed.
                     Result = ServiceResult.SkipCondition;
+                    _host.Log(6, $"Skipped due to '{Result.ToSystemdString()}'.");
                     DisarmTimer();
                     SetState(ServiceState.Dead);
                 }

@@ -30,7 +30,14 @@ public sealed record ClientContext
     public TimeSpan RateLimitInterval { get; init; } = TimeSpan.FromSeconds(30);
     public uint RateLimitBurst { get; init; } = 10000;
 
-    /// <summary>Reads what /proc says about <paramref name="pid"/>.</summary>
+    /// <summary>The unit's LogLevelMax=: records less important are dropped; null keeps all.</summary>
+    public int? LogLevelMax { get; init; }
+
+    /// <summary>The unit's LogExtraFields= ("FIELD=VALUE"), added to each of its records.</summary>
+    public IReadOnlyList<string> ExtraFields { get; init; } = [];
+
+    /// <summary>Reads what /proc says about <paramref name="pid"/>; a negative <paramref name="uid"/> or
+    /// <paramref name="gid"/> (not known from the socket) is read there too, as the effective IDs.</summary>
     public static ClientContext Read(int pid, int uid, int gid)
     {
         var context = new ClientContext { Pid = pid, Uid = uid, Gid = gid };
@@ -38,12 +45,15 @@ public sealed record ClientContext
         string proc = "/proc/" + pid.ToString(CultureInfo.InvariantCulture);
         string? cgroup = ReadCgroup(proc);
         var (unit, userUnit, slice) = UnitsOfCgroup(cgroup);
+        string? status = ReadText(proc + "/status");
         return context with
         {
+            Uid = uid >= 0 ? uid : EffectiveId(status, "Uid:"),
+            Gid = gid >= 0 ? gid : EffectiveId(status, "Gid:"),
             Comm = ReadText(proc + "/comm")?.TrimEnd('\n'),
             Exe = ReadLink(proc + "/exe"),
             CommandLine = ReadCommandLine(proc + "/cmdline"),
-            CapEffective = ReadCapEffective(proc + "/status"),
+            CapEffective = ReadCapEffective(status),
             Cgroup = cgroup,
             Unit = unit,
             UserUnit = userUnit,
@@ -66,6 +76,9 @@ public sealed record ClientContext
         if (UserUnit != null) entry.Add("_SYSTEMD_USER_UNIT", UserUnit);
         if (Slice != null) entry.Add("_SYSTEMD_SLICE", Slice);
         if (InvocationId != null) entry.Add("_SYSTEMD_INVOCATION_ID", InvocationId);
+        foreach (var field in ExtraFields)
+            if (field.IndexOf('=', StringComparison.Ordinal) is > 0 and var equals)
+                entry.Add(field[..equals], field[(equals + 1)..]);
     }
 
     /// <summary>The group rate limits are kept per: the unit, else the cgroup, else the PID.</summary>
@@ -96,9 +109,19 @@ public sealed record ClientContext
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
     }
 
-    private static string? ReadCapEffective(string statusPath)
+    /// <summary>The effective ID of a "Uid:"/"Gid:" line of /proc/PID/status (real, effective, saved, fs); -1 when unknown.</summary>
+    private static int EffectiveId(string? status, string key)
     {
-        var status = ReadText(statusPath);
+        if (status == null) return -1;
+        foreach (var line in status.Split('\n'))
+            if (line.StartsWith(key, StringComparison.Ordinal))
+                return line[key.Length..].Split('\t', StringSplitOptions.RemoveEmptyEntries) is [_, var effective, ..]
+                    && int.TryParse(effective, NumberStyles.None, CultureInfo.InvariantCulture, out int id) ? id : -1;
+        return -1;
+    }
+
+    private static string? ReadCapEffective(string? status)
+    {
         if (status == null) return null;
         foreach (var line in status.Split('\n'))
             if (line.StartsWith("CapEff:", StringComparison.Ordinal))

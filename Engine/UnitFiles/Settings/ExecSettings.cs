@@ -21,6 +21,7 @@ public sealed class ExecSettings
     private List<string>? passEnvironment;
     private List<string>? unsetEnvironment;
     private List<string>? supplementaryGroups;
+    private List<string>? logExtraFields;
     private List<string>?[]? directories;
 
     /// <summary>WorkingDirectory=; null when unset or "~" (see <see cref="WorkingDirectoryHome"/>).</summary>
@@ -74,6 +75,25 @@ public sealed class ExecSettings
 
     public string? SyslogIdentifier { get; internal set; }
 
+    /// <summary>SyslogFacility= as the facility number; null when unset (daemon).</summary>
+    public int? SyslogFacility { get; internal set; }
+
+    /// <summary>SyslogLevel= (0…7); null when unset (info).</summary>
+    public int? SyslogLevel { get; internal set; }
+
+    public bool SyslogLevelPrefix { get; internal set; } = true;
+
+    /// <summary>LogLevelMax= (0…7); null when unset (no filter).</summary>
+    public int? LogLevelMax { get; internal set; }
+
+    /// <summary>LogRateLimitIntervalSec= in µs; null when unset (the journal's default).</summary>
+    public ulong? LogRateLimitIntervalUsec { get; internal set; }
+
+    public uint? LogRateLimitBurst { get; internal set; }
+
+    /// <summary>LogExtraFields= "FIELD=VALUE" assignments, in order.</summary>
+    public IReadOnlyList<string> LogExtraFields => logExtraFields ?? (IReadOnlyList<string>)[];
+
     public bool NoNewPrivileges { get; internal set; }
 
     public bool PrivateTmp { get; internal set; }
@@ -102,6 +122,8 @@ public sealed class ExecSettings
 
 
     internal List<string> EnvironmentList => environment ??= [];
+
+    internal List<string> LogExtraFieldsList => logExtraFields ??= [];
 
     internal List<string> EnvironmentFileList => environmentFiles ??= [];
 

@@ -472,16 +472,112 @@ internal static partial class SpecialParsers
     public static SettingOutcome TtySize(in SettingInput i) =>
         i.IsEmpty || Numbers.ParseUnsigned(i.Value, out _) == ValueError.None ? SettingOutcome.Accepted : i.Warn($"Failed to parse unsigned value, ignoring: {i.Value}");
 
+    private static readonly string[] s_levels = ["emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"];
+
     /// <summary>config_parse_log_level: a syslog level name or 0…7.</summary>
-    public static SettingOutcome LogLevel(in SettingInput i)
+    public static SettingParser LogLevel(Action<UnitSettings, int> set) => (in SettingInput i) =>
     {
-        if (i.Value is "emerg" or "alert" or "crit" or "err" or "warning" or "notice" or "info" or "debug"
-            || (Numbers.ParseUnsigned(i.Value, out var level) == ValueError.None && level <= 7))
+        int named = Array.IndexOf(s_levels, i.Value);
+        if (named >= 0)
         {
+            set(i.Settings, named);
+            return SettingOutcome.Accepted;
+        }
+
+        if (Numbers.ParseUnsigned(i.Value, out var level) == ValueError.None && level <= 7)
+        {
+            set(i.Settings, (int)level);
             return SettingOutcome.Accepted;
         }
 
         return i.Warn($"Failed to parse log level, ignoring: {i.Value}");
+    };
+
+    // log_facility_unshifted_table: the facilities' names by number (12…15 have none systemd accepts).
+    private static readonly string?[] s_facilities =
+    [
+        "kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron", "authpriv", "ftp", null, null, null, null,
+        "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7",
+    ];
+
+    /// <summary>config_parse_log_facility: a facility name.</summary>
+    public static SettingOutcome SyslogFacility(in SettingInput i)
+    {
+        int facility = Array.IndexOf(s_facilities, i.Value);
+        if (facility < 0)
+        {
+            return i.Warn($"Failed to parse log facility, ignoring: {i.Value}");
+        }
+
+        i.Settings.Exec!.SyslogFacility = facility;
+        return SettingOutcome.Accepted;
+    }
+
+    /// <summary>config_parse_log_extra_fields: quoted, C-escaped "FIELD=VALUE" words with valid journal field names;
+    /// empty resets.</summary>
+    public static SettingOutcome LogExtraFields(in SettingInput i)
+    {
+        var list = i.Settings.Exec!.LogExtraFieldsList;
+        if (i.IsEmpty)
+        {
+            list.Clear();
+            return SettingOutcome.Accepted;
+        }
+
+        var p = 0;
+        while (true)
+        {
+            var result = Words.ExtractFirst(i.Value, ref p, out var word, null, ExtractFlags.CUnescape | ExtractFlags.Unquote);
+            if (result == ExtractResult.End)
+            {
+                return SettingOutcome.Accepted;
+            }
+
+            if (result == ExtractResult.Invalid)
+            {
+                return i.Warn($"Invalid syntax, ignoring: {i.Value}");
+            }
+
+            if (!i.TryExpand(word, out var field, out var error))
+            {
+                i.Warn($"Failed to resolve unit specifiers in {word}, ignoring: {error}");
+                continue;
+            }
+
+            int equals = field.IndexOf('=', StringComparison.Ordinal);
+            if (equals < 0)
+            {
+                i.Warn($"Log field lacks '=' character, ignoring: {field}");
+                continue;
+            }
+
+            if (!IsJournalFieldName(field.AsSpan(0, equals)))
+            {
+                i.Warn($"Log field name is invalid, ignoring: {field}");
+                continue;
+            }
+
+            list.Add(field);
+        }
+    }
+
+    /// <summary>journal_field_valid() for a client's field: 1…64 of A-Z, 0-9 and '_', not starting with '_' or a digit.</summary>
+    private static bool IsJournalFieldName(ReadOnlySpan<char> name)
+    {
+        if (name.Length is 0 or > 64 || name[0] == '_' || char.IsAsciiDigit(name[0]))
+        {
+            return false;
+        }
+
+        foreach (char c in name)
+        {
+            if (!(char.IsAsciiLetterUpper(c) || char.IsAsciiDigit(c) || c == '_'))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     public static SettingOutcome Limit(in SettingInput i, string resource)

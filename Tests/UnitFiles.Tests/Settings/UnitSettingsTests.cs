@@ -177,6 +177,37 @@ public sealed class UnitSettingsTests
     }
 
     [Fact]
+    public void Syslog_and_log_settings_are_kept_and_bad_values_reported_as_systemd_does()
+    {
+        var (s, d) = Bind("l.service", """
+            [Service]
+            ExecStart=/bin/true
+            SyslogFacility=local3
+            SyslogLevel=notice
+            SyslogLevelPrefix=no
+            LogLevelMax=4
+            LogRateLimitIntervalSec=2s
+            LogRateLimitBurst=7
+            LogExtraFields=COLOUR=blue "SHAPE=round box" lower=x NOEQUALS
+            SyslogFacility=ntp
+            LogLevelMax=loud
+            """);
+        var exec = s.Exec!;
+        Assert.Equal((19, 5, false, 4), (exec.SyslogFacility, exec.SyslogLevel, exec.SyslogLevelPrefix, exec.LogLevelMax));
+        Assert.Equal((2_000_000UL, 7U), (exec.LogRateLimitIntervalUsec, exec.LogRateLimitBurst));
+        Assert.Equal(["COLOUR=blue", "SHAPE=round box"], exec.LogExtraFields);
+        Assert.Equal(
+            [
+                "Log field name is invalid, ignoring: lower=x",
+                "Log field lacks '=' character, ignoring: NOEQUALS",
+                "Failed to parse log facility, ignoring: ntp",
+                "Failed to parse log level, ignoring: loud",
+            ],
+            d.Items.Select(i => i.Message));
+        Assert.True(SettingsBinder.IsSupportedOption("Service", "LogExtraFields"));
+    }
+
+    [Fact]
     public void Every_accepted_assignment_is_kept_in_order_and_unsupported_ones_are_reported()
     {
         var (s, d) = Bind("d.service", """
