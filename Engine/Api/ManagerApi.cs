@@ -43,13 +43,17 @@ public sealed class ApiOptions
 /// <summary>
 /// org.freedesktop.systemd1 served on an <see cref="ObjectTree"/> over a <see cref="UnitManager"/>: the manager
 /// object, one object per unit and per job, and the manager's signals. Method handlers run on the manager loop;
-/// signals are sent through <see cref="Broadcast"/> to every private connection (as systemd does).
+/// signals are sent through <see cref="Broadcast"/> to every private connection, and on the bus (see
+/// <see cref="AttachBus"/>) while at least one client there is subscribed, as systemd does.
 /// </summary>
 public sealed class ManagerApi : IManagerObserver
 {
     private readonly Dictionary<string, PropertyTable<Unit>> _typeTables = new(StringComparer.Ordinal);
-    private readonly HashSet<DBusConnection> _subscribers = [];
+    private readonly HashSet<string> _busSubscribers = new(StringComparer.Ordinal);
+    // Jobs queued by a client on the bus: it hears of its own job without subscribing (systemd's job bus_track).
+    private readonly Dictionary<uint, string> _jobRequesters = [];
     private readonly ManagerInterface _managerInterface;
+    private DBusConnection? _bus;
 
     public ManagerApi(UnitManager manager, UnitFileInstaller installer, ManagerEnvironment environment,
         IUnitFileInfoSource files, ApiOptions options, Action<MessageBuffer> broadcast)
@@ -136,12 +140,67 @@ public sealed class ManagerApi : IManagerObserver
             ? new DBusObject(path, new JobInterface(job, Manager))
             : null;
 
-    internal void Subscribe(DBusConnection connection) => _subscribers.Add(connection);
-
-    internal void Unsubscribe(DBusConnection connection)
+    /// <summary>Serves the API on <paramref name="bus"/> too (on the manager loop; the connection serves the same
+    /// object tree and owns org.freedesktop.systemd1). Call <see cref="BusNameGone"/> for each NameOwnerChanged
+    /// that loses a name's owner, so that subscribers that disconnect stop counting.</summary>
+    public void AttachBus(DBusConnection bus)
     {
-        if (!_subscribers.Remove(connection))
+        ArgumentNullException.ThrowIfNull(bus);
+        _bus = bus;
+        _busSubscribers.Clear();
+    }
+
+    /// <summary>The bus connection closed: its subscribers are gone with it.</summary>
+    public void DetachBus(DBusConnection bus)
+    {
+        if (_bus != bus)
+            return;
+        _bus = null;
+        _busSubscribers.Clear();
+    }
+
+    /// <summary>A bus client left (NameOwnerChanged with no new owner).</summary>
+    public void BusNameGone(string name) => _busSubscribers.Remove(name);
+
+    /// <summary>Clients on the bus that called Subscribe and are still there.</summary>
+    public int BusSubscriberCount => _busSubscribers.Count;
+
+    /// <summary>As systemd: a private connection gets every signal anyway, so Subscribe and Unsubscribe do nothing
+    /// there; on the bus they count the sender in or out.</summary>
+    internal void Subscribe(MethodCall call)
+    {
+        if (call.Connection != _bus || call.Sender is not string sender)
+            return;
+        if (!_busSubscribers.Add(sender))
+            throw new DBusException(BusErrors.AlreadySubscribed, "Client is already subscribed.");
+    }
+
+    internal void Unsubscribe(MethodCall call)
+    {
+        if (call.Connection != _bus || call.Sender is not string sender)
+            return;
+        if (!_busSubscribers.Remove(sender))
             throw new DBusException(BusErrors.NotSubscribed, "Client is not subscribed.");
+    }
+
+    /// <summary>The client on the bus that asked for <paramref name="job"/> hears of it until it is removed.</summary>
+    internal void TrackJobRequester(MethodCall call, Job job)
+    {
+        if (call.Connection == _bus && call.Sender is string sender)
+            _jobRequesters[job.Id] = sender;
+    }
+
+    /// <summary>Sends a signal to every private connection, and on the bus when someone there is subscribed or,
+    /// for a job's signals, its requester is there (a bus signal is broadcast: the bus daemon delivers it to the
+    /// clients whose match rules take it).</summary>
+    private void Emit(MessageBuffer signal, Job? job = null)
+    {
+        if (_bus is { IsConnected: true } bus && (_busSubscribers.Count > 0 || job is not null && _jobRequesters.ContainsKey(job.Id)))
+        {
+            signal.AddReference();
+            bus.Send(signal);
+        }
+        Broadcast(signal);
     }
 
     internal void DaemonReload()
@@ -153,7 +212,7 @@ public sealed class ManagerApi : IManagerObserver
     internal void UnitFilesChanged() => Signal("UnitFilesChanged", null, static (ref MessageWriter _) => { });
 
     internal void ManagerPropertiesChanged(params string[] names)
-        => Broadcast(_managerInterface.CreatePropertiesChangedSignal(BusPaths.Manager, names, sender: Options.Sender));
+        => Emit(_managerInterface.CreatePropertiesChangedSignal(BusPaths.Manager, names, sender: Options.Sender));
 
     // ---- IManagerObserver: state changes become signals ----
 
@@ -184,19 +243,23 @@ public sealed class ManagerApi : IManagerObserver
             w.WriteUInt32(job.Id);
             w.WriteObjectPath(BusPaths.ForJob(job.Id));
             w.WriteString(job.Unit.Id);
-        });
+        }, job);
     }
 
     void IManagerObserver.JobChanged(Job job)
-        => SendPropertiesChanged(new JobInterface(job, Manager), BusPaths.ForJob(job.Id));
+        => SendPropertiesChanged(new JobInterface(job, Manager), BusPaths.ForJob(job.Id), job);
 
-    void IManagerObserver.JobRemoved(Job job, JobResult result) => Signal("JobRemoved", "uoss", (ref MessageWriter w) =>
+    void IManagerObserver.JobRemoved(Job job, JobResult result)
     {
-        w.WriteUInt32(job.Id);
-        w.WriteObjectPath(BusPaths.ForJob(job.Id));
-        w.WriteString(job.Unit.Id);
-        w.WriteString(result.ToSystemdString());
-    });
+        Signal("JobRemoved", "uoss", (ref MessageWriter w) =>
+        {
+            w.WriteUInt32(job.Id);
+            w.WriteObjectPath(BusPaths.ForJob(job.Id));
+            w.WriteString(job.Unit.Id);
+            w.WriteString(result.ToSystemdString());
+        }, job);
+        _jobRequesters.Remove(job.Id);
+    }
 
     void IManagerObserver.Reloading(bool active) => Signal("Reloading", "b", (ref MessageWriter w) => w.WriteBoolean(active));
 
@@ -218,16 +281,16 @@ public sealed class ManagerApi : IManagerObserver
 
     private delegate void BodyWriter(ref MessageWriter writer);
 
-    private void Signal(string member, string? signature, BodyWriter body)
+    private void Signal(string member, string? signature, BodyWriter body, Job? job = null)
     {
         MessageWriter writer = MessageWriter.CreateSignal(BusPaths.Manager, InterfaceCatalog.Manager, member, signature, sender: Options.Sender);
         body(ref writer);
-        Broadcast(writer.Finish());
+        Emit(writer.Finish(), job);
     }
 
     /// <summary>PropertiesChanged as systemd sends it: values of properties that emit "true", names of those
     /// that emit "invalidates"; "const" and "false" ones are left out.</summary>
-    private void SendPropertiesChanged(DBusInterface itf, string path)
+    private void SendPropertiesChanged(DBusInterface itf, string path, Job? job = null)
     {
         var changed = new List<string>();
         var invalidated = new List<string>();
@@ -245,6 +308,6 @@ public sealed class ManagerApi : IManagerObserver
         }
         if (changed.Count == 0 && invalidated.Count == 0)
             return;
-        Broadcast(itf.CreatePropertiesChangedSignal(path, changed, invalidated, Options.Sender));
+        Emit(itf.CreatePropertiesChangedSignal(path, changed, invalidated, Options.Sender), job);
     }
 }

@@ -14,6 +14,9 @@ internal sealed record CommandLine
 
     public bool Debug { get; init; }
 
+    /// <summary>Members of this group may change state through the API on the bus, besides root and the manager's user.</summary>
+    public string? BusAdminGroup { get; init; }
+
     public const string Usage = """
         unitsd [OPTIONS...]            run a service manager
         unitsd verify FILE...          check unit files, as systemd-analyze verify does
@@ -24,6 +27,12 @@ internal sealed record CommandLine
           --unit-path=DIR[:DIR...]     read units only from these directories
           --unit=NAME                  start NAME instead of default.target
           --log-level=debug            also print debug messages
+          --bus-admin-group=GROUP      on the D-Bus bus (the system bus for --system, the session
+                                       bus for --user), let members of GROUP call the methods
+                                       that change state (start, stop, enable, set-property...);
+                                       root and the manager's own user always may, anyone may
+                                       read. Private-socket clients must be root or the
+                                       manager's user, whatever this says.
           --version                    print the version
           -h, --help                   print this help
         """;
@@ -43,6 +52,8 @@ internal sealed record CommandLine
                 unitPath.AddRange(arg["--unit-path=".Length..].Split(':', StringSplitOptions.RemoveEmptyEntries));
             else if (arg.StartsWith("--unit=", StringComparison.Ordinal))
                 result = result with { DefaultTarget = arg["--unit=".Length..] };
+            else if (arg.StartsWith("--bus-admin-group=", StringComparison.Ordinal) && arg.Length > "--bus-admin-group=".Length)
+                result = result with { BusAdminGroup = arg["--bus-admin-group=".Length..] };
             else if (arg == "--log-level=debug")
                 result = result with { Debug = true };
             else if (arg.StartsWith("--log-level=", StringComparison.Ordinal))

@@ -30,6 +30,8 @@ internal sealed class ManagerHost : IManagerObserver, IDisposable
     private readonly UnitManager _manager;
     private readonly string _privateSocket;
     private readonly ManagerJournal _journal;
+    private readonly ApiBus _bus;
+    private const string DBusService = "dbus.service";
 
     private ManagerHost(CommandLine command, ICoreLog log)
     {
@@ -92,7 +94,8 @@ internal sealed class ManagerHost : IManagerObserver, IDisposable
         _manager.AddObserver(this);
         _journal.Attach(_manager);
 
-        var tree = new ObjectTree { Dispatcher = _manager.Post };
+        var access = new BusAccess(Native.geteuid(), AdminGroupId(command.BusAdminGroup));
+        var tree = new ObjectTree { Dispatcher = _manager.Post, Authorize = access.AuthorizeAsync };
         tree.UnhandledException = (call, e) => log.Write(LogPriority.Error, null, $"Failed to handle {call.Member}: {e}");
         uint ownUid = Native.geteuid();
         DBusServer server = DBusServer.Listen("unix:path=" + DBusAddress.Escape(_privateSocket), new DBusServerOptions
@@ -122,6 +125,8 @@ internal sealed class ManagerHost : IManagerObserver, IDisposable
             BeforeReload = source.Reload,
         };
         api.Register(tree);
+        _bus = new ApiBus(ApiBus.Address(user, runtimeDirectory, Environment.GetEnvironmentVariable), tree, api, _manager, log);
+        _owned.Add(_bus);
         _owned.Add(PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnTerminate));
         _owned.Add(PosixSignalRegistration.Create(PosixSignal.SIGINT, OnTerminate));
     }
@@ -134,7 +139,15 @@ internal sealed class ManagerHost : IManagerObserver, IDisposable
     public void Run()
     {
         _manager.Post(() => _manager.Startup());
+        _manager.Post(_bus.Connect);
         _manager.Run(_stop.Token);
+    }
+
+    /// <summary>systemd rechecks the API bus when dbus.service changes state: once it is up, connect.</summary>
+    void IManagerObserver.UnitChanged(Unit unit)
+    {
+        if (unit.Id == DBusService && unit.ActiveState == ActiveState.Active)
+            _bus.Connect();
     }
 
     void IManagerObserver.ObjectiveChanged(ManagerObjective objective)
@@ -185,6 +198,16 @@ internal sealed class ManagerHost : IManagerObserver, IDisposable
         if (string.IsNullOrEmpty(runtime) || !Path.IsPathRooted(runtime))
             throw new StartupException("XDG_RUNTIME_DIR is not set (or not absolute): a user manager keeps its sockets there.");
         return runtime;
+    }
+
+    private static unsafe uint? AdminGroupId(string? name)
+    {
+        if (name is null)
+            return null;
+        Native.Group* group = Native.getgrnam(name);
+        if (group is null)
+            throw new StartupException($"--bus-admin-group={name}: no such group.");
+        return group->Id;
     }
 
     /// <summary>systemd refuses to run two managers on one private socket; so do we, instead of stealing it.</summary>

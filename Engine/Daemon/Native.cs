@@ -94,6 +94,18 @@ internal static unsafe partial class Native
     [LibraryImport("libc")]
     public static partial uint getegid();
 
+    [StructLayout(LayoutKind.Sequential)]
+    public struct Group
+    {
+        public byte* Name;
+        public byte* Password;
+        public uint Id;
+        public byte** Members;
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial Group* getgrnam([MarshalAs(UnmanagedType.LPUTF8Str)] string name);
+
     [LibraryImport("libc", SetLastError = true)]
     public static partial int access([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int mode);
 

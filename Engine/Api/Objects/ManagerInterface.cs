@@ -100,11 +100,11 @@ internal sealed class ManagerInterface : CoreInterface<ManagerApi>
                 ReplyJobs(call);
                 break;
             case "Subscribe":
-                Api.Subscribe(call.Connection);
+                Api.Subscribe(call);
                 call.ReplyEmpty();
                 break;
             case "Unsubscribe":
-                Api.Unsubscribe(call.Connection);
+                Api.Unsubscribe(call);
                 call.ReplyEmpty();
                 break;
             case "Reload":
@@ -234,6 +234,7 @@ internal sealed class ManagerInterface : CoreInterface<ManagerApi>
         JobMode mode = JobNames.ParseMode(modeText)
             ?? throw new DBusException(DBusErrors.InvalidArgs, $"Job mode {modeText} invalid.");
         Job job = Manager.QueueJob(CheckedName(name), type, mode, reloadIfPossible);
+        Api.TrackJobRequester(call, job);
         ReplyPath(call, BusPaths.ForJob(job.Id));
         return ValueTask.CompletedTask;
     }

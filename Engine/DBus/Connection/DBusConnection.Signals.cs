@@ -185,6 +185,46 @@ public sealed partial class DBusConnection
         return CallAsync(call.Finish(), static reply => reply.GetBodyReader().ReadString(), cancellationToken: cancellationToken);
     }
 
+    /// <summary>What the bus knows of the connection owning <paramref name="name"/> (GetConnectionCredentials):
+    /// its uid, its groups (dbus-daemon reports them where the kernel has SO_PEERGROUPS) and its pid.</summary>
+    public Task<BusCredentials> GetConnectionCredentialsAsync(string name, CancellationToken cancellationToken = default)
+    {
+        MessageWriter call = MessageWriter.CreateMethodCall(BusName, BusPath, BusName, "GetConnectionCredentials", "s");
+        call.WriteString(name.AsSpan());
+        return CallAsync(call.Finish(), static reply =>
+        {
+            Reader reader = reply.GetBodyReader();
+            uint? user = null, process = null;
+            List<uint>? groups = null;
+            ArrayEnd end = reader.ReadArrayStart('{');
+            while (reader.HasNext(end))
+            {
+                reader.ReadStructStart();
+                string key = reader.ReadString();
+                string signature = reader.ReadVariantSignature();
+                switch (key, signature)
+                {
+                    case ("UnixUserID", "u"):
+                        user = reader.ReadUInt32();
+                        break;
+                    case ("ProcessID", "u"):
+                        process = reader.ReadUInt32();
+                        break;
+                    case ("UnixGroupIDs", "au"):
+                        groups = [];
+                        ArrayEnd ids = reader.ReadArrayStart('u');
+                        while (reader.HasNext(ids))
+                            groups.Add(reader.ReadUInt32());
+                        break;
+                    default:
+                        reader.SkipValue(signature);
+                        break;
+                }
+            }
+            return new BusCredentials(user, groups, process);
+        }, cancellationToken: cancellationToken);
+    }
+
     /// <summary>Every name currently on the bus.</summary>
     public Task<string[]> ListNamesAsync(CancellationToken cancellationToken = default)
         => CallAsync(MessageWriter.CreateMethodCall(BusName, BusPath, BusName, "ListNames").Finish(), static reply =>
@@ -197,6 +237,9 @@ public sealed partial class DBusConnection
             return names.ToArray();
         }, cancellationToken: cancellationToken);
 }
+
+/// <summary>A bus client's credentials as the bus daemon reports them; null where it does not say.</summary>
+public sealed record BusCredentials(uint? UserId, IReadOnlyList<uint>? GroupIds, uint? ProcessId);
 
 public sealed partial class DBusConnection
 {

@@ -30,6 +30,12 @@ public sealed class ObjectTree
     /// gets org.freedesktop.DBus.Error.Failed).</summary>
     public Action<MethodCall, Exception>? UnhandledException { get; set; }
 
+    /// <summary>Runs on the connection's reader before a call is dispatched: throw (or fault with)
+    /// <see cref="DBusException"/> to refuse it with that error. A check that completes at once keeps the
+    /// connection's order of calls; one that has to ask someone (the bus, for a caller's credentials)
+    /// dispatches the call when the answer comes. Null admits every call.</summary>
+    public Func<MethodCall, ValueTask>? Authorize { get; set; }
+
     public void Add(DBusObject obj)
     {
         ArgumentNullException.ThrowIfNull(obj);
@@ -71,6 +77,49 @@ public sealed class ObjectTree
     internal void Dispatch(DBusConnection connection, Message message)
     {
         var call = new MethodCall(connection, message);
+        if (Authorize is { } authorize)
+        {
+            ValueTask check;
+            try
+            {
+                check = authorize(call);
+            }
+            catch (Exception e)
+            {
+                Refuse(call, e);
+                return;
+            }
+            if (!check.IsCompletedSuccessfully)
+            {
+                _ = DispatchWhenAuthorizedAsync(call, check);
+                return;
+            }
+        }
+        DispatchAuthorized(call);
+    }
+
+    private async Task DispatchWhenAuthorizedAsync(MethodCall call, ValueTask check)
+    {
+        try
+        {
+            await check.ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            Refuse(call, e);
+            return;
+        }
+        DispatchAuthorized(call);
+    }
+
+    private void Refuse(MethodCall call, Exception e)
+    {
+        Fail(call, e);
+        call.Request.Dispose();
+    }
+
+    private void DispatchAuthorized(MethodCall call)
+    {
         Action<Action>? dispatcher = Dispatcher;
         if (dispatcher is null)
         {
@@ -84,7 +133,7 @@ public sealed class ObjectTree
         catch (Exception e)
         {
             call.ReplyErrorIfUnanswered(DBusErrors.Failed, "the service cannot take calls now: " + e.Message);
-            message.Dispose();
+            call.Request.Dispose();
         }
     }
 

@@ -51,7 +51,9 @@ public sealed class MessageBuffer : IDisposable
     /// <summary>Releases a buffer that will not be sent (sending hands ownership to the connection).</summary>
     public void Dispose() => Release();
 
-    internal void AddReference() => Interlocked.Increment(ref _references);
+    /// <summary>Takes one more reference, so that the buffer can be handed to one more <c>Send</c> (each
+    /// <c>Send</c> or <see cref="Dispose"/> drops one): a signal built once, sent on several connections.</summary>
+    public void AddReference() => Interlocked.Increment(ref _references);
 
     /// <summary>Drops one reference; the last one returns the bytes and closes the fds.</summary>
     internal void Release()

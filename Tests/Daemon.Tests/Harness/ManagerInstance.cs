@@ -64,6 +64,9 @@ public sealed partial class ManagerInstance : IDisposable
     /// <summary>Runs ARGS inside this instance's namespaces as its user, with its XDG_RUNTIME_DIR (run-systemd.sh as).</summary>
     public CommandResult As(params string[] args) => Script(["as", .. args]);
 
+    /// <summary>Runs ARGS inside this instance's namespaces as root, in the test's environment (run-systemd.sh nsenter).</summary>
+    public CommandResult Enter(params string[] args) => Script(["nsenter", .. args]);
+
     public string ManagerLog()
     {
         string log = Path.Combine(InstanceDirectory, "manager.log");
