@@ -102,6 +102,13 @@ internal sealed class ManagerHost : IManagerObserver, IDisposable
         {
             Objects = tree,
             Sender = "org.freedesktop.systemd1",
+            // systemd's CONNECTIONS_MAX. Beyond 256 connections still authenticating (a burst of real clients
+            // fits, each needs one round trip) the oldest is dropped: clients that say nothing cannot keep others out.
+            MaxConnections = 4096,
+            MaxPendingAuthentications = 256,
+            // What a client that does not read may have queued before it is dropped: far more than any reply or
+            // burst of signals, far less than 4096 such clients could otherwise pin.
+            ConnectionOptions = new DBusConnectionOptions { MaxSendQueueBytes = 16 * 1024 * 1024, MaxSendQueueMessages = 16_384 },
             // systemd's bus_on_connection: only root and the manager's own user may use the private socket.
             AcceptPeer = peer =>
             {

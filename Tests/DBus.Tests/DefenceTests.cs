@@ -132,6 +132,67 @@ public sealed class DefenceTests : IDisposable
     }
 
     [Fact]
+    public async Task A_peer_that_pipelines_calls_has_at_most_its_allowance_waiting_for_the_dispatcher()
+    {
+        using var server = new TestServer(connectionOptions: new DBusConnectionOptions { MaxPendingCalls = 4 });
+        var queued = new List<Action>();
+        int mostQueued = 0;
+        TaskCompletionSource fiveQueued = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        // A dispatcher that holds the calls until the test runs them, as a busy manager loop would.
+        server.Objects.Dispatcher = work =>
+        {
+            lock (queued)
+            {
+                queued.Add(work);
+                mostQueued = Math.Max(mostQueued, queued.Count);
+                if (queued.Count == 5)
+                    fiveQueued.TrySetResult();
+            }
+        };
+        using DBusConnection pipelining = await DBusConnection.ConnectAsync(server.Address);
+        using DBusConnection other = await DBusConnection.ConnectAsync(server.Address);
+        Task<int>[] calls = [.. Enumerable.Range(0, 10).Select(i => pipelining.CallAsync(FuzzTests.AddCall(i, 1), m => m.GetBodyReader().ReadInt32()))];
+        // The other connection still gets its call in while the pipelining one waits for its allowance.
+        Task<int> otherCall = other.CallAsync(FuzzTests.AddCall(40, 2), m => m.GetBodyReader().ReadInt32());
+        await fiveQueued.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(42, await RunQueuedUntilAsync(queued, otherCall));
+        for (int i = 0; i < calls.Length; i++)
+            Assert.Equal(i + 1, await RunQueuedUntilAsync(queued, calls[i]));
+        // Never more than the pipelining peer's four plus the other's one.
+        lock (queued)
+            Assert.Equal(5, mostQueued);
+
+        static async Task<int> RunQueuedUntilAsync(List<Action> queued, Task<int> call)
+        {
+            while (!call.IsCompleted)
+            {
+                Action[] now;
+                lock (queued)
+                {
+                    now = [.. queued];
+                    queued.Clear();
+                }
+                foreach (Action work in now)
+                    work();
+                await Task.WhenAny(call, Task.Delay(10));
+            }
+            return await call;
+        }
+    }
+
+    [Fact]
+    public async Task Connections_that_never_authenticate_are_dropped_oldest_first_beyond_the_allowance()
+    {
+        using var server = new TestServer(maxPendingAuthentications: 2, connectionOptions: new DBusConnectionOptions { AuthenticationTimeout = TimeSpan.FromMinutes(5) });
+        using RawClient oldest = await RawClient.ConnectAsync(server.SocketPath);
+        using RawClient second = await RawClient.ConnectAsync(server.SocketPath);
+        using RawClient third = await RawClient.ConnectAsync(server.SocketPath);
+        Assert.True(await oldest.WaitForCloseAsync());
+        using DBusConnection client = await DBusConnection.ConnectAsync(server.Address);
+        Assert.Equal(5, await client.CallAsync(FuzzTests.AddCall(2, 3), m => m.GetBodyReader().ReadInt32()));
+    }
+
+    [Fact]
     public async Task A_peer_that_never_authenticates_is_dropped_after_the_timeout()
     {
         using RawClient client = await RawClient.ConnectAsync(_server.SocketPath);

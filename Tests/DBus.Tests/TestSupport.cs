@@ -251,7 +251,8 @@ internal sealed class TestServer : IDisposable
 {
     private readonly TempDir _dir = new();
 
-    public TestServer(string? sender = null, bool allowAnonymous = false, Func<PeerCredentials?, bool>? acceptPeer = null, DBusConnectionOptions? connectionOptions = null)
+    public TestServer(string? sender = null, bool allowAnonymous = false, Func<PeerCredentials?, bool>? acceptPeer = null, DBusConnectionOptions? connectionOptions = null,
+        int maxPendingAuthentications = 64)
     {
         Objects.Add(new DBusObject("/org/example/Test", Test));
         SocketPath = _dir.File("bus");
@@ -262,6 +263,7 @@ internal sealed class TestServer : IDisposable
             AllowAnonymous = allowAnonymous,
             AcceptPeer = acceptPeer,
             ConnectionOptions = connectionOptions ?? new DBusConnectionOptions(),
+            MaxPendingAuthentications = maxPendingAuthentications,
         });
     }
 

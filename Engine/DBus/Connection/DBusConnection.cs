@@ -16,6 +16,7 @@ public sealed partial class DBusConnection : IDisposable
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly CancellationTokenSource _closing = new();
     private readonly TaskCompletionSource<Exception?> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly SemaphoreSlim _callSlots;
     private UnixFdQueue? _fds;
     private Subscription[] _subscriptions = [];
     private long _queuedBytes;
@@ -30,6 +31,7 @@ public sealed partial class DBusConnection : IDisposable
         _receive = receive;
         _options = options;
         Objects = options.Objects;
+        _callSlots = new SemaphoreSlim(options.MaxPendingCalls, options.MaxPendingCalls);
     }
 
     /// <summary>The objects this connection serves, if any.</summary>
@@ -335,6 +337,18 @@ public sealed partial class DBusConnection : IDisposable
                         System.Buffers.ArrayPool<byte>.Shared.Return(data);
                         throw;
                     }
+                    if (message.Type == MessageType.MethodCall)
+                    {
+                        try
+                        {
+                            await _callSlots.WaitAsync(_closing.Token).ConfigureAwait(false);
+                        }
+                        catch
+                        {
+                            message.Dispose();
+                            throw;
+                        }
+                    }
                     Dispatch(message);
                 }
                 // Fds travel with their message's bytes: any left over once every message is parsed were
@@ -386,11 +400,15 @@ public sealed partial class DBusConnection : IDisposable
         }
     }
 
+    /// <summary>A method call read from the peer has been answered (or dropped) and its handler is done.</summary>
+    internal void CallFinished() => _callSlots.Release();
+
     private void DispatchCall(Message message)
     {
         if (!IsBus && message.Destination == BusName && message.Path == BusPath && message.Interface is null or BusName)
         {
             AnswerAsPeerBus(message);
+            CallFinished();
             return;
         }
         if (Objects is not null)
@@ -400,6 +418,7 @@ public sealed partial class DBusConnection : IDisposable
         }
         using (message)
         {
+            CallFinished();
             if (message.Interface == StandardInterfaces.Peer && message.Member == "Ping" && !message.NoReplyExpected)
             {
                 Send(MessageWriter.CreateMethodReturn(message.Serial, message.Sender, sender: DefaultSender).Finish());

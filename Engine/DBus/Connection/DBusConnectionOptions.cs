@@ -24,6 +24,11 @@ public sealed class DBusConnectionOptions
     /// <summary>Messages queued for a peer that does not read before it is disconnected.</summary>
     public int MaxSendQueueMessages { get; init; } = 100_000;
 
+    /// <summary>Method calls read from the peer and not yet finished. At the limit the connection reads no more
+    /// from that peer until one finishes: a peer that pipelines calls without end neither floods the service
+    /// (the manager loop's queue) nor crowds out other peers.</summary>
+    public int MaxPendingCalls { get; init; } = 64;
+
     /// <summary>Largest incoming message accepted (at most the specification's 128 MiB).</summary>
     public int MaxMessageLength { get; init; } = ProtocolLimits.MaxMessageLength;
 }

@@ -19,8 +19,12 @@ public sealed class DBusServerOptions
     /// (systemd refuses peers that are neither root nor its own uid). Null admits everyone.</summary>
     public Func<PeerCredentials?, bool>? AcceptPeer { get; init; }
 
-    /// <summary>Most connections, authenticated or not, served at once.</summary>
+    /// <summary>Most authenticated connections served at once; more are refused as they arrive.</summary>
     public int MaxConnections { get; init; } = 1024;
+
+    /// <summary>Most connections still authenticating. When another arrives the oldest of them is dropped, so that
+    /// clients which connect and say nothing cannot keep out the ones that authenticate at once.</summary>
+    public int MaxPendingAuthentications { get; init; } = 64;
 
     /// <summary>Limits and timeouts of each connection.</summary>
     public DBusConnectionOptions ConnectionOptions { get; init; } = new();
@@ -37,7 +41,8 @@ public sealed class DBusServer : IDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly object _gate = new();
     private readonly HashSet<DBusConnection> _connections = new();
-    private int _accepting;
+    // Accepted sockets still authenticating, oldest first (guarded by _gate).
+    private readonly LinkedList<Socket> _authenticating = new();
 
     private DBusServer(Socket listener, DBusServerOptions options, string address, string? socketPath)
     {
@@ -54,6 +59,7 @@ public sealed class DBusServer : IDisposable
             MaxSendQueueBytes = options.ConnectionOptions.MaxSendQueueBytes,
             MaxSendQueueMessages = options.ConnectionOptions.MaxSendQueueMessages,
             MaxMessageLength = options.ConnectionOptions.MaxMessageLength,
+            MaxPendingCalls = options.ConnectionOptions.MaxPendingCalls,
         };
     }
 
@@ -90,7 +96,9 @@ public sealed class DBusServer : IDisposable
         try
         {
             listener.Bind(endPoint);
-            listener.Listen(256);
+            // As deep a backlog as the kernel allows (somaxconn), as systemd's sockets: a burst of connections
+            // waits there for the accept loop rather than failing with EAGAIN.
+            listener.Listen();
         }
         catch
         {
@@ -149,23 +157,29 @@ public sealed class DBusServer : IDisposable
                 await Task.Delay(10).ConfigureAwait(false);
                 continue;
             }
-            if (Interlocked.Increment(ref _accepting) + CountConnections() > _options.MaxConnections)
+            LinkedListNode<Socket> pending;
+            Socket? dropped = null;
+            lock (_gate)
             {
-                Interlocked.Decrement(ref _accepting);
-                socket.Dispose();
-                continue;
+                if (_connections.Count >= _options.MaxConnections)
+                {
+                    socket.Dispose();
+                    continue;
+                }
+                pending = _authenticating.AddLast(socket);
+                if (_authenticating.Count > _options.MaxPendingAuthentications)
+                {
+                    dropped = _authenticating.First!.Value;
+                    _authenticating.RemoveFirst();
+                }
             }
-            _ = Task.Run(() => AdmitAsync(socket));
+            // Its authentication fails at once (the socket is gone) and its admission ends there.
+            dropped?.Dispose();
+            _ = Task.Run(() => AdmitAsync(socket, pending));
         }
     }
 
-    private int CountConnections()
-    {
-        lock (_gate)
-            return _connections.Count;
-    }
-
-    private async Task AdmitAsync(Socket socket)
+    private async Task AdmitAsync(Socket socket, LinkedListNode<Socket> pending)
     {
         DBusConnection? connection = null;
         try
@@ -186,7 +200,11 @@ public sealed class DBusServer : IDisposable
         }
         finally
         {
-            Interlocked.Decrement(ref _accepting);
+            lock (_gate)
+            {
+                if (pending.List is not null)
+                    _authenticating.Remove(pending);
+            }
         }
         if (connection is null)
             return;

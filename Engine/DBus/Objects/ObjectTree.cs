@@ -112,10 +112,17 @@ public sealed class ObjectTree
         DispatchAuthorized(call);
     }
 
+    /// <summary>The call's handler is done: its request is released and its connection may read another call.</summary>
+    private static void Complete(MethodCall call)
+    {
+        call.Request.Dispose();
+        call.Connection.CallFinished();
+    }
+
     private void Refuse(MethodCall call, Exception e)
     {
         Fail(call, e);
-        call.Request.Dispose();
+        Complete(call);
     }
 
     private void DispatchAuthorized(MethodCall call)
@@ -133,7 +140,7 @@ public sealed class ObjectTree
         catch (Exception e)
         {
             call.ReplyErrorIfUnanswered(DBusErrors.Failed, "the service cannot take calls now: " + e.Message);
-            call.Request.Dispose();
+            Complete(call);
         }
     }
 
@@ -147,7 +154,7 @@ public sealed class ObjectTree
         catch (Exception e)
         {
             Fail(call, e);
-            call.Request.Dispose();
+            Complete(call);
             return;
         }
         if (pending.IsCompleted)
@@ -170,7 +177,7 @@ public sealed class ObjectTree
         }
         finally
         {
-            call.Request.Dispose();
+            Complete(call);
         }
     }
 
@@ -186,7 +193,7 @@ public sealed class ObjectTree
         }
         finally
         {
-            call.Request.Dispose();
+            Complete(call);
         }
     }
 

@@ -64,6 +64,15 @@ public sealed partial class ManagerInstance : IDisposable
     /// <summary>Runs ARGS inside this instance's namespaces as its user, with its XDG_RUNTIME_DIR (run-systemd.sh as).</summary>
     public CommandResult As(params string[] args) => Script(["as", .. args]);
 
+    /// <summary>The manager's process id on the host: the process in its cgroup's init.scope, where both managers
+    /// move themselves (run-systemd.sh pid's answer, which the output normaliser would hide).</summary>
+    public int ManagerPid()
+    {
+        string hierarchy = File.Exists("/sys/fs/cgroup/cgroup.controllers") ? "/sys/fs/cgroup" : "/sys/fs/cgroup/unified";
+        return int.Parse(File.ReadAllLines(Path.Combine(hierarchy, "sdref-" + Name, "init.scope", "cgroup.procs"))[0],
+            System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     /// <summary>Runs ARGS inside this instance's namespaces as root, in the test's environment (run-systemd.sh nsenter).</summary>
     public CommandResult Enter(params string[] args) => Script(["nsenter", .. args]);
 
