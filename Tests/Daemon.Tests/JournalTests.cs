@@ -76,8 +76,11 @@ public sealed class JournalTests(ITestOutputHelper output)
         string invocation = unitsd.Ctl("show", "-p", "InvocationID", "--value", "printer.service").Output.Trim();
         // The last line has no newline: it is written when its stream ends with the process.
         AssertSucceeded(unitsd.Ctl("stop", "printer.service"));
+        // The last line arrives when the stream ends, the manager's "Stopped" when the stop job ends: each is
+        // written by its own path, so wait for both.
         List<JsonElement> entries = WaitForEntries(unitsd, ["--user-unit", "printer.service"],
-            all => all.Any(e => Field(e, "MESSAGE") == "no trailing newline"));
+            all => all.Any(e => Field(e, "MESSAGE") == "no trailing newline")
+                && all.Any(e => Field(e, "MESSAGE_ID") == "9d1aaa27d60140bd96365438aad20286" && Field(e, "JOB_RESULT") == "done"));
         List<JsonElement> lines = [.. entries.Where(e => Field(e, "_TRANSPORT") == "stdout")];
         Assert.Equal(["first line", "an error", "on stderr", "no trailing newline"], lines.Select(e => Field(e, "MESSAGE")));
         string bootId = File.ReadAllText("/proc/sys/kernel/random/boot_id").Trim().Replace("-", "", StringComparison.Ordinal);
