@@ -27,13 +27,21 @@ public sealed class LocalShell : IHostShell
     public async Task<ShellResult> RunAsync(IReadOnlyList<string> command, string? standardInput, CancellationToken cancellation)
     {
         using var process = Start(command, redirectInput: standardInput is not null);
-        if (standardInput is not null)
-        {
-            await process.StandardInput.WriteAsync(standardInput.AsMemory(), cancellation).ConfigureAwait(false);
-            process.StandardInput.Close();
-        }
         var output = process.StandardOutput.ReadToEndAsync(cancellation);
         var error = process.StandardError.ReadToEndAsync(cancellation);
+        if (standardInput is not null)
+        {
+            try
+            {
+                await process.StandardInput.WriteAsync(standardInput.AsMemory(), cancellation).ConfigureAwait(false);
+                process.StandardInput.Close();
+            }
+            catch (IOException)
+            {
+                // The command exited without reading all its input (a refused write, say): its
+                // exit code and standard error tell why.
+            }
+        }
         try
         {
             await process.WaitForExitAsync(cancellation).ConfigureAwait(false);
