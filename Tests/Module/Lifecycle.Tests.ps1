@@ -76,6 +76,7 @@ Describe 'Start-Unit, Stop-Unit, Restart-Unit, Update-Unit' {
         $failures.Count | Should -Be 1
         $failures[0].FullyQualifiedErrorId | Should -Be 'JobFailed,Units.PowerShell.Commands.StartUnitCommand'
         $failures[0].ErrorDetails.Message | Should -Match 'exit-code'
+        Get-Unit fail @Manager | Format-Custom -View Status | Out-String | Should -Match 'Active: .*failed.* \(Result: exit-code\) since'
         (Get-Unit y @Manager).ActiveState | Should -Be 'Active'
     }
 
