@@ -31,6 +31,9 @@ public enum ProtectSystem { No, Yes, Full, Strict }
 /// <summary>ProtectHome=.</summary>
 public enum ProtectHome { No, Yes, ReadOnly, Tmpfs }
 
+/// <summary>RuntimeDirectoryPreserve=: whether RuntimeDirectory= outlives the unit's stop (restart: only a restart).</summary>
+public enum RuntimeDirectoryPreserve { No, Yes, Restart }
+
 /// <summary>The RLIMIT_* resources of Limit*= (values are Linux's resource numbers).</summary>
 public enum ResourceLimit
 {
@@ -89,8 +92,8 @@ public sealed class ExecSettings
     public uint? LogRateLimitBurst { get; init; }
     public IReadOnlyList<string> RuntimeDirectory { get; init; } = [];
     public int RuntimeDirectoryMode { get; init; } = 0x1ED; // 0755
-    /// <summary>RuntimeDirectoryPreserve=: false removes the runtime directories when the unit stops.</summary>
-    public bool RuntimeDirectoryPreserve { get; init; }
+    /// <summary>RuntimeDirectoryPreserve=: No removes the runtime directories when the unit stops.</summary>
+    public RuntimeDirectoryPreserve RuntimeDirectoryPreserve { get; init; }
     public IReadOnlyList<string> StateDirectory { get; init; } = [];
     public int StateDirectoryMode { get; init; } = 0x1ED;
     public IReadOnlyList<string> CacheDirectory { get; init; } = [];

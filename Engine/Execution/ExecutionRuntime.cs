@@ -366,6 +366,28 @@ public sealed class UnitProcesses : IServiceProcesses
         }
     }
 
+    public void RemoveRuntimeDirectories(bool willRestart)
+    {
+        ExecSettings exec = _settings.Exec;
+        if (exec.RuntimeDirectoryPreserve == RuntimeDirectoryPreserve.Yes
+            || (exec.RuntimeDirectoryPreserve == RuntimeDirectoryPreserve.Restart && willRestart))
+            return;
+        foreach (string name in exec.RuntimeDirectory)
+        {
+            string path = Path.Combine(_runtime.Options.Value.Directories.Runtime, name);
+            try
+            {
+                // Recursive deletion removes symbolic links, never what they point to.
+                if (Directory.Exists(path))
+                    Directory.Delete(path, recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                _runtime.Options.Value.Log(4, $"{_unitName}: failed to remove runtime directory {path}: {e.Message}");
+            }
+        }
+    }
+
     /// <summary>The unit's processes with command lines (GetUnitProcesses).</summary>
     public IReadOnlyList<UnitProcess> Processes() =>
         CgroupPath is not null

@@ -476,13 +476,6 @@ static void join_cgroup(const char *directory) {
     close(fd);
 }
 
-static void write_file(const char *path, const char *text, int exit_code) {
-    int fd = open(path, O_WRONLY | O_CLOEXEC);
-    if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
-        fail(exit_code, errno, path);
-    close(fd);
-}
-
 static rlim_t parse_rlim(const char *text, const char *whole) {
     if (strncmp(text, "infinity", 8) == 0)
         return RLIM_INFINITY;
@@ -515,9 +508,17 @@ static int setrlimit_closest(int resource, const struct rlimit *wanted) {
 
 static void apply_process_attributes(const struct context *c) {
     if (c->has_oom) {
+        /* As systemd's exec_child: a privilege error (no CAP_SYS_RESOURCE to lower the score, a user
+         * namespace) is skipped as "containerized execution"; any other error fails with 206/OOM_ADJUST. */
         char text[16];
         snprintf(text, sizeof(text), "%d", c->oom_score_adjust);
-        write_file("/proc/self/oom_score_adj", text, EXIT_CODE_OOM_ADJUST);
+        int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text)) {
+            if (errno != EPERM && errno != EACCES)
+                fail(EXIT_CODE_OOM_ADJUST, errno, "/proc/self/oom_score_adj");
+        }
+        if (fd >= 0)
+            close(fd);
     }
     if (c->has_nice && setpriority(PRIO_PROCESS, 0, c->nice) < 0)
         fail(EXIT_CODE_NICE, errno, "setpriority");

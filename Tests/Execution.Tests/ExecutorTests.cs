@@ -49,6 +49,17 @@ public sealed class ExecutorTests
     }
 
     [Fact]
+    public void An_oom_score_the_manager_may_not_set_is_skipped_as_systemd_does()
+    {
+        // Lowering the score needs CAP_SYS_RESOURCE; without it (this machine, containers) systemd skips the setting
+        // ("assuming containerized execution") instead of failing the service with 206/OOM_ADJUST.
+        int before = int.Parse(File.ReadAllText("/proc/self/oom_score_adj").Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        var (exit, output) = Processes.Shell("cat /proc/self/oom_score_adj", new ExecSettings { OOMScoreAdjust = -900 });
+        Assert.True(exit.Succeeded, exit.ToString());
+        Assert.Contains(output.Trim(), new[] { "-900", before.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+    }
+
+    [Fact]
     public void Working_directory_tilde_is_the_users_home_and_dash_ignores_a_missing_one()
     {
         var (exit, output) = Processes.Shell("pwd", new ExecSettings { User = "root", WorkingDirectory = "~" });

@@ -112,7 +112,12 @@ internal static class ServiceDefinitions
             LogRateLimitBurst = exec.LogRateLimitBurst,
             RuntimeDirectory = exec.Directories(Files.ExecDirectoryType.Runtime),
             RuntimeDirectoryMode = (int)exec.DirectoryMode(Files.ExecDirectoryType.Runtime),
-            RuntimeDirectoryPreserve = Boolean(unit, section, "RuntimeDirectoryPreserve"),
+            RuntimeDirectoryPreserve = unit.LastValue(section, "RuntimeDirectoryPreserve") switch
+            {
+                "restart" => RuntimeDirectoryPreserve.Restart,
+                string v when IsTrue(v) => RuntimeDirectoryPreserve.Yes,
+                _ => RuntimeDirectoryPreserve.No,
+            },
             StateDirectory = exec.Directories(Files.ExecDirectoryType.State),
             StateDirectoryMode = (int)exec.DirectoryMode(Files.ExecDirectoryType.State),
             CacheDirectory = exec.Directories(Files.ExecDirectoryType.Cache),
@@ -122,6 +127,9 @@ internal static class ServiceDefinitions
             ConfigurationDirectory = exec.Directories(Files.ExecDirectoryType.Configuration),
             ConfigurationDirectoryMode = (int)exec.DirectoryMode(Files.ExecDirectoryType.Configuration),
             NoNewPrivileges = exec.NoNewPrivileges,
+            CapabilityBoundingSet = exec.CapabilityBoundingSet == Files.Values.Capabilities.All ? null : exec.CapabilityBoundingSet,
+            AmbientCapabilities = exec.AmbientCapabilities,
+            RestrictNamespaces = exec.RestrictNamespaces is { } allowed && allowed != Files.Values.NamespaceFlags.All ? allowed : null,
             PrivateTmp = exec.PrivateTmp,
             ProtectSystem = unit.LastValue(section, "ProtectSystem") switch
             {
@@ -137,9 +145,10 @@ internal static class ServiceDefinitions
                 string v when IsTrue(v) => ProtectHome.Yes,
                 _ => ProtectHome.No,
             },
-            ReadOnlyPaths = Paths(unit, section, "ReadOnlyPaths"),
-            ReadWritePaths = Paths(unit, section, "ReadWritePaths"),
-            InaccessiblePaths = Paths(unit, section, "InaccessiblePaths"),
+            // The *Directories= spellings of older systemd are the same lists.
+            ReadOnlyPaths = Paths(unit, section, "ReadOnlyPaths", "ReadOnlyDirectories"),
+            ReadWritePaths = Paths(unit, section, "ReadWritePaths", "ReadWriteDirectories"),
+            InaccessiblePaths = Paths(unit, section, "InaccessiblePaths", "InaccessibleDirectories"),
             PrivateDevices = Boolean(unit, section, "PrivateDevices"),
             PrivateNetwork = Boolean(unit, section, "PrivateNetwork"),
             ProtectKernelTunables = Boolean(unit, section, "ProtectKernelTunables"),
@@ -237,12 +246,12 @@ internal static class ServiceDefinitions
 
     private static bool IsTrue(string value) => Numbers.TryParseBoolean(value, out bool b) && b;
 
-    private static List<string> Paths(Files.UnitSettings unit, string section, string key)
+    private static List<string> Paths(Files.UnitSettings unit, string section, string key, string alias)
     {
         var paths = new List<string>();
         foreach (Files.SettingAssignment assignment in unit.Assignments)
         {
-            if (assignment.Section != section || assignment.Key != key)
+            if (assignment.Section != section || (assignment.Key != key && assignment.Key != alias))
                 continue;
             if (assignment.Value.Length == 0)
                 paths.Clear();

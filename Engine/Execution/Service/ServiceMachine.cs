@@ -458,6 +458,7 @@ public sealed class ServiceMachine
         var end = Result is ServiceResult.Success or ServiceResult.SkipCondition ? ServiceState.Dead : ServiceState.Failed;
         bool restart = allowRestart && ShallRestart();
         SetState(end, willAutoRestart: restart);
+        _processes.RemoveRuntimeDirectories(willRestart: restart);
         if (restart)
         {
             if (_settings.RestartUsec != ServiceSettings.Infinity)

@@ -92,6 +92,10 @@ public interface IServiceProcesses
 
     /// <summary>The unit is dead: remove its cgroup.</summary>
     void Release();
+
+    /// <summary>The unit entered dead or failed: remove its RuntimeDirectory= unless RuntimeDirectoryPreserve= keeps
+    /// them (systemd's unit_destroy_runtime_data; "restart" keeps them only when <paramref name="willRestart"/>).</summary>
+    void RemoveRuntimeDirectories(bool willRestart);
 }
 
 /// <summary>What Start/Stop/Reload answered (the core maps it to its own operation result).</summary>

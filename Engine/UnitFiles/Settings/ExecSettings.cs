@@ -96,6 +96,15 @@ public sealed class ExecSettings
 
     public bool NoNewPrivileges { get; internal set; }
 
+    /// <summary>CapabilityBoundingSet= (bit n = capability n); <see cref="Capabilities.All"/> when unset.</summary>
+    public ulong CapabilityBoundingSet { get; internal set; } = Capabilities.All;
+
+    /// <summary>AmbientCapabilities= (bit n = capability n).</summary>
+    public ulong AmbientCapabilities { get; internal set; }
+
+    /// <summary>RestrictNamespaces=: the CLONE_NEW* flags still allowed; null when unrestricted.</summary>
+    public ulong? RestrictNamespaces { get; internal set; }
+
     public bool PrivateTmp { get; internal set; }
 
     public bool IgnoreSIGPIPE { get; internal set; } = true;

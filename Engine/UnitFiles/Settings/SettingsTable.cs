@@ -385,14 +385,14 @@ internal static class SettingsTable
         add(x, "LogExtraFields", LogExtraFields, Acts);
         add(x, "Capabilities", Removed(), Acts);
         add(x, "SecureBits", Unchecked(), NotYet);
-        add(x, "CapabilityBoundingSet", Unchecked(), NotYet);
-        add(x, "AmbientCapabilities", Unchecked(), NotYet);
+        add(x, "CapabilityBoundingSet", CapabilitySet(boundingSet: true), Acts);
+        add(x, "AmbientCapabilities", CapabilitySet(boundingSet: false), Acts);
         add(x, "TimerSlackNSec", Nanoseconds(), NotYet);
         add(x, "NoNewPrivileges", Bool(static (s, v) => s.Exec!.NoNewPrivileges = v), Acts);
         add(x, "KeyringMode", NameIn("Failed to parse keyring mode", ["inherit", "private", "shared"]), NotYet);
         add(x, "ProtectProc", NameIn("Failed to parse /proc/ protection mode", ["default", "noaccess", "invisible", "ptraceable"]), NotYet);
         add(x, "ProcSubset", NameIn("Failed to parse /proc/ subset mode", ["all", "pid"]), NotYet);
-        add(x, "RestrictNamespaces", RestrictNamespaces, NotYet);
+        add(x, "RestrictNamespaces", RestrictNamespaces, Acts);
         add(x, "RestrictAddressFamilies", RestrictAddressFamilies, NotYet);
         foreach (var key in (string[])["SystemCallFilter", "SystemCallArchitectures", "SystemCallErrorNumber", "SystemCallLog", "RestrictFileSystems"])
         {
@@ -410,7 +410,12 @@ internal static class SettingsTable
             add(x, "Limit" + name, (in SettingInput i) => Limit(i, name), Acts);
         }
 
-        foreach (var key in (string[])["ReadWriteDirectories", "ReadOnlyDirectories", "InaccessibleDirectories", "ReadWritePaths", "ReadOnlyPaths", "InaccessiblePaths", "ExecPaths", "NoExecPaths"])
+        foreach (var key in (string[])["ReadWriteDirectories", "ReadOnlyDirectories", "InaccessibleDirectories", "ReadWritePaths", "ReadOnlyPaths", "InaccessiblePaths"])
+        {
+            add(x, key, NamespacePaths(), Acts);
+        }
+
+        foreach (var key in (string[])["ExecPaths", "NoExecPaths"])
         {
             add(x, key, NamespacePaths(), NotYet);
         }
@@ -419,8 +424,13 @@ internal static class SettingsTable
         add(x, "BindPaths", Unchecked(), NotYet);
         add(x, "BindReadOnlyPaths", Unchecked(), NotYet);
         add(x, "TemporaryFileSystem", Unchecked(), NotYet);
-        add(x, "PrivateTmp", Bool(static (s, v) => s.Exec!.PrivateTmp = v), NotYet);
-        foreach (var key in (string[])["PrivateDevices", "ProtectKernelTunables", "ProtectKernelModules", "ProtectKernelLogs", "ProtectClock", "ProtectControlGroups", "PrivateNetwork", "PrivateUsers", "PrivateMounts", "PrivateIPC", "ProtectHostname"])
+        add(x, "PrivateTmp", Bool(static (s, v) => s.Exec!.PrivateTmp = v), Acts);
+        foreach (var key in (string[])["PrivateDevices", "ProtectKernelTunables", "ProtectKernelModules", "ProtectKernelLogs", "PrivateNetwork"])
+        {
+            add(x, key, Bool(), Acts);
+        }
+
+        foreach (var key in (string[])["ProtectClock", "ProtectControlGroups", "PrivateUsers", "PrivateMounts", "PrivateIPC", "ProtectHostname"])
         {
             add(x, key, Bool(), NotYet);
         }
@@ -428,8 +438,8 @@ internal static class SettingsTable
         add(x, "NetworkNamespacePath", Path(), NotYet);
         add(x, "IPCNamespacePath", Path(), NotYet);
         add(x, "LogNamespace", Unchecked(), NotYet);
-        add(x, "ProtectSystem", NameIn("Failed to parse protect system value", ["no", "yes", "full", "strict"], acceptsBoolean: true), NotYet);
-        add(x, "ProtectHome", NameIn("Failed to parse protect home value", ["no", "yes", "read-only", "tmpfs"], acceptsBoolean: true), NotYet);
+        add(x, "ProtectSystem", NameIn("Failed to parse protect system value", ["no", "yes", "full", "strict"], acceptsBoolean: true), Acts);
+        add(x, "ProtectHome", NameIn("Failed to parse protect home value", ["no", "yes", "read-only", "tmpfs"], acceptsBoolean: true), Acts);
         add(x, "MountFlags", NameIn("Failed to parse mount flag", ["shared", "slave", "private"]), NotYet);
         add(x, "MountAPIVFS", Bool(), NotYet);
         add(x, "Personality", Personality, NotYet);

@@ -977,29 +977,73 @@ internal static partial class SpecialParsers
         return SettingOutcome.Accepted;
     }
 
-    private static readonly string[] Namespaces = ["cgroup", "ipc", "net", "mnt", "pid", "user", "uts", "time"];
-
-    /// <summary>config_parse_restrict_namespaces: a boolean, or namespace names, optionally inverted with "~".</summary>
+    /// <summary>config_parse_restrict_namespaces: a boolean (yes: none allowed, no: all), or namespace names
+    /// optionally inverted with "~"; the first list sets, later ones add (or with "~" remove) flags; empty resets.</summary>
     public static SettingOutcome RestrictNamespaces(in SettingInput i)
     {
-        if (i.IsEmpty || Numbers.TryParseBoolean(i.Value, out _))
+        var exec = i.Settings.Exec!;
+        if (i.IsEmpty)
         {
+            exec.RestrictNamespaces = null;
             return SettingOutcome.Accepted;
         }
 
-        var list = i.Value.StartsWith('~') ? i.Value[1..] : i.Value;
+        if (Numbers.TryParseBoolean(i.Value, out var restrict))
+        {
+            exec.RestrictNamespaces = restrict ? 0 : NamespaceFlags.All;
+            return SettingOutcome.Accepted;
+        }
+
+        var invert = i.Value.StartsWith('~');
+        var list = invert ? i.Value[1..] : i.Value;
+        ulong flags = 0;
         var p = 0;
         ExtractResult result;
         while ((result = Words.ExtractFirst(list, ref p, out var word, null, ExtractFlags.None)) == ExtractResult.Word)
         {
-            if (Array.IndexOf(Namespaces, word) < 0)
+            var flag = NamespaceFlags.FromName(word);
+            if (flag == 0)
             {
                 return i.Warn($"Failed to parse namespace type string, ignoring: {list}");
             }
+
+            flags |= flag;
         }
 
-        return result == ExtractResult.Invalid ? i.Warn($"Failed to parse namespace type string, ignoring: {list}") : SettingOutcome.Accepted;
+        if (result == ExtractResult.Invalid)
+        {
+            return i.Warn($"Failed to parse namespace type string, ignoring: {list}");
+        }
+
+        exec.RestrictNamespaces = exec.RestrictNamespaces is { } previous
+            ? invert ? previous & ~flags : previous | flags
+            : invert ? ~flags & NamespaceFlags.All : flags;
+        return SettingOutcome.Accepted;
     }
+
+    /// <summary>config_parse_capability_set: CapabilityBoundingSet= (unset: all) and AmbientCapabilities= (unset: none).
+    /// A list replaces an empty or unset value and is merged into an earlier one; "~" inverts it.</summary>
+    public static SettingParser CapabilitySet(bool boundingSet) => (in SettingInput i) =>
+    {
+        var exec = i.Settings.Exec!;
+        var invert = i.Value.StartsWith('~');
+        var sum = Capabilities.ParseSet(invert ? i.Value[1..] : i.Value);
+        ulong initial = boundingSet ? Capabilities.All : 0;
+        ulong current = boundingSet ? exec.CapabilityBoundingSet : exec.AmbientCapabilities;
+        ulong value = sum == 0 || current == initial
+            ? invert ? ~sum : sum
+            : invert ? current & ~sum : current | sum;
+        if (boundingSet)
+        {
+            exec.CapabilityBoundingSet = value;
+        }
+        else
+        {
+            exec.AmbientCapabilities = value;
+        }
+
+        return SettingOutcome.Accepted;
+    };
 
     /// <summary>config_parse_personality: the native architecture or its 32-bit secondary one.</summary>
     public static SettingOutcome Personality(in SettingInput i)

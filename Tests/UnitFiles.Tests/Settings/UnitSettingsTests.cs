@@ -214,19 +214,19 @@ public sealed class UnitSettingsTests
             [Service]
             ExecStart=/bin/true
             Nice=99
-            ProtectSystem=strict
+            ProtectClock=yes
             SystemCallFilter=@system-service
             X-Custom=kept-out
             """);
         Assert.Single(d.Items); // Nice=99
-        Assert.Equal(["ExecStart", "ProtectSystem", "SystemCallFilter"], s.Assignments.Select(a => a.Key));
-        Assert.Equal(["ProtectSystem", "SystemCallFilter"], s.UnsupportedAssignments.Select(a => a.Key));
+        Assert.Equal(["ExecStart", "ProtectClock", "SystemCallFilter"], s.Assignments.Select(a => a.Key));
+        Assert.Equal(["ProtectClock", "SystemCallFilter"], s.UnsupportedAssignments.Select(a => a.Key));
         var first = s.Assignments[0];
         Assert.Equal(("Service", "/bin/true", "/test/d.service", 2, true), (first.Section, first.Value, first.Path, first.Line, first.IsSupported));
-        Assert.Equal("strict", s.LastValue("Service", "ProtectSystem"));
-        Assert.False(SettingsBinder.IsSupportedOption("Service", "ProtectSystem"));
+        Assert.Equal("yes", s.LastValue("Service", "ProtectClock"));
+        Assert.False(SettingsBinder.IsSupportedOption("Service", "ProtectClock"));
         Assert.Equal(
-            "/test/d.service:4: ProtectSystem= in section [Service] is not supported by Units yet; the setting is kept but has no effect.",
+            "/test/d.service:4: ProtectClock= in section [Service] is not supported by Units yet; the setting is kept but has no effect.",
             s.UnsupportedAssignments.First().ToNotSupportedDiagnostic().ToString());
         Assert.True(SettingsBinder.IsSupportedOption("Service", "ExecStart"));
     }
@@ -298,5 +298,43 @@ public sealed class UnitSettingsTests
         Assert.True(ExecCommandLine.Parse("true --x", "ExecStart", "/test/x.service", 8, diagnostics, commands));
         Assert.Equal("true", commands[0].Path);
         Assert.Equal(["true", "--x"], commands[0].Arguments);
+    }
+
+    [Fact]
+    public void Capability_sets_replace_an_unset_or_empty_value_and_merge_into_an_earlier_list()
+    {
+        const ulong chown = 1UL << 0, setgid = 1UL << 6, setuid = 1UL << 7, sysResource = 1UL << 24;
+        var (unset, _) = Bind("u.service", "[Service]\nExecStart=/bin/true\n");
+        Assert.Equal((Capabilities.All, 0UL), (unset.Exec!.CapabilityBoundingSet, unset.Exec.AmbientCapabilities));
+
+        // memcached.service's line: names, one of them lower case in any spelling systemd accepts.
+        var (memcached, _) = Bind("m.service", "[Service]\nCapabilityBoundingSet=CAP_SETGID cap_setuid CAP_SYS_RESOURCE bogus\n");
+        Assert.Equal(setgid | setuid | sysResource, memcached.Exec!.CapabilityBoundingSet);
+
+        // redis-server.service's empty assignment: no capability at all.
+        var (none, _) = Bind("r.service", "[Service]\nCapabilityBoundingSet=CAP_CHOWN\nCapabilityBoundingSet=\n");
+        Assert.Equal(0UL, none.Exec!.CapabilityBoundingSet);
+
+        var (merged, _) = Bind("g.service", "[Service]\nCapabilityBoundingSet=CAP_CHOWN\nCapabilityBoundingSet=CAP_SETUID 7\nCapabilityBoundingSet=~CAP_CHOWN\n"
+            + "AmbientCapabilities=~CAP_SETUID\n");
+        Assert.Equal(setuid, merged.Exec!.CapabilityBoundingSet);
+        Assert.Equal(~setuid, merged.Exec.AmbientCapabilities);
+
+        var (inverted, _) = Bind("i.service", "[Service]\nCapabilityBoundingSet=~CAP_CHOWN\n");
+        Assert.Equal(~chown, inverted.Exec!.CapabilityBoundingSet);
+    }
+
+    [Fact]
+    public void RestrictNamespaces_takes_a_boolean_or_a_list_that_later_lists_extend_or_invert()
+    {
+        const ulong net = 0x40000000, ipc = 0x08000000, mnt = 0x00020000;
+        Assert.Null(Bind("a.service", "[Service]\nRestrictNamespaces=yes\nRestrictNamespaces=\n").Settings.Exec!.RestrictNamespaces);
+        Assert.Equal(0UL, Bind("b.service", "[Service]\nRestrictNamespaces=true\n").Settings.Exec!.RestrictNamespaces);
+        Assert.Equal(NamespaceFlags.All, Bind("c.service", "[Service]\nRestrictNamespaces=no\nRestrictNamespaces=net\n").Settings.Exec!.RestrictNamespaces);
+        Assert.Equal(net | ipc, Bind("d.service", "[Service]\nRestrictNamespaces=net\nRestrictNamespaces=ipc\n").Settings.Exec!.RestrictNamespaces);
+        Assert.Equal(NamespaceFlags.All & ~(net | mnt), Bind("e.service", "[Service]\nRestrictNamespaces=~net mnt\n").Settings.Exec!.RestrictNamespaces);
+        var (bad, diagnostics) = Bind("f.service", "[Service]\nRestrictNamespaces=net\nRestrictNamespaces=net bogus\n");
+        Assert.Equal(net, bad.Exec!.RestrictNamespaces);
+        Assert.Contains(diagnostics.Items, d => d.Message.Contains("Failed to parse namespace type string, ignoring: net bogus", StringComparison.Ordinal));
     }
 }
