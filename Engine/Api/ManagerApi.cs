@@ -48,7 +48,7 @@ public sealed class ApiOptions
 /// </summary>
 public sealed class ManagerApi : IManagerObserver
 {
-    private readonly Dictionary<string, PropertyTable<Unit>> _typeTables = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, PropertyTable<UnitView>> _typeTables = TypeProperties.BuildAll();
     private readonly HashSet<string> _busSubscribers = new(StringComparer.Ordinal);
     // Jobs queued by a client on the bus: it hears of its own job without subscribing (systemd's job bus_track).
     private readonly Dictionary<uint, string> _jobRequesters = [];
@@ -65,7 +65,6 @@ public sealed class ManagerApi : IManagerObserver
         Options = options;
         Broadcast = broadcast;
         _managerInterface = new ManagerInterface(this);
-        _typeTables["service"] = ServiceProperties.Build();
         manager.AddObserver(this);
     }
 
@@ -119,17 +118,17 @@ public sealed class ManagerApi : IManagerObserver
 
     private DBusInterface[] UnitInterfaces(Unit unit)
     {
-        var view = new UnitView(unit, Files);
+        var view = new UnitView(unit, this);
         // systemd's GetAll("") lists the type's interface before org.freedesktop.systemd1.Unit; systemctl show keeps that order.
-        return [new TableInterface<Unit>(TypeTable(unit), unit), new UnitInterface(view, _managerInterface)];
+        return [new TableInterface<UnitView>(TypeTable(unit), view), new UnitInterface(view, _managerInterface)];
     }
 
-    private PropertyTable<Unit> TypeTable(Unit unit)
+    private PropertyTable<UnitView> TypeTable(Unit unit)
     {
         string suffix = unit.Type.ToSuffix();
-        if (!_typeTables.TryGetValue(suffix, out PropertyTable<Unit>? table))
+        if (!_typeTables.TryGetValue(suffix, out PropertyTable<UnitView>? table))
         {
-            table = new PropertyTable<Unit>(InterfaceCatalog.ForUnitType(suffix));
+            table = new PropertyTable<UnitView>(InterfaceCatalog.ForUnitType(suffix));
             _typeTables.Add(suffix, table);
         }
         return table;

@@ -13,64 +13,64 @@ internal static class ServiceProperties
 {
     private static readonly Lazy<string?> s_cgroupMount = new(CgroupHierarchy.FindMount);
 
-    public static PropertyTable<Unit> Build()
+    public static PropertyTable<UnitView> Build()
     {
-        var table = new PropertyTable<Unit>(InterfaceCatalog.ForUnitType("service"));
-        table.Add("Type", static (u, ref w) => Variant.String(ref w, Settings(u) is { } s ? TypeName(s.Type) : "simple"))
-            .Add("Restart", static (u, ref w) => Variant.String(ref w, Settings(u) is { } s ? RestartName(s.Restart) : "no"))
-            .Add("PIDFile", static (u, ref w) => Variant.String(ref w, Settings(u)?.PIDFile))
-            .Add("NotifyAccess", static (u, ref w) => Variant.String(ref w, (Settings(u)?.NotifyAccess?.ToString() ?? "none").ToLowerInvariant()))
-            .Add("RestartUSec", static (u, ref w) => Variant.UInt64(ref w, Settings(u)?.RestartUsec ?? 100_000))
-            .Add("TimeoutStartUSec", static (u, ref w) => Variant.UInt64(ref w, Settings(u)?.TimeoutStartUsec ?? 90_000_000))
-            .Add("TimeoutStopUSec", static (u, ref w) => Variant.UInt64(ref w, Settings(u)?.TimeoutStopUsec ?? 90_000_000))
-            .Add("TimeoutAbortUSec", static (u, ref w) => Variant.UInt64(ref w, Settings(u) is { } s ? s.TimeoutAbortUsec ?? s.TimeoutStopUsec : 90_000_000))
-            .Add("RuntimeMaxUSec", static (u, ref w) => Variant.UInt64(ref w, Settings(u)?.RuntimeMaxUsec ?? ulong.MaxValue))
-            .Add("WatchdogUSec", static (u, ref w) => Variant.UInt64(ref w, Settings(u)?.WatchdogUsec ?? 0))
-            .Add("RemainAfterExit", static (u, ref w) => Variant.Boolean(ref w, Settings(u)?.RemainAfterExit ?? false))
-            .Add("GuessMainPID", static (u, ref w) => Variant.Boolean(ref w, Settings(u)?.GuessMainPID ?? true))
-            .Add("BusName", static (u, ref w) => Variant.String(ref w, Settings(u)?.BusName))
-            .Add("MainPID", static (u, ref w) => Variant.UInt32(ref w, (uint)(Machine(u)?.MainPid ?? 0)))
-            .Add("ControlPID", static (u, ref w) => Variant.UInt32(ref w, (uint)(Machine(u)?.ControlPid ?? 0)))
-            .Add("StatusText", static (u, ref w) => Variant.String(ref w, Machine(u)?.StatusText))
-            .Add("StatusErrno", static (u, ref w) => Variant.Int32(ref w, Machine(u)?.StatusErrno ?? 0))
-            .Add("Result", static (u, ref w) => Variant.String(ref w, (Machine(u)?.Result ?? ServiceResult.Success).ToSystemdString()))
-            .Add("ReloadResult", static (u, ref w) => Variant.String(ref w, (Machine(u)?.ReloadResult ?? ServiceResult.Success).ToSystemdString()))
-            .Add("NRestarts", static (u, ref w) => Variant.UInt32(ref w, Machine(u)?.NRestarts ?? 0))
-            .Add("ExecMainPID", static (u, ref w) => Variant.UInt32(ref w, (uint)(Machine(u)?.ExecMain.Pid ?? 0)))
-            .Add("ExecMainCode", static (u, ref w) => Variant.Int32(ref w, Machine(u)?.ExecMain.Code ?? 0))
-            .Add("ExecMainStatus", static (u, ref w) => Variant.Int32(ref w, Machine(u)?.ExecMain.Status ?? 0))
-            .Add("ExecMainStartTimestamp", static (u, ref w) => Variant.UInt64(ref w, Realtime(u, Machine(u)?.ExecMain.StartUSec ?? 0)))
-            .Add("ExecMainStartTimestampMonotonic", static (u, ref w) => Variant.UInt64(ref w, Machine(u)?.ExecMain.StartUSec ?? 0))
-            .Add("ExecMainExitTimestamp", static (u, ref w) => Variant.UInt64(ref w, Realtime(u, Machine(u)?.ExecMain.ExitUSec ?? 0)))
-            .Add("ExecMainExitTimestampMonotonic", static (u, ref w) => Variant.UInt64(ref w, Machine(u)?.ExecMain.ExitUSec ?? 0))
-            .Add("Slice", static (u, ref w) => Variant.String(ref w, u.Definition.Slice ?? SliceOf(u)))
-            .Add("ControlGroup", static (u, ref w) => Variant.String(ref w, ControlGroup(u)))
-            .Add("MemoryCurrent", static (u, ref w) => Variant.UInt64(ref w, Usage(u)?.MemoryCurrent ?? ulong.MaxValue))
-            .Add("TasksCurrent", static (u, ref w) => Variant.UInt64(ref w, Usage(u)?.TasksCurrent ?? ulong.MaxValue))
-            .Add("CPUUsageNSec", static (u, ref w) => Variant.UInt64(ref w, Usage(u)?.CpuUsageNSec ?? ulong.MaxValue))
-            .Add("KillMode", static (u, ref w) => Variant.String(ref w, KillModeName(Settings(u)?.Kill.KillMode ?? KillMode.ControlGroup)))
-            .Add("KillSignal", static (u, ref w) => Variant.Int32(ref w, Settings(u)?.Kill.KillSignal ?? 15))
-            .Add("RestartKillSignal", static (u, ref w) => Variant.Int32(ref w, Settings(u) is { } s ? s.Kill.RestartKillSignal ?? s.Kill.KillSignal : 15))
-            .Add("FinalKillSignal", static (u, ref w) => Variant.Int32(ref w, Settings(u)?.Kill.FinalKillSignal ?? 9))
-            .Add("WatchdogSignal", static (u, ref w) => Variant.Int32(ref w, Settings(u)?.Kill.WatchdogSignal ?? 6))
-            .Add("SendSIGKILL", static (u, ref w) => Variant.Boolean(ref w, Settings(u)?.Kill.SendSIGKILL ?? true))
-            .Add("SendSIGHUP", static (u, ref w) => Variant.Boolean(ref w, Settings(u)?.Kill.SendSIGHUP ?? false))
-            .Add("User", static (u, ref w) => Variant.String(ref w, Settings(u)?.Exec.User))
-            .Add("Group", static (u, ref w) => Variant.String(ref w, Settings(u)?.Exec.Group))
-            .Add("WorkingDirectory", static (u, ref w) => Variant.String(ref w, Settings(u)?.Exec.WorkingDirectory))
-            .Add("RootDirectory", static (u, ref w) => Variant.String(ref w, Settings(u)?.Exec.RootDirectory))
-            .Add("Environment", static (u, ref w) => Variant.Strings(ref w, Settings(u)?.Exec.Environment ?? []))
-            .Add("UMask", static (u, ref w) => Variant.UInt32(ref w, (uint)(Settings(u)?.Exec.UMask ?? 0x12)))
-            .Add("StandardInput", static (u, ref w) => Variant.String(ref w, StdioName(Settings(u)?.Exec.StandardInput ?? StdioSetting.Null)))
-            .Add("StandardOutput", static (u, ref w) => Variant.String(ref w, StdioName(Settings(u)?.Exec.StandardOutput ?? StdioSetting.Journal)))
-            .Add("StandardError", static (u, ref w) => Variant.String(ref w, StdioName(Settings(u)?.Exec.StandardError ?? StdioSetting.Inherit)))
-            .Add("ExecCondition", static (u, ref w) => WriteCommands(ref w, Settings(u)?.ExecCondition, lastRun: null))
-            .Add("ExecStartPre", static (u, ref w) => WriteCommands(ref w, Settings(u)?.ExecStartPre, lastRun: null))
-            .Add("ExecStart", static (u, ref w) => WriteCommands(ref w, Settings(u)?.ExecStart, MainRun(u)))
-            .Add("ExecStartPost", static (u, ref w) => WriteCommands(ref w, Settings(u)?.ExecStartPost, lastRun: null))
-            .Add("ExecReload", static (u, ref w) => WriteCommands(ref w, Settings(u)?.ExecReload, lastRun: null))
-            .Add("ExecStop", static (u, ref w) => WriteCommands(ref w, Settings(u)?.ExecStop, lastRun: null))
-            .Add("ExecStopPost", static (u, ref w) => WriteCommands(ref w, Settings(u)?.ExecStopPost, lastRun: null));
+        var table = new PropertyTable<UnitView>(InterfaceCatalog.ForUnitType("service"));
+        // A service that did not load has no type, exit type or OOM policy yet (systemd fills them in when loading).
+        table.Add("Type", static (v, ref w) => Variant.String(ref w, v.Settings is not null && Settings(v.Unit) is { } s ? TypeName(s.Type) : ""))
+            .Add("ExitType", static (v, ref w) => Variant.String(ref w, v.Settings is null ? "" : "main"))
+            .Add("OOMPolicy", static (v, ref w) => Variant.String(ref w, v.Settings?.Service?.OomPolicy is { } policy ? policy.ToString().ToLowerInvariant() : v.Settings is null ? "" : "stop"))
+            .Add("TimeoutStartFailureMode", static (_, ref w) => Variant.String(ref w, "terminate"))
+            .Add("TimeoutStopFailureMode", static (_, ref w) => Variant.String(ref w, "terminate"))
+            .Add("CleanResult", static (_, ref w) => Variant.String(ref w, "success"))
+            .Add("Restart", static (v, ref w) => Variant.String(ref w, Settings(v.Unit) is { } s ? RestartName(s.Restart) : "no"))
+            .Add("PIDFile", static (v, ref w) => Variant.String(ref w, Settings(v.Unit)?.PIDFile))
+            .Add("NotifyAccess", static (v, ref w) => Variant.String(ref w, (Settings(v.Unit)?.NotifyAccess?.ToString() ?? "none").ToLowerInvariant()))
+            .Add("RestartUSec", static (v, ref w) => Variant.UInt64(ref w, Settings(v.Unit)?.RestartUsec ?? 100_000))
+            .Add("TimeoutStartUSec", static (v, ref w) => Variant.UInt64(ref w, Settings(v.Unit)?.TimeoutStartUsec ?? 90_000_000))
+            .Add("TimeoutStopUSec", static (v, ref w) => Variant.UInt64(ref w, Settings(v.Unit)?.TimeoutStopUsec ?? 90_000_000))
+            .Add("TimeoutAbortUSec", static (v, ref w) => Variant.UInt64(ref w, Settings(v.Unit) is { } s ? s.TimeoutAbortUsec ?? s.TimeoutStopUsec : 90_000_000))
+            .Add("RuntimeMaxUSec", static (v, ref w) => Variant.UInt64(ref w, Settings(v.Unit)?.RuntimeMaxUsec ?? ulong.MaxValue))
+            // systemd copies WatchdogSec= into the watchdog it reports when the service starts; infinity before that.
+            .Add("WatchdogUSec", static (v, ref w) => Variant.UInt64(ref w, v.Unit.InactiveExitTimestamp.MonotonicUSec == 0 ? ulong.MaxValue : Settings(v.Unit)?.WatchdogUsec ?? 0))
+            .Add("RemainAfterExit", static (v, ref w) => Variant.Boolean(ref w, Settings(v.Unit)?.RemainAfterExit ?? false))
+            .Add("GuessMainPID", static (v, ref w) => Variant.Boolean(ref w, Settings(v.Unit)?.GuessMainPID ?? true))
+            .Add("BusName", static (v, ref w) => Variant.String(ref w, Settings(v.Unit)?.BusName))
+            .Add("MainPID", static (v, ref w) => Variant.UInt32(ref w, (uint)(Machine(v.Unit)?.MainPid ?? 0)))
+            .Add("ControlPID", static (v, ref w) => Variant.UInt32(ref w, (uint)(Machine(v.Unit)?.ControlPid ?? 0)))
+            .Add("StatusText", static (v, ref w) => Variant.String(ref w, Machine(v.Unit)?.StatusText))
+            .Add("StatusErrno", static (v, ref w) => Variant.Int32(ref w, Machine(v.Unit)?.StatusErrno ?? 0))
+            .Add("Result", static (v, ref w) => Variant.String(ref w, (Machine(v.Unit)?.Result ?? ServiceResult.Success).ToSystemdString()))
+            .Add("ReloadResult", static (v, ref w) => Variant.String(ref w, (Machine(v.Unit)?.ReloadResult ?? ServiceResult.Success).ToSystemdString()))
+            .Add("NRestarts", static (v, ref w) => Variant.UInt32(ref w, Machine(v.Unit)?.NRestarts ?? 0))
+            .Add("ExecMainPID", static (v, ref w) => Variant.UInt32(ref w, (uint)(Machine(v.Unit)?.ExecMain.Pid ?? 0)))
+            .Add("ExecMainCode", static (v, ref w) => Variant.Int32(ref w, Machine(v.Unit)?.ExecMain.Code ?? 0))
+            .Add("ExecMainStatus", static (v, ref w) => Variant.Int32(ref w, Machine(v.Unit)?.ExecMain.Status ?? 0))
+            .Add("ExecMainStartTimestamp", static (v, ref w) => Variant.UInt64(ref w, Realtime(v.Unit, Machine(v.Unit)?.ExecMain.StartUSec ?? 0)))
+            .Add("ExecMainStartTimestampMonotonic", static (v, ref w) => Variant.UInt64(ref w, Machine(v.Unit)?.ExecMain.StartUSec ?? 0))
+            .Add("ExecMainExitTimestamp", static (v, ref w) => Variant.UInt64(ref w, Realtime(v.Unit, Machine(v.Unit)?.ExecMain.ExitUSec ?? 0)))
+            .Add("ExecMainExitTimestampMonotonic", static (v, ref w) => Variant.UInt64(ref w, Machine(v.Unit)?.ExecMain.ExitUSec ?? 0))
+            .Add("ControlGroup", static (v, ref w) => Variant.String(ref w, ControlGroup(v.Unit)))
+            .Add("MemoryCurrent", static (v, ref w) => Variant.UInt64(ref w, Usage(v.Unit)?.MemoryCurrent ?? ulong.MaxValue))
+            .Add("TasksCurrent", static (v, ref w) => Variant.UInt64(ref w, Usage(v.Unit)?.TasksCurrent ?? ulong.MaxValue))
+            .Add("CPUUsageNSec", static (v, ref w) => Variant.UInt64(ref w, Usage(v.Unit)?.CpuUsageNSec ?? ulong.MaxValue))
+            .Add("ExecCondition", static (v, ref w) => WriteCommands(ref w, Settings(v.Unit)?.ExecCondition, lastRun: null))
+            .Add("ExecConditionEx", static (v, ref w) => WriteCommands(ref w, Settings(v.Unit)?.ExecCondition, lastRun: null, extended: true))
+            .Add("ExecStartPre", static (v, ref w) => WriteCommands(ref w, Settings(v.Unit)?.ExecStartPre, lastRun: null))
+            .Add("ExecStartPreEx", static (v, ref w) => WriteCommands(ref w, Settings(v.Unit)?.ExecStartPre, lastRun: null, extended: true))
+            .Add("ExecStart", static (v, ref w) => WriteCommands(ref w, Settings(v.Unit)?.ExecStart, MainRun(v.Unit)))
+            .Add("ExecStartEx", static (v, ref w) => WriteCommands(ref w, Settings(v.Unit)?.ExecStart, MainRun(v.Unit), extended: true))
+            .Add("ExecStartPost", static (v, ref w) => WriteCommands(ref w, Settings(v.Unit)?.ExecStartPost, lastRun: null))
+            .Add("ExecStartPostEx", static (v, ref w) => WriteCommands(ref w, Settings(v.Unit)?.ExecStartPost, lastRun: null, extended: true))
+            .Add("ExecReload", static (v, ref w) => WriteCommands(ref w, Settings(v.Unit)?.ExecReload, lastRun: null))
+            .Add("ExecReloadEx", static (v, ref w) => WriteCommands(ref w, Settings(v.Unit)?.ExecReload, lastRun: null, extended: true))
+            .Add("ExecStop", static (v, ref w) => WriteCommands(ref w, Settings(v.Unit)?.ExecStop, lastRun: null))
+            .Add("ExecStopEx", static (v, ref w) => WriteCommands(ref w, Settings(v.Unit)?.ExecStop, lastRun: null, extended: true))
+            .Add("ExecStopPost", static (v, ref w) => WriteCommands(ref w, Settings(v.Unit)?.ExecStopPost, lastRun: null))
+            .Add("ExecStopPostEx", static (v, ref w) => WriteCommands(ref w, Settings(v.Unit)?.ExecStopPost, lastRun: null, extended: true));
+        ContextProperties.AddExec(table);
+        ContextProperties.AddKill(table);
+        ContextProperties.AddCGroup(table, defaultTasksMax: true);
         return table;
     }
 
@@ -101,13 +101,6 @@ internal static class ServiceProperties
         return mount is not null && path.StartsWith(mount, StringComparison.Ordinal) ? path[mount.Length..] : path;
     }
 
-    private static string SliceOf(Unit unit)
-    {
-        foreach (Unit slice in unit.DependenciesOf(UnitDependency.InSlice))
-            return slice.Id;
-        return "";
-    }
-
     /// <summary>A monotonic time of this boot as wall-clock time (0 stays 0: never happened).</summary>
     private static ulong Realtime(Unit unit, ulong monotonic)
     {
@@ -123,12 +116,13 @@ internal static class ServiceProperties
         => Machine(unit) is { ExecMain: { Pid: > 0 } run } ? (run, Realtime(unit, run.StartUSec), Realtime(unit, run.ExitUSec)) : null;
 
     /// <summary>a(sasbttttuii): path, argv, ignore failure, then the last run's start/exit times (realtime and
-    /// monotonic), pid, code and status. The state machine keeps the main process's run, which is the first
-    /// ExecStart= command's; other commands report zeros until the machine keeps their runs too.</summary>
+    /// monotonic), pid, code and status; the …Ex form (a(sasasttttuii)) has the command's flags as words instead of
+    /// the ignore-failure boolean. The state machine keeps the main process's run, which is the first ExecStart=
+    /// command's; other commands report zeros until the machine keeps their runs too.</summary>
     private static void WriteCommands(ref MessageWriter writer, IReadOnlyList<ExecCommand>? commands,
-        (ExecMainStatus Run, ulong StartRealtime, ulong ExitRealtime)? lastRun)
+        (ExecMainStatus Run, ulong StartRealtime, ulong ExitRealtime)? lastRun, bool extended = false)
     {
-        writer.BeginVariant("a(sasbttttuii)");
+        writer.BeginVariant(extended ? "a(sasasttttuii)" : "a(sasbttttuii)");
         ArrayStart array = writer.WriteArrayStart('(');
         bool first = true;
         foreach (ExecCommand command in commands ?? [])
@@ -138,7 +132,10 @@ internal static class ServiceProperties
             writer.WriteStructStart();
             writer.WriteString(command.Path);
             writer.WriteStringArray(command.Argv);
-            writer.WriteBoolean((command.Flags & ExecFlags.IgnoreFailure) != 0);
+            if (extended)
+                writer.WriteStringArray(FlagWords(command.Flags));
+            else
+                writer.WriteBoolean((command.Flags & ExecFlags.IgnoreFailure) != 0);
             writer.WriteUInt64(run?.StartRealtime ?? 0);
             writer.WriteUInt64(run?.Run.StartUSec ?? 0);
             writer.WriteUInt64(run?.ExitRealtime ?? 0);
@@ -148,6 +145,23 @@ internal static class ServiceProperties
             writer.WriteInt32(run?.Run.Status ?? 0);
         }
         writer.WriteArrayEnd(array);
+    }
+
+    /// <summary>The prefixes of a command line as systemd's exec_command_flags_to_strv names them.</summary>
+    private static List<string> FlagWords(ExecFlags flags)
+    {
+        var words = new List<string>();
+        if ((flags & ExecFlags.IgnoreFailure) != 0)
+            words.Add("ignore-failure");
+        if ((flags & ExecFlags.FullPrivileges) != 0)
+            words.Add("privileged");
+        if ((flags & ExecFlags.NoSetUid) != 0)
+            words.Add("no-setuid");
+        if ((flags & ExecFlags.AmbientFallback) != 0)
+            words.Add("ambient");
+        if ((flags & ExecFlags.NoEnvironmentExpansion) != 0)
+            words.Add("no-env-expand");
+        return words;
     }
 
     private static string TypeName(ServiceType type) => type switch
@@ -165,28 +179,5 @@ internal static class ServiceProperties
         ServiceRestart.OnAbort => "on-abort",
         ServiceRestart.Always => "always",
         _ => "no",
-    };
-
-    private static string KillModeName(KillMode mode) => mode switch
-    {
-        KillMode.ControlGroup => "control-group",
-        KillMode.Process => "process",
-        KillMode.Mixed => "mixed",
-        _ => "none",
-    };
-
-    private static string StdioName(StdioSetting setting) => setting.Kind switch
-    {
-        StdioKind.Inherit => "inherit",
-        StdioKind.Null => "null",
-        StdioKind.Tty => "tty",
-        StdioKind.Journal => "journal",
-        StdioKind.Kmsg => "kmsg",
-        StdioKind.Socket => "socket",
-        StdioKind.NamedFd => "fd",
-        StdioKind.File => "file:" + setting.Argument,
-        StdioKind.Append => "append:" + setting.Argument,
-        StdioKind.Truncate => "truncate:" + setting.Argument,
-        _ => "inherit",
     };
 }

@@ -1,4 +1,5 @@
 using Units.Core.Model;
+using UnitSettings = Units.UnitFiles.Settings.UnitSettings;
 
 namespace Units.Api.Objects;
 
@@ -18,4 +19,8 @@ public sealed record UnitFileInfo(
 public interface IUnitFileInfoSource
 {
     UnitFileInfo For(Unit unit);
+
+    /// <summary>The settings read from the unit's files (null when none were read: not found, masked, or
+    /// a unit with no file); kept from the last load, so this reads no disk.</summary>
+    UnitSettings? SettingsOf(Unit unit);
 }

@@ -5,19 +5,38 @@ using Units.Core.Jobs;
 using Units.Core.Manager;
 using Units.Core.Model;
 using Units.DBus;
+using UnitSettings = Units.UnitFiles.Settings.UnitSettings;
 
 namespace Units.Api.Objects;
 
 /// <summary>A unit as seen through org.freedesktop.systemd1.Unit, plus what the API needs around it. One view serves
 /// one call (or one change signal), so what the unit's files say is looked up once per call, not once per property:
 /// the lookup reads install state and presets from disk.</summary>
-internal sealed class UnitView(Unit unit, IUnitFileInfoSource files)
+internal sealed class UnitView(Unit unit, ManagerApi api)
 {
     private UnitFileInfo? _files;
+    private bool _settingsRead;
+    private UnitSettings? _settings;
 
     public Unit Unit { get; } = unit;
 
-    public UnitFileInfo Files => _files ??= files.For(Unit);
+    public ManagerApi Api { get; } = api;
+
+    public UnitFileInfo Files => _files ??= Api.Files.For(Unit);
+
+    /// <summary>What the unit's files set; null for a unit that did not load from a file.</summary>
+    public UnitSettings? Settings
+    {
+        get
+        {
+            if (!_settingsRead)
+            {
+                _settings = Api.Files.SettingsOf(Unit);
+                _settingsRead = true;
+            }
+            return _settings;
+        }
+    }
 }
 
 /// <summary>org.freedesktop.systemd1.Unit: the generic properties and methods of every unit.</summary>
@@ -119,6 +138,10 @@ internal sealed class UnitInterface : CoreInterface<UnitView>
             .Add("ActiveExitTimestampMonotonic", static (v, ref w) => Variant.UInt64(ref w, v.Unit.ActiveExitTimestamp.MonotonicUSec))
             .Add("InactiveEnterTimestamp", static (v, ref w) => Variant.UInt64(ref w, v.Unit.InactiveEnterTimestamp.RealtimeUSec))
             .Add("InactiveEnterTimestampMonotonic", static (v, ref w) => Variant.UInt64(ref w, v.Unit.InactiveEnterTimestamp.MonotonicUSec))
+            .Add("StartLimitIntervalUSec", static (v, ref w) => Variant.UInt64(ref w, v.Unit.Definition.StartLimitIntervalUSec))
+            .Add("StartLimitBurst", static (v, ref w) => Variant.UInt32(ref w, v.Unit.Definition.StartLimitBurst))
+            .Add("StartLimitAction", static (v, ref w) => Variant.String(ref w, ActionName(v.Unit.Definition.StartLimitAction)))
+            .Add("RequiresMountsFor", static (v, ref w) => Variant.Strings(ref w, RequiresMountsFor(v.Settings)))
             .Add("Transient", static (v, ref w) => Variant.Boolean(ref w, v.Unit.Definition.Transient))
             .Add("Perpetual", static (v, ref w) => Variant.Boolean(ref w, v.Unit.IsPerpetual))
             .Add("InvocationID", static (v, ref w) => Variant.Bytes(ref w, v.Unit.InvocationId.ToBytes()));
@@ -140,6 +163,29 @@ internal sealed class UnitInterface : CoreInterface<UnitView>
     /// (a stop of a unit that is not loaded is a no-op that succeeds); loaded units only if their type can stop.</summary>
     private static bool CanStop(Unit unit) =>
         !unit.IsPerpetual && (unit.LoadState != LoadState.Loaded || unit.Kind.CanStop) && !unit.Definition.RefuseManualStop;
+
+    /// <summary>RequiresMountsFor= as systemd reports it: the unit's own paths, then those its settings imply (a
+    /// working directory that must exist, the paths a path unit watches).</summary>
+    private static List<string> RequiresMountsFor(UnitSettings? settings)
+    {
+        var paths = new List<string>();
+        if (settings is null)
+            return paths;
+        void Add(string path)
+        {
+            if (!paths.Contains(path))
+                paths.Add(path);
+        }
+        foreach (string path in settings.RequiresMountsFor)
+            Add(path);
+        if (settings.Exec is { WorkingDirectory: string directory, WorkingDirectoryMissingOk: false, WorkingDirectoryHome: false })
+            Add(directory);
+        if (settings.Exec?.RootDirectory is string root)
+            Add(root);
+        foreach (Units.UnitFiles.Settings.PathSpec spec in settings.Path?.Specs ?? [])
+            Add(spec.Path);
+        return paths;
+    }
 
     private static List<string> DependencyNames(Unit unit, UnitDependency dependency)
     {

@@ -81,6 +81,9 @@ internal static class ServiceDefinitions
             if (Enum.TryParse(name, out ResourceLimit resource))
                 limits[resource] = new LimitValue(SettingConversions.FiniteOrNull(limit.Soft), SettingConversions.FiniteOrNull(limit.Hard));
         }
+        // The one default that differs from what the manager's own processes have (see ManagerLimits).
+        if (!limits.ContainsKey(ResourceLimit.NOFILE) && ManagerLimits.Defaults.TryGetValue(ResourceLimit.NOFILE, out LimitValue nofile))
+            limits[ResourceLimit.NOFILE] = nofile;
         return new ExecSettings
         {
             User = exec.User,

@@ -4,6 +4,7 @@ using Units.Core.Model;
 using Units.UnitFiles;
 using Units.UnitFiles.Install;
 using Units.UnitFiles.Loading;
+using Units.UnitFiles.Settings;
 
 namespace Units.Daemon.Loading;
 
@@ -72,6 +73,11 @@ internal sealed class UnitFileSource : IUnitLoader, IUnitFileInfoSource
             preset,
             NeedDaemonReload(loaded));
     }
+
+    public UnitSettings? SettingsOf(Unit unit)
+        => _loaded.TryGetValue(unit.Id, out Loaded? loaded) && loaded.Unit.LoadState == Units.UnitFiles.Loading.LoadState.Loaded
+            ? loaded.Unit.Settings
+            : null;
 
     /// <summary>True when a file the unit was read from changed or vanished since (systemd also notices new
     /// drop-ins; that needs a directory scan, done here for the unit's own ".d" directories).</summary>

@@ -1,0 +1,311 @@
+using System.Globalization;
+using Units.Api.Properties;
+using Units.DBus;
+using Units.Execution;
+using ExecSettings = Units.UnitFiles.Settings.ExecSettings;
+using KillSettings = Units.UnitFiles.Settings.KillSettings;
+using KillMode = Units.UnitFiles.Settings.KillMode;
+using ResourceControlSettings = Units.UnitFiles.Settings.ResourceControlSettings;
+using Units.UnitFiles.Settings;
+using ExecResourceLimit = Units.Execution.ResourceLimit;
+
+namespace Units.Api.Objects;
+
+/// <summary>The properties of systemd's shared unit contexts (systemd.exec(5), systemd.kill(5),
+/// systemd.resource-control(5)), computed from the unit's settings for every type that has the context. A unit
+/// that did not load (not found, masked) reports systemd's values for a context that was never patched with the
+/// manager's defaults: the manager's own limits, "inherit" output, no working directory.</summary>
+internal static class ContextProperties
+{
+    /// <summary>RLIMIT_* names as the Limit…= properties spell them, in the kernel's order.</summary>
+    private static readonly string[] s_limitNames = Enum.GetNames<ExecResourceLimit>();
+
+    /// <summary>NAMESPACE_FLAGS_ALL: what RestrictNamespaces= reports when unset ("no").</summary>
+    private const ulong AllNamespaceFlags = 0x7E020000;
+
+    /// <summary>SECCOMP_ERROR_NUMBER_KILL: SystemCallErrorNumber= when unset.</summary>
+    private const int SeccompKill = int.MaxValue - 1;
+
+    /// <summary>LOG_DAEMON|LOG_INFO, systemd's default SyslogFacility=/SyslogLevel=.</summary>
+    private const int DaemonFacility = 3, InfoLevel = 6;
+
+    public static void AddExec(PropertyTable<UnitView> table)
+    {
+        foreach (string name in s_limitNames)
+        {
+            var resource = Enum.Parse<ExecResourceLimit>(name);
+            table.Add("Limit" + name, (v, ref w) => Variant.UInt64(ref w, Limit(v, resource).Hard ?? ulong.MaxValue));
+            table.Add("Limit" + name + "Soft", (v, ref w) => Variant.UInt64(ref w, Limit(v, resource).Soft ?? ulong.MaxValue));
+        }
+        table.Add("User", static (v, ref w) => Variant.String(ref w, Exec(v)?.User))
+            .Add("Group", static (v, ref w) => Variant.String(ref w, Exec(v)?.Group))
+            .Add("SupplementaryGroups", static (v, ref w) => Variant.Strings(ref w, Exec(v)?.SupplementaryGroups ?? []))
+            .Add("DynamicUser", static (v, ref w) => Variant.Boolean(ref w, Exec(v)?.DynamicUser ?? false))
+            .Add("WorkingDirectory", static (v, ref w) => Variant.String(ref w, WorkingDirectory(v)))
+            .Add("RootDirectory", static (v, ref w) => Variant.String(ref w, Exec(v)?.RootDirectory))
+            .Add("Environment", static (v, ref w) => Variant.Strings(ref w, Exec(v)?.Environment ?? []))
+            .Add("EnvironmentFiles", static (v, ref w) => WriteEnvironmentFiles(ref w, Exec(v)?.EnvironmentFiles ?? []))
+            .Add("PassEnvironment", static (v, ref w) => Variant.Strings(ref w, Exec(v)?.PassEnvironment ?? []))
+            .Add("UnsetEnvironment", static (v, ref w) => Variant.Strings(ref w, Exec(v)?.UnsetEnvironment ?? []))
+            .Add("UMask", static (v, ref w) => Variant.UInt32(ref w, Exec(v)?.UMask ?? 0x12))
+            .Add("Nice", static (v, ref w) => Variant.Int32(ref w, Exec(v)?.Nice ?? 0))
+            .Add("OOMScoreAdjust", static (v, ref w) => Variant.Int32(ref w, Exec(v)?.OOMScoreAdjust ?? 0))
+            // Unset, systemd reports the effective values its children inherit: best-effort class, priority from nice 0.
+            .Add("IOSchedulingClass", static (_, ref w) => Variant.Int32(ref w, 2))
+            .Add("IOSchedulingPriority", static (_, ref w) => Variant.Int32(ref w, 4))
+            .Add("CoredumpFilter", static (_, ref w) => Variant.UInt64(ref w, ManagerProcess.CoredumpFilter))
+            .Add("TimerSlackNSec", static (_, ref w) => Variant.UInt64(ref w, ManagerProcess.TimerSlackNSec))
+            .Add("NUMAPolicy", static (_, ref w) => Variant.Int32(ref w, -1))
+            .Add("StandardInput", static (v, ref w) => Variant.String(ref w, InputName(v)))
+            .Add("StandardOutput", static (v, ref w) => Variant.String(ref w, OutputName(v, Exec(v)?.StandardOutput, v.Api.Options.DefaultStandardOutput)))
+            .Add("StandardError", static (v, ref w) => Variant.String(ref w, OutputName(v, Exec(v)?.StandardError, v.Api.Options.DefaultStandardError)))
+            .Add("TTYPath", static (v, ref w) => Variant.String(ref w, Exec(v)?.TTYPath))
+            .Add("SyslogIdentifier", static (v, ref w) => Variant.String(ref w, Exec(v)?.SyslogIdentifier))
+            .Add("SyslogPriority", static (v, ref w) => Variant.Int32(ref w, (Exec(v)?.SyslogFacility ?? DaemonFacility) << 3 | (Exec(v)?.SyslogLevel ?? InfoLevel)))
+            .Add("SyslogLevel", static (v, ref w) => Variant.Int32(ref w, Exec(v)?.SyslogLevel ?? InfoLevel))
+            .Add("SyslogFacility", static (v, ref w) => Variant.Int32(ref w, Exec(v)?.SyslogFacility ?? DaemonFacility))
+            .Add("SyslogLevelPrefix", static (v, ref w) => Variant.Boolean(ref w, Exec(v)?.SyslogLevelPrefix ?? true))
+            .Add("LogLevelMax", static (v, ref w) => Variant.Int32(ref w, Exec(v)?.LogLevelMax ?? -1))
+            .Add("LogRateLimitIntervalUSec", static (v, ref w) => Variant.UInt64(ref w, Exec(v)?.LogRateLimitIntervalUsec ?? 0))
+            .Add("LogRateLimitBurst", static (v, ref w) => Variant.UInt32(ref w, Exec(v)?.LogRateLimitBurst ?? 0))
+            .Add("CapabilityBoundingSet", static (_, ref w) => Variant.UInt64(ref w, ulong.MaxValue))
+            .Add("NoNewPrivileges", static (v, ref w) => Variant.Boolean(ref w, Exec(v)?.NoNewPrivileges ?? false))
+            .Add("PrivateTmp", static (v, ref w) => Variant.Boolean(ref w, Exec(v)?.PrivateTmp ?? false))
+            .Add("IgnoreSIGPIPE", static (v, ref w) => Variant.Boolean(ref w, Exec(v)?.IgnoreSIGPIPE ?? true))
+            .Add("PAMName", static (v, ref w) => Variant.String(ref w, Exec(v)?.PAMName))
+            .Add("TimeoutCleanUSec", static (v, ref w) => Variant.UInt64(ref w, Exec(v)?.TimeoutCleanUsec ?? ulong.MaxValue))
+            .Add("ProtectHome", static (v, ref w) => Variant.String(ref w, Word(v, "ProtectHome")))
+            .Add("ProtectSystem", static (v, ref w) => Variant.String(ref w, Word(v, "ProtectSystem")))
+            .Add("RuntimeDirectoryPreserve", static (v, ref w) => Variant.String(ref w, Word(v, "RuntimeDirectoryPreserve")))
+            .Add("UtmpMode", static (_, ref w) => Variant.String(ref w, "init"))
+            .Add("KeyringMode", static (_, ref w) => Variant.String(ref w, "inherit"))
+            .Add("ProtectProc", static (_, ref w) => Variant.String(ref w, "default"))
+            .Add("ProcSubset", static (_, ref w) => Variant.String(ref w, "all"))
+            .Add("SystemCallErrorNumber", static (_, ref w) => Variant.Int32(ref w, SeccompKill))
+            .Add("RestrictNamespaces", static (_, ref w) => Variant.UInt64(ref w, AllNamespaceFlags));
+        foreach (ExecDirectoryType type in Enum.GetValues<ExecDirectoryType>())
+        {
+            table.Add(type + "Directory", (v, ref w) => Variant.Strings(ref w, Exec(v)?.Directories(type) ?? []));
+            table.Add(type + "DirectoryMode", (v, ref w) => Variant.UInt32(ref w, Exec(v)?.DirectoryMode(type) ?? 0x1ED));
+        }
+    }
+
+    public static void AddKill(PropertyTable<UnitView> table)
+    {
+        table.Add("KillMode", static (v, ref w) => Variant.String(ref w, KillModeName(Kill(v)?.KillMode ?? KillMode.ControlGroup)))
+            .Add("KillSignal", static (v, ref w) => Variant.Int32(ref w, Kill(v)?.KillSignal ?? 15))
+            .Add("RestartKillSignal", static (v, ref w) => Variant.Int32(ref w, Kill(v) is { } k ? k.RestartKillSignal ?? k.KillSignal : 15))
+            .Add("FinalKillSignal", static (v, ref w) => Variant.Int32(ref w, Kill(v)?.FinalKillSignal ?? 9))
+            .Add("WatchdogSignal", static (v, ref w) => Variant.Int32(ref w, Kill(v)?.WatchdogSignal ?? 6))
+            .Add("SendSIGKILL", static (v, ref w) => Variant.Boolean(ref w, Kill(v)?.SendSIGKILL ?? true))
+            .Add("SendSIGHUP", static (v, ref w) => Variant.Boolean(ref w, Kill(v)?.SendSIGHUP ?? false));
+    }
+
+    /// <summary>The cgroup context; <paramref name="defaultTasksMax"/> is false for slices, which systemd leaves
+    /// without the manager's DefaultTasksMax=.</summary>
+    public static void AddCGroup(PropertyTable<UnitView> table, bool defaultTasksMax)
+    {
+        table.Add("Slice", static (v, ref w) => Variant.String(ref w, SliceOf(v)))
+            .Add("Delegate", static (v, ref w) => Variant.Boolean(ref w, Resources(v)?.Delegate ?? false))
+            .Add("CPUAccounting", static (v, ref w) => Variant.Boolean(ref w, Accounting(v, "CPUAccounting", r => r.CPUAccounting)))
+            .Add("MemoryAccounting", static (v, ref w) => Variant.Boolean(ref w, Accounting(v, "MemoryAccounting", r => r.MemoryAccounting)))
+            .Add("TasksAccounting", static (v, ref w) => Variant.Boolean(ref w, Accounting(v, "TasksAccounting", r => r.TasksAccounting)))
+            .Add("IOAccounting", static (v, ref w) => Variant.Boolean(ref w, Resources(v)?.IOAccounting ?? false))
+            .Add("IPAccounting", static (v, ref w) => Variant.Boolean(ref w, Resources(v)?.IPAccounting ?? false))
+            .Add("CPUWeight", static (v, ref w) => Variant.UInt64(ref w, Resources(v)?.CPUWeight ?? ulong.MaxValue))
+            .Add("StartupCPUWeight", static (v, ref w) => Variant.UInt64(ref w, Resources(v)?.StartupCPUWeight ?? ulong.MaxValue))
+            .Add("CPUQuotaPerSecUSec", static (v, ref w) => Variant.UInt64(ref w, Resources(v)?.CPUQuotaPerSecUsec ?? ulong.MaxValue))
+            .Add("CPUQuotaPeriodUSec", static (v, ref w) => Variant.UInt64(ref w, Resources(v)?.CPUQuotaPeriodUsec ?? ulong.MaxValue))
+            .Add("IOWeight", static (v, ref w) => Variant.UInt64(ref w, Resources(v)?.IOWeight ?? ulong.MaxValue))
+            .Add("MemoryMin", static (v, ref w) => Variant.UInt64(ref w, Bytes(Resources(v)?.MemoryMin, 0)))
+            .Add("MemoryLow", static (v, ref w) => Variant.UInt64(ref w, Bytes(Resources(v)?.MemoryLow, 0)))
+            .Add("MemoryHigh", static (v, ref w) => Variant.UInt64(ref w, Bytes(Resources(v)?.MemoryHigh, ulong.MaxValue)))
+            .Add("MemoryMax", static (v, ref w) => Variant.UInt64(ref w, Bytes(Resources(v)?.MemoryMax, ulong.MaxValue)))
+            .Add("MemorySwapMax", static (v, ref w) => Variant.UInt64(ref w, Bytes(Resources(v)?.MemorySwapMax, ulong.MaxValue)))
+            .Add("DevicePolicy", static (_, ref w) => Variant.String(ref w, "auto"))
+            .Add("ManagedOOMSwap", static (_, ref w) => Variant.String(ref w, "auto"))
+            .Add("ManagedOOMMemoryPressure", static (_, ref w) => Variant.String(ref w, "auto"))
+            .Add("ManagedOOMPreference", static (_, ref w) => Variant.String(ref w, "none"));
+        if (defaultTasksMax)
+            table.Add("TasksMax", static (v, ref w) => Variant.UInt64(ref w, TasksMax(Resources(v)?.TasksMax) ?? ManagerProcess.DefaultTasksMax));
+        else
+            table.Add("TasksMax", static (v, ref w) => Variant.UInt64(ref w, TasksMax(Resources(v)?.TasksMax) ?? ulong.MaxValue));
+    }
+
+    private static ExecSettings? Exec(UnitView v) => v.Settings?.Exec;
+
+    private static KillSettings? Kill(UnitView v) => v.Settings?.Kill;
+
+    private static ResourceControlSettings? Resources(UnitView v) => v.Settings?.ResourceControl;
+
+    /// <summary>A unit's Limit…=, else DefaultLimit…= for a loaded unit, else the manager's own limit.</summary>
+    private static LimitValue Limit(UnitView v, ExecResourceLimit resource)
+    {
+        if (Exec(v) is not { } exec)
+            return ManagerLimits.Own.GetValueOrDefault(resource);
+        if (exec.Limits.TryGetValue(resource.ToString(), out UnitFiles.Settings.ResourceLimit set))
+            return new LimitValue(Finite(set.Soft), Finite(set.Hard));
+        return ManagerLimits.Defaults.GetValueOrDefault(resource);
+    }
+
+    private static ulong? Finite(ulong value) => value == UnitFiles.Settings.ResourceLimit.Infinity ? null : value;
+
+    /// <summary>"!" marks a directory that may be missing; a user manager runs units in the home directory by default.</summary>
+    private static string WorkingDirectory(UnitView v)
+    {
+        if (Exec(v) is not { } exec)
+            return "";
+        if (exec.WorkingDirectoryHome)
+            return "~";
+        if (exec.WorkingDirectory is string directory)
+            return (exec.WorkingDirectoryMissingOk ? "!" : "") + directory;
+        return v.Unit.Manager.Scope == Core.Model.ManagerScope.User && System.Environment.GetEnvironmentVariable("HOME") is { Length: > 0 } home
+            ? "!" + home
+            : "";
+    }
+
+    private static void WriteEnvironmentFiles(ref MessageWriter writer, IReadOnlyList<string> files)
+    {
+        writer.BeginVariant("a(sb)");
+        ArrayStart array = writer.WriteArrayStart('(');
+        foreach (string file in files)
+        {
+            writer.WriteStructStart();
+            bool optional = file.StartsWith('-');
+            writer.WriteString(optional ? file[1..] : file);
+            writer.WriteBoolean(optional);
+        }
+        writer.WriteArrayEnd(array);
+    }
+
+    /// <summary>The last value of a word-valued option as written, "no" when unset (ProtectHome=, ProtectSystem=...).</summary>
+    private static string Word(UnitView v, string key)
+    {
+        string? value = v.Settings?.LastValue(SectionOf(v), key);
+        if (value is null || value.Length == 0)
+            return "no";
+        return UnitFiles.Settings.Values.Numbers.TryParseBoolean(value, out bool b) ? (b ? "yes" : "no") : value;
+    }
+
+    private static string SectionOf(UnitView v) => v.Settings!.Type switch
+    {
+        UnitFiles.Names.UnitType.Socket => "Socket",
+        UnitFiles.Names.UnitType.Mount => "Mount",
+        UnitFiles.Names.UnitType.Swap => "Swap",
+        _ => "Service",
+    };
+
+    private static string InputName(UnitView v) => Exec(v)?.StandardInput?.Kind switch
+    {
+        ExecInput.Tty => "tty",
+        ExecInput.TtyForce => "tty-force",
+        ExecInput.TtyFail => "tty-fail",
+        ExecInput.Socket => "socket",
+        ExecInput.NamedFd => "fd",
+        ExecInput.Data => "data",
+        ExecInput.File => "file",
+        _ => "null",
+    };
+
+    /// <summary>StandardOutput=/StandardError=: the unit's, else the manager's default for a loaded unit, else "inherit".</summary>
+    private static string OutputName(UnitView v, StandardStream<ExecOutput>? stream, string managerDefault)
+    {
+        if (Exec(v) is null)
+            return "inherit";
+        if (stream is not { } s)
+            return managerDefault;
+        return s.Kind switch
+        {
+            ExecOutput.Inherit => "inherit",
+            ExecOutput.Null => "null",
+            ExecOutput.Tty => "tty",
+            ExecOutput.Kmsg => "kmsg",
+            ExecOutput.KmsgAndConsole => "kmsg+console",
+            ExecOutput.Journal => "journal",
+            ExecOutput.JournalAndConsole => "journal+console",
+            ExecOutput.Socket => "socket",
+            ExecOutput.NamedFd => "fd",
+            ExecOutput.File => "file:" + s.Argument,
+            ExecOutput.Append => "append:" + s.Argument,
+            ExecOutput.Truncate => "truncate:" + s.Argument,
+            _ => "inherit",
+        };
+    }
+
+    /// <summary>CPUAccounting= and friends: the unit's value when written, else the manager's default (on, as a
+    /// systemd 252 user manager on the unified hierarchy has them).</summary>
+    private static bool Accounting(UnitView v, string key, Func<ResourceControlSettings, bool> value)
+        => Resources(v) is not { } resources || v.Settings!.LastValue(SectionOf(v), key) is null || value(resources);
+
+    private static ulong Bytes(MemoryLimit? limit, ulong unset) => limit switch
+    {
+        null => unset,
+        { IsRelative: true, Permyriad: var p } => (ulong)(ManagerProcess.PhysicalMemory / 10_000.0 * p),
+        { Bytes: var bytes } => bytes,
+    };
+
+    private static ulong? TasksMax(UnitFiles.Settings.TasksMax? limit) => limit switch
+    {
+        null => null,
+        { Scale: 0, Value: var value } => value,
+        { Value: var value, Scale: var scale } => ManagerProcess.SystemTasksMax * value / scale,
+    };
+
+    private static string SliceOf(UnitView v)
+    {
+        foreach (Core.Model.Unit slice in v.Unit.DependenciesOf(Core.Model.UnitDependency.InSlice))
+            return slice.Id;
+        return "";
+    }
+
+    private static string KillModeName(KillMode mode) => mode switch
+    {
+        KillMode.ControlGroup => "control-group",
+        KillMode.Process => "process",
+        KillMode.Mixed => "mixed",
+        _ => "none",
+    };
+}
+
+/// <summary>Facts of the manager's own process and host that systemd reports for settings a unit leaves unset.</summary>
+internal static class ManagerProcess
+{
+    private static readonly Lazy<ulong> s_coredumpFilter = new(() => ReadNumber("/proc/self/coredump_filter", NumberStyles.HexNumber) ?? 0x33);
+    private static readonly Lazy<ulong> s_timerSlack = new(() => ReadNumber("/proc/self/timerslack_ns", NumberStyles.None) ?? 50_000);
+    private static readonly Lazy<ulong> s_systemTasksMax = new(SystemTasks);
+
+    public static ulong CoredumpFilter => s_coredumpFilter.Value;
+
+    public static ulong TimerSlackNSec => s_timerSlack.Value;
+
+    /// <summary>The most tasks the kernel allows (pid_max less the idle task, and threads-max), as systemd's system_tasks_max.</summary>
+    public static ulong SystemTasksMax => s_systemTasksMax.Value;
+
+    /// <summary>DefaultTasksMax=15%.</summary>
+    public static ulong DefaultTasksMax => SystemTasksMax * 15 / 100;
+
+    public static ulong PhysicalMemory => (ulong)GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+
+    private static ulong SystemTasks()
+    {
+        ulong pidMax = ReadNumber("/proc/sys/kernel/pid_max", NumberStyles.None) is { } p and > 0 ? p - 1 : 4_194_303;
+        ulong threadsMax = ReadNumber("/proc/sys/kernel/threads-max", NumberStyles.None) ?? ulong.MaxValue;
+        return Math.Min(pidMax, threadsMax);
+    }
+
+    private static ulong? ReadNumber(string path, NumberStyles style)
+    {
+        try
+        {
+            return ulong.TryParse(File.ReadAllText(path).Trim(), style, CultureInfo.InvariantCulture, out ulong value) ? value : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+}

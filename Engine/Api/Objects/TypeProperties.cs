@@ -1,0 +1,292 @@
+using Units.Api.Interfaces;
+using Units.Api.Properties;
+using Units.Core.Model;
+using Units.DBus;
+using Units.UnitFiles.Settings;
+
+namespace Units.Api.Objects;
+
+/// <summary>The type interfaces of the unit types other than services: what their files set, with systemd's values
+/// for what only a running unit of the type has (these types do not run under unitsd yet, so their runtime
+/// properties report the values of a unit that never ran).</summary>
+internal static class TypeProperties
+{
+    /// <summary>The table of every unit type, by suffix ("service", "socket", ...).</summary>
+    public static Dictionary<string, PropertyTable<UnitView>> BuildAll() => new(StringComparer.Ordinal)
+    {
+        ["service"] = ServiceProperties.Build(),
+        ["socket"] = Socket(),
+        ["timer"] = Timer(),
+        ["path"] = PathUnit(),
+        ["slice"] = Slice(),
+        ["scope"] = Scope(),
+        ["mount"] = Mount(),
+        ["automount"] = Automount(),
+        ["swap"] = Swap(),
+        ["target"] = Table("target"),
+        ["device"] = Table("device"),
+    };
+
+    private static PropertyTable<UnitView> Table(string type) => new(InterfaceCatalog.ForUnitType(type));
+
+    private static PropertyTable<UnitView> Socket()
+    {
+        PropertyTable<UnitView> table = Table("socket");
+        table.Add("Listen", static (v, ref w) => WriteListen(ref w, v.Settings?.Socket?.Listen ?? []))
+            .Add("Accept", static (v, ref w) => Variant.Boolean(ref w, v.Settings?.Socket?.Accept ?? false))
+            .Add("BindIPv6Only", static (v, ref w) => Variant.String(ref w, Last(v, "Socket", "BindIPv6Only") ?? "default"))
+            .Add("Backlog", static (v, ref w) => Variant.UInt32(ref w, v.Settings?.Socket?.Backlog is { } b && b != 4096 ? b : int.MaxValue))
+            .Add("TimeoutUSec", static (v, ref w) => Variant.UInt64(ref w, v.Settings?.Socket?.TimeoutUsec ?? v.Api.Options.DefaultTimeoutStartUSec))
+            .Add("SocketMode", static (v, ref w) => Variant.UInt32(ref w, v.Settings?.Socket?.SocketMode ?? 0x1B6))
+            .Add("DirectoryMode", static (v, ref w) => Variant.UInt32(ref w, v.Settings?.Socket?.DirectoryMode ?? 0x1ED))
+            .Add("SocketUser", static (v, ref w) => Variant.String(ref w, v.Settings?.Socket?.SocketUser))
+            .Add("SocketGroup", static (v, ref w) => Variant.String(ref w, v.Settings?.Socket?.SocketGroup))
+            .Add("Symlinks", static (v, ref w) => Variant.Strings(ref w, v.Settings?.Socket?.Symlinks ?? []))
+            .Add("MaxConnections", static (v, ref w) => Variant.UInt32(ref w, v.Settings?.Socket?.MaxConnections ?? 64))
+            .Add("MaxConnectionsPerSource", static (v, ref w) => Variant.UInt32(ref w, v.Settings?.Socket?.MaxConnectionsPerSource ?? 0))
+            .Add("PassCredentials", static (v, ref w) => Variant.Boolean(ref w, v.Settings?.Socket?.PassCredentials ?? false))
+            .Add("RemoveOnStop", static (v, ref w) => Variant.Boolean(ref w, v.Settings?.Socket?.RemoveOnStop ?? false))
+            // systemd names a socket's file descriptors after the socket unit unless FileDescriptorName= says otherwise.
+            .Add("FileDescriptorName", static (v, ref w) => Variant.String(ref w, v.Settings?.Socket?.FileDescriptorName ?? v.Unit.Id))
+            .Add("Priority", static (_, ref w) => Variant.Int32(ref w, -1))
+            .Add("IPTOS", static (_, ref w) => Variant.Int32(ref w, -1))
+            .Add("IPTTL", static (_, ref w) => Variant.Int32(ref w, -1))
+            .Add("Mark", static (_, ref w) => Variant.Int32(ref w, -1))
+            .Add("Timestamping", static (_, ref w) => Variant.String(ref w, "off"))
+            .Add("Result", static (_, ref w) => Variant.String(ref w, "success"))
+            .Add("TriggerLimitIntervalUSec", static (_, ref w) => Variant.UInt64(ref w, 2_000_000))
+            .Add("TriggerLimitBurst", static (_, ref w) => Variant.UInt32(ref w, 200));
+        foreach ((string property, SocketCommand command) in new[]
+        {
+            ("ExecStartPre", SocketCommand.StartPre), ("ExecStartPost", SocketCommand.StartPost),
+            ("ExecStopPre", SocketCommand.StopPre), ("ExecStopPost", SocketCommand.StopPost),
+        })
+        {
+            table.Add(property, (v, ref w) => WriteCommands(ref w, v.Settings?.Socket?.Commands(command)));
+        }
+        AddContexts(table, defaultTasksMax: true);
+        return table;
+    }
+
+    private static PropertyTable<UnitView> Timer()
+    {
+        PropertyTable<UnitView> table = Table("timer");
+        table.Add("Unit", static (v, ref w) => Variant.String(ref w, Triggered(v)))
+            .Add("TimersMonotonic", static (v, ref w) => WriteMonotonicTimers(ref w, v.Settings?.Timer?.Timers ?? []))
+            .Add("TimersCalendar", static (v, ref w) => WriteCalendarTimers(ref w, v.Settings?.Timer?.Timers ?? []))
+            .Add("OnClockChange", static (v, ref w) => Variant.Boolean(ref w, v.Settings?.Timer?.OnClockChange ?? false))
+            .Add("OnTimezoneChange", static (v, ref w) => Variant.Boolean(ref w, v.Settings?.Timer?.OnTimezoneChange ?? false))
+            .Add("Result", static (_, ref w) => Variant.String(ref w, "success"))
+            .Add("AccuracyUSec", static (v, ref w) => Variant.UInt64(ref w, v.Settings?.Timer?.AccuracyUsec ?? 60_000_000))
+            .Add("RandomizedDelayUSec", static (v, ref w) => Variant.UInt64(ref w, v.Settings?.Timer?.RandomizedDelayUsec ?? 0))
+            .Add("FixedRandomDelay", static (v, ref w) => Variant.Boolean(ref w, v.Settings?.Timer?.FixedRandomDelay ?? false))
+            .Add("Persistent", static (v, ref w) => Variant.Boolean(ref w, v.Settings?.Timer?.Persistent ?? false))
+            .Add("WakeSystem", static (v, ref w) => Variant.Boolean(ref w, v.Settings?.Timer?.WakeSystem ?? false))
+            .Add("RemainAfterElapse", static (v, ref w) => Variant.Boolean(ref w, v.Settings?.Timer?.RemainAfterElapse ?? true));
+        return table;
+    }
+
+    private static PropertyTable<UnitView> PathUnit()
+    {
+        PropertyTable<UnitView> table = Table("path");
+        table.Add("Unit", static (v, ref w) => Variant.String(ref w, Triggered(v)))
+            .Add("Paths", static (v, ref w) => WritePaths(ref w, v.Settings?.Path?.Specs ?? []))
+            .Add("MakeDirectory", static (v, ref w) => Variant.Boolean(ref w, v.Settings?.Path?.MakeDirectory ?? false))
+            .Add("DirectoryMode", static (v, ref w) => Variant.UInt32(ref w, v.Settings?.Path?.DirectoryMode ?? 0x1ED))
+            .Add("Result", static (_, ref w) => Variant.String(ref w, "success"))
+            .Add("TriggerLimitIntervalUSec", static (v, ref w) => Variant.UInt64(ref w, v.Settings?.Path?.TriggerLimitIntervalUsec ?? 2_000_000))
+            .Add("TriggerLimitBurst", static (v, ref w) => Variant.UInt32(ref w, v.Settings?.Path?.TriggerLimitBurst ?? 200));
+        return table;
+    }
+
+    private static PropertyTable<UnitView> Slice()
+    {
+        PropertyTable<UnitView> table = Table("slice");
+        table.Add("ControlGroup", static (v, ref w) => Variant.String(ref w, SliceControlGroup(v.Unit)));
+        ContextProperties.AddCGroup(table, defaultTasksMax: false);
+        return table;
+    }
+
+    private static PropertyTable<UnitView> Scope()
+    {
+        PropertyTable<UnitView> table = Table("scope");
+        table.Add("Result", static (_, ref w) => Variant.String(ref w, "success"))
+            .Add("RuntimeMaxUSec", static (v, ref w) => Variant.UInt64(ref w, v.Settings?.Scope?.RuntimeMaxUsec ?? ulong.MaxValue))
+            .Add("RuntimeRandomizedExtraUSec", static (v, ref w) => Variant.UInt64(ref w, v.Settings?.Scope?.RuntimeRandomizedExtraUsec ?? 0))
+            .Add("TimeoutStopUSec", static (v, ref w) => Variant.UInt64(ref w, v.Settings?.Scope?.TimeoutStopUsec ?? v.Api.Options.DefaultTimeoutStopUSec))
+            .Add("OOMPolicy", static (v, ref w) => Variant.String(ref w, v.Settings?.Scope?.OomPolicy is { } policy ? policy.ToString().ToLowerInvariant() : "stop"));
+        ContextProperties.AddKill(table);
+        ContextProperties.AddCGroup(table, defaultTasksMax: true);
+        return table;
+    }
+
+    private static PropertyTable<UnitView> Mount()
+    {
+        PropertyTable<UnitView> table = Table("mount");
+        table.Add("Where", static (v, ref w) => Variant.String(ref w, v.Settings?.Mount?.Where))
+            .Add("What", static (v, ref w) => Variant.String(ref w, v.Settings?.Mount?.What))
+            .Add("Options", static (v, ref w) => Variant.String(ref w, v.Settings?.Mount?.Options))
+            .Add("Type", static (v, ref w) => Variant.String(ref w, v.Settings?.Mount?.Type))
+            .Add("TimeoutUSec", static (v, ref w) => Variant.UInt64(ref w, v.Settings?.Mount?.TimeoutUsec ?? v.Api.Options.DefaultTimeoutStartUSec))
+            .Add("DirectoryMode", static (v, ref w) => Variant.UInt32(ref w, v.Settings?.Mount?.DirectoryMode ?? 0x1ED))
+            .Add("SloppyOptions", static (v, ref w) => Variant.Boolean(ref w, v.Settings?.Mount?.SloppyOptions ?? false))
+            .Add("LazyUnmount", static (v, ref w) => Variant.Boolean(ref w, v.Settings?.Mount?.LazyUnmount ?? false))
+            .Add("ForceUnmount", static (v, ref w) => Variant.Boolean(ref w, v.Settings?.Mount?.ForceUnmount ?? false))
+            .Add("ReadWriteOnly", static (v, ref w) => Variant.Boolean(ref w, v.Settings?.Mount?.ReadWriteOnly ?? false))
+            .Add("Result", static (_, ref w) => Variant.String(ref w, "success"));
+        AddContexts(table, defaultTasksMax: true);
+        return table;
+    }
+
+    private static PropertyTable<UnitView> Automount()
+    {
+        PropertyTable<UnitView> table = Table("automount");
+        table.Add("Where", static (v, ref w) => Variant.String(ref w, v.Settings?.Automount?.Where))
+            .Add("ExtraOptions", static (v, ref w) => Variant.String(ref w, v.Settings?.Automount?.ExtraOptions))
+            .Add("DirectoryMode", static (v, ref w) => Variant.UInt32(ref w, v.Settings?.Automount?.DirectoryMode ?? 0x1ED))
+            .Add("Result", static (_, ref w) => Variant.String(ref w, "success"))
+            .Add("TimeoutIdleUSec", static (v, ref w) => Variant.UInt64(ref w, v.Settings?.Automount?.TimeoutIdleUsec ?? 0));
+        return table;
+    }
+
+    private static PropertyTable<UnitView> Swap()
+    {
+        PropertyTable<UnitView> table = Table("swap");
+        table.Add("What", static (v, ref w) => Variant.String(ref w, v.Settings?.Swap?.What))
+            .Add("Priority", static (v, ref w) => Variant.Int32(ref w, v.Settings?.Swap?.Priority ?? -1))
+            .Add("Options", static (v, ref w) => Variant.String(ref w, v.Settings?.Swap?.Options))
+            .Add("TimeoutUSec", static (v, ref w) => Variant.UInt64(ref w, v.Settings?.Swap?.TimeoutUsec ?? v.Api.Options.DefaultTimeoutStartUSec))
+            .Add("Result", static (_, ref w) => Variant.String(ref w, "success"));
+        AddContexts(table, defaultTasksMax: true);
+        return table;
+    }
+
+    private static void AddContexts(PropertyTable<UnitView> table, bool defaultTasksMax)
+    {
+        ContextProperties.AddExec(table);
+        ContextProperties.AddKill(table);
+        ContextProperties.AddCGroup(table, defaultTasksMax);
+    }
+
+    private static string? Last(UnitView v, string section, string key) => v.Settings?.LastValue(section, key);
+
+    /// <summary>Unit= of a timer or path unit, else the service of the same name.</summary>
+    private static string Triggered(UnitView v)
+    {
+        if (v.Settings is null)
+            return "";
+        string? unit = v.Settings.Timer?.Unit ?? v.Settings.Path?.Unit;
+        return unit ?? Path.ChangeExtension(v.Unit.Id, ".service");
+    }
+
+    /// <summary>A slice's cgroup, as systemd names it ("/a.slice/a-b.slice"; "/" for the root slice), while active.</summary>
+    private static string SliceControlGroup(Unit unit)
+    {
+        if (unit.ActiveState is not (ActiveState.Active or ActiveState.Reloading or ActiveState.Deactivating))
+            return "";
+        if (unit.Id == SpecialUnits.RootSlice)
+            return "/";
+        string prefix = unit.Id[..^".slice".Length];
+        var path = new System.Text.StringBuilder();
+        for (int dash = prefix.IndexOf('-'); dash >= 0; dash = prefix.IndexOf('-', dash + 1))
+            path.Append('/').Append(prefix, 0, dash).Append(".slice");
+        return path.Append('/').Append(unit.Id).ToString();
+    }
+
+    private static void WriteListen(ref MessageWriter writer, IReadOnlyList<SocketListen> listens)
+    {
+        writer.BeginVariant("a(ss)");
+        ArrayStart array = writer.WriteArrayStart('(');
+        foreach (SocketListen listen in listens)
+        {
+            writer.WriteStructStart();
+            writer.WriteString(listen.Type switch
+            {
+                SocketListenType.Datagram => "Datagram",
+                SocketListenType.SequentialPacket => "SequentialPacket",
+                SocketListenType.Fifo => "FIFO",
+                SocketListenType.Netlink => "Netlink",
+                SocketListenType.Special => "Special",
+                SocketListenType.MessageQueue => "MessageQueue",
+                SocketListenType.UsbFunction => "USBFunction",
+                _ => "Stream",
+            });
+            writer.WriteString(listen.Address);
+        }
+        writer.WriteArrayEnd(array);
+    }
+
+    /// <summary>a(stt): base ("OnActiveUSec"...), value, next elapse (0: the timer is not running).</summary>
+    private static void WriteMonotonicTimers(ref MessageWriter writer, IReadOnlyList<TimerValue> timers)
+    {
+        writer.BeginVariant("a(stt)");
+        ArrayStart array = writer.WriteArrayStart('(');
+        foreach (TimerValue timer in timers)
+        {
+            if (timer.Base == TimerBase.Calendar)
+                continue;
+            writer.WriteStructStart();
+            writer.WriteString(timer.Base switch
+            {
+                TimerBase.Boot => "OnBootUSec",
+                TimerBase.Startup => "OnStartupUSec",
+                TimerBase.UnitActive => "OnUnitActiveUSec",
+                TimerBase.UnitInactive => "OnUnitInactiveUSec",
+                _ => "OnActiveUSec",
+            });
+            writer.WriteUInt64(timer.Usec);
+            writer.WriteUInt64(0);
+        }
+        writer.WriteArrayEnd(array);
+    }
+
+    /// <summary>a(sst): "OnCalendar", the normalised calendar spec, next elapse (0: the timer is not running).</summary>
+    private static void WriteCalendarTimers(ref MessageWriter writer, IReadOnlyList<TimerValue> timers)
+    {
+        writer.BeginVariant("a(sst)");
+        ArrayStart array = writer.WriteArrayStart('(');
+        foreach (TimerValue timer in timers)
+        {
+            if (timer.Base != TimerBase.Calendar || timer.Calendar is null)
+                continue;
+            writer.WriteStructStart();
+            writer.WriteString("OnCalendar");
+            writer.WriteString(timer.Calendar.ToString());
+            writer.WriteUInt64(0);
+        }
+        writer.WriteArrayEnd(array);
+    }
+
+    /// <summary>a(sasbttttuii) of commands that have not run: path, argv, ignore failure, zero times, pid and status.</summary>
+    private static void WriteCommands(ref MessageWriter writer, IReadOnlyList<ExecCommand>? commands)
+    {
+        writer.BeginVariant("a(sasbttttuii)");
+        ArrayStart array = writer.WriteArrayStart('(');
+        foreach (ExecCommand command in commands ?? [])
+        {
+            writer.WriteStructStart();
+            writer.WriteString(command.Path);
+            writer.WriteStringArray(command.Arguments);
+            writer.WriteBoolean((command.Flags & ExecCommandFlags.IgnoreFailure) != 0);
+            for (int i = 0; i < 4; i++)
+                writer.WriteUInt64(0);
+            writer.WriteUInt32(0);
+            writer.WriteInt32(0);
+            writer.WriteInt32(0);
+        }
+        writer.WriteArrayEnd(array);
+    }
+
+    private static void WritePaths(ref MessageWriter writer, IReadOnlyList<PathSpec> specs)
+    {
+        writer.BeginVariant("a(ss)");
+        ArrayStart array = writer.WriteArrayStart('(');
+        foreach (PathSpec spec in specs)
+        {
+            writer.WriteStructStart();
+            writer.WriteString(spec.Type == PathType.DirectoryNotEmpty ? "DirectoryNotEmpty" : "Path" + spec.Type);
+            writer.WriteString(spec.Path);
+        }
+        writer.WriteArrayEnd(array);
+    }
+}
