@@ -21,7 +21,8 @@ public sealed class ApiOptions
     /// <summary>When the manager started (UserspaceTimestamp).</summary>
     public DualTimestamp StartedAt { get; init; }
 
-    public string LogTarget { get; init; } = "journal";
+    /// <summary>LogTarget: "auto" (journal when there is one, else the console) unless SYSTEMD_LOG_TARGET= says otherwise.</summary>
+    public string LogTarget { get; init; } = "auto";
 
     public IReadOnlyList<string> UnitPath { get; init; } = [];
 

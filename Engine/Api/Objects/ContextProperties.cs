@@ -225,9 +225,10 @@ internal static class ContextProperties
             ExecOutput.JournalAndConsole => "journal+console",
             ExecOutput.Socket => "socket",
             ExecOutput.NamedFd => "fd",
-            ExecOutput.File => "file:" + s.Argument,
-            ExecOutput.Append => "append:" + s.Argument,
-            ExecOutput.Truncate => "truncate:" + s.Argument,
+            // systemd 252's D-Bus API names only the kind; the file's path is not a property.
+            ExecOutput.File => "file",
+            ExecOutput.Append => "append",
+            ExecOutput.Truncate => "truncate",
             _ => "inherit",
         };
     }

@@ -526,9 +526,22 @@ internal sealed class ManagerInterface : CoreInterface<ManagerApi>
             .Add("DefaultStartLimitBurst", static (_, ref w) => Variant.UInt32(ref w, 5))
             .Add("DefaultTasksAccounting", static (_, ref w) => Variant.Boolean(ref w, true))
             .Add("DefaultMemoryAccounting", static (_, ref w) => Variant.Boolean(ref w, true))
-            .Add("DefaultTasksMax", static (_, ref w) => Variant.UInt64(ref w, ulong.MaxValue))
+            .Add("DefaultCPUAccounting", static (_, ref w) => Variant.Boolean(ref w, true))
+            .Add("DefaultTasksMax", static (_, ref w) => Variant.UInt64(ref w, ManagerProcess.DefaultTasksMax))
+            .Add("TimerSlackNSec", static (_, ref w) => Variant.UInt64(ref w, ManagerProcess.TimerSlackNSec))
+            // A user manager drives no hardware watchdog: systemd reports its watchdogs as infinity (off).
+            .Add("RuntimeWatchdogUSec", static (_, ref w) => Variant.UInt64(ref w, ulong.MaxValue))
+            .Add("RuntimeWatchdogPreUSec", static (_, ref w) => Variant.UInt64(ref w, ulong.MaxValue))
+            .Add("RebootWatchdogUSec", static (_, ref w) => Variant.UInt64(ref w, ulong.MaxValue))
+            .Add("KExecWatchdogUSec", static (_, ref w) => Variant.UInt64(ref w, ulong.MaxValue))
             .Add("DefaultOOMPolicy", static (_, ref w) => Variant.String(ref w, "stop"))
             .Add("CtrlAltDelBurstAction", static (_, ref w) => Variant.String(ref w, "reboot-force"));
+        foreach (string name in Enum.GetNames<Execution.ResourceLimit>())
+        {
+            var resource = Enum.Parse<Execution.ResourceLimit>(name);
+            table.Add("DefaultLimit" + name, (_, ref w) => Variant.UInt64(ref w, Execution.ManagerLimits.Defaults.GetValueOrDefault(resource).Hard ?? ulong.MaxValue));
+            table.Add("DefaultLimit" + name + "Soft", (_, ref w) => Variant.UInt64(ref w, Execution.ManagerLimits.Defaults.GetValueOrDefault(resource).Soft ?? ulong.MaxValue));
+        }
         return table;
     }
 }

@@ -16,9 +16,9 @@ internal static class ServiceProperties
     public static PropertyTable<UnitView> Build()
     {
         var table = new PropertyTable<UnitView>(InterfaceCatalog.ForUnitType("service"));
-        // A service that did not load has no type, exit type or OOM policy yet (systemd fills them in when loading).
+        // A service that did not load has no type or OOM policy yet (systemd fills them in when loading).
         table.Add("Type", static (v, ref w) => Variant.String(ref w, v.Settings is not null && Settings(v.Unit) is { } s ? TypeName(s.Type) : ""))
-            .Add("ExitType", static (v, ref w) => Variant.String(ref w, v.Settings is null ? "" : "main"))
+            .Add("ExitType", static (_, ref w) => Variant.String(ref w, "main"))
             .Add("OOMPolicy", static (v, ref w) => Variant.String(ref w, v.Settings?.Service?.OomPolicy is { } policy ? policy.ToString().ToLowerInvariant() : v.Settings is null ? "" : "stop"))
             .Add("TimeoutStartFailureMode", static (_, ref w) => Variant.String(ref w, "terminate"))
             .Add("TimeoutStopFailureMode", static (_, ref w) => Variant.String(ref w, "terminate"))

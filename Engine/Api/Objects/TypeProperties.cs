@@ -221,7 +221,8 @@ internal static class TypeProperties
     {
         writer.BeginVariant("a(stt)");
         ArrayStart array = writer.WriteArrayStart('(');
-        foreach (TimerValue timer in timers)
+        // systemd keeps a timer's values newest first.
+        foreach (TimerValue timer in timers.Reverse())
         {
             if (timer.Base == TimerBase.Calendar)
                 continue;
@@ -245,7 +246,7 @@ internal static class TypeProperties
     {
         writer.BeginVariant("a(sst)");
         ArrayStart array = writer.WriteArrayStart('(');
-        foreach (TimerValue timer in timers)
+        foreach (TimerValue timer in timers.Reverse())
         {
             if (timer.Base != TimerBase.Calendar || timer.Calendar is null)
                 continue;
@@ -281,11 +282,12 @@ internal static class TypeProperties
     {
         writer.BeginVariant("a(ss)");
         ArrayStart array = writer.WriteArrayStart('(');
-        foreach (PathSpec spec in specs)
+        // systemd keeps a path unit's watches newest first.
+        for (int i = specs.Count - 1; i >= 0; i--)
         {
             writer.WriteStructStart();
-            writer.WriteString(spec.Type == PathType.DirectoryNotEmpty ? "DirectoryNotEmpty" : "Path" + spec.Type);
-            writer.WriteString(spec.Path);
+            writer.WriteString(specs[i].Type == PathType.DirectoryNotEmpty ? "DirectoryNotEmpty" : "Path" + specs[i].Type);
+            writer.WriteString(specs[i].Path);
         }
         writer.WriteArrayEnd(array);
     }

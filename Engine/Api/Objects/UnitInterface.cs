@@ -184,6 +184,12 @@ internal sealed class UnitInterface : CoreInterface<UnitView>
             Add(root);
         foreach (Units.UnitFiles.Settings.PathSpec spec in settings.Path?.Specs ?? [])
             Add(spec.Path);
+        foreach (Units.UnitFiles.Settings.SocketListen listen in settings.Socket?.Listen ?? [])
+        {
+            // A socket in the file system needs the mounts of its path.
+            if (listen.Address.StartsWith('/'))
+                Add(listen.Address);
+        }
         return paths;
     }
 

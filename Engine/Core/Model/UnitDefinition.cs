@@ -53,7 +53,7 @@ public sealed record UnitDefinition
     public EmergencyAction SuccessAction { get; init; }
     public EmergencyAction FailureAction { get; init; }
     public JobMode OnFailureJobMode { get; init; } = JobMode.Replace;
-    public JobMode OnSuccessJobMode { get; init; } = JobMode.Replace;
+    public JobMode OnSuccessJobMode { get; init; } = JobMode.Fail;
     public IReadOnlyList<UnitCondition> Conditions { get; init; } = [];
     public IReadOnlyList<UnitCondition> Asserts { get; init; } = [];
     /// <summary>Settings only the unit's type understands (ExecStart=, ...), opaque to the core.</summary>
