@@ -40,7 +40,8 @@ public sealed class ShowDifferentialTests(ITestOutputHelper output)
 
     /// <summary>What unitsd does not do yet, so it reports systemd's value of a unit that has not got there:
     /// freezing (CanFreeze), keeping the runs of commands other than the main process (their times, pid and status),
-    /// mount units (the After=-.mount that RequiresMountsFor= adds), the generator and load-phase timestamps and the
+    /// mount units (the host's mounts systemd loads and their edges to -.slice, the After=-.mount that
+    /// RequiresMountsFor= adds), the generator and load-phase timestamps and the
     /// virtualization detection of the manager, the Clean operation (CanClean), the host's mount units that systemd
     /// loads (NNames), and for a forking service the run of the forking parent (unitsd reports the daemon's).</summary>
     private static readonly HashSet<string> s_knownGaps = new(StringComparer.Ordinal)
@@ -67,7 +68,7 @@ public sealed class ShowDifferentialTests(ITestOutputHelper output)
     public static TheoryData<string> Units => new()
     {
         "simple.service", "once.service", "fork.service", "note.service", "bad.service", "idle.service", "nosuch.service",
-        "masked.service", "tmpl@a1.service", "grp.target", "work.slice", "app.slice", "default.target",
+        "masked.service", "tmpl@a1.service", "grp.target", "work.slice", "app.slice", "-.slice", "init.scope", "default.target",
         "echo.socket", "tick.timer", "watch.path", "",
     };
 
@@ -98,10 +99,11 @@ public sealed class ShowDifferentialTests(ITestOutputHelper output)
     /// <summary>The lines of show's output, less what may differ, with dependency lists in one order.</summary>
     /// <param name="unit">for a template instance, ControlGroup differs: unitsd's execution creates its cgroup in
     /// app.slice, systemd in the per-template app-tmpl.slice (both report Slice=app-tmpl.slice).</param>
-    /// <param name="withDependencies">false for the types unitsd loads but does not run yet (sockets, timers, paths):
-    /// the core has no kinds for them, so they get none of their implicit dependencies (Triggers=, the slice, the
-    /// default ordering against sockets.target/timers.target/paths.target and shutdown.target).</param>
-    private static string Comparable(string show, bool withDependencies, string unit)
+    /// <param name="typeRuns">false for the types unitsd loads but does not run yet (sockets, timers, paths): the
+    /// core has no kinds for them, so they cannot start or stop (CanStart=no, CanStop=no) and get none of their
+    /// implicit dependencies (Triggers=, the slice, the default ordering against sockets.target/timers.target/
+    /// paths.target and shutdown.target).</param>
+    private static string Comparable(string show, bool typeRuns, string unit)
     {
         var lines = new List<string>();
         foreach (string line in show.Split('\n', StringSplitOptions.RemoveEmptyEntries))
@@ -113,11 +115,11 @@ public sealed class ShowDifferentialTests(ITestOutputHelper output)
                 continue;
             if (name == "ControlGroup" && unit.Contains('@', StringComparison.Ordinal))
                 continue;
-            if (!withDependencies && (s_unordered.Contains(name) && name != "Names" && name != "RequiresMountsFor" || name == "Slice"))
+            if (!typeRuns && (s_unordered.Contains(name) && name != "Names" && name != "RequiresMountsFor" || name is "Slice" or "CanStart" or "CanStop"))
                 continue;
             string value = s_pid.Replace(line[(equals + 1)..], "pid=$$PID");
             if (s_unordered.Contains(name))
-                value = string.Join(' ', value.Split(' ').Where(v => v != "-.mount").Order(StringComparer.Ordinal));
+                value = string.Join(' ', value.Split(' ').Where(v => !v.EndsWith(".mount", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
             lines.Add(name + "=" + value);
         }
         return string.Join('\n', lines);

@@ -277,6 +277,27 @@ internal static class ManagerProcess
 
     public static ulong CoredumpFilter => s_coredumpFilter.Value;
 
+    /// <summary>The manager's own cgroup on the unified hierarchy ("/init.scope"), read now: the manager moves into
+    /// init.scope once it has set up its hierarchy.</summary>
+    public static string ControlGroup
+    {
+        get
+        {
+            try
+            {
+                foreach (string line in File.ReadLines("/proc/self/cgroup"))
+                {
+                    if (line.StartsWith("0::", StringComparison.Ordinal))
+                        return line[3..];
+                }
+            }
+            catch (IOException)
+            {
+            }
+            return "";
+        }
+    }
+
     public static ulong TimerSlackNSec => s_timerSlack.Value;
 
     /// <summary>The most tasks the kernel allows (pid_max less the idle task, and threads-max), as systemd's system_tasks_max.</summary>

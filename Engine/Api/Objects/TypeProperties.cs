@@ -111,6 +111,9 @@ internal static class TypeProperties
     {
         PropertyTable<UnitView> table = Table("scope");
         table.Add("Result", static (_, ref w) => Variant.String(ref w, "success"))
+            // The only scope unitsd runs is init.scope, the manager's own cgroup.
+            .Add("ControlGroup", static (v, ref w) => Variant.String(ref w,
+                v.Unit.Id == SpecialUnits.InitScope && v.Unit.ActiveState == ActiveState.Active ? ManagerProcess.ControlGroup : ""))
             .Add("RuntimeMaxUSec", static (v, ref w) => Variant.UInt64(ref w, v.Settings?.Scope?.RuntimeMaxUsec ?? ulong.MaxValue))
             .Add("RuntimeRandomizedExtraUSec", static (v, ref w) => Variant.UInt64(ref w, v.Settings?.Scope?.RuntimeRandomizedExtraUsec ?? 0))
             .Add("TimeoutStopUSec", static (v, ref w) => Variant.UInt64(ref w, v.Settings?.Scope?.TimeoutStopUsec ?? v.Api.Options.DefaultTimeoutStopUSec))
