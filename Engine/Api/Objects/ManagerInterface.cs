@@ -70,6 +70,12 @@ internal sealed class ManagerInterface : CoreInterface<ManagerApi>
             case "GetUnitProcesses":
                 ReplyProcesses(call, LoadedUnit(args.ReadString()));
                 break;
+            case "GetUnitByPID":
+                ReplyPath(call, BusPaths.ForUnit(UnitByPid(call, args.ReadUInt32()).Id));
+                break;
+            case "GetUnitByControlGroup":
+                ReplyPath(call, BusPaths.ForUnit(UnitByControlGroup(args.ReadString()).Id));
+                break;
             case "GetJob":
                 ReplyPath(call, BusPaths.ForJob(ExistingJob(args.ReadUInt32()).Id));
                 break;
@@ -543,5 +549,65 @@ internal sealed class ManagerInterface : CoreInterface<ManagerApi>
             table.Add("DefaultLimit" + name + "Soft", (_, ref w) => Variant.UInt64(ref w, Execution.ManagerLimits.Defaults.GetValueOrDefault(resource).Soft ?? ulong.MaxValue));
         }
         return table;
+    }
+
+    /// <summary>GetUnitByPID: the unit a process belongs to, by its cgroup (0: the caller). The manager's own
+    /// process is init.scope's, as systemd's manager_get_unit_by_pid says.</summary>
+    private Unit UnitByPid(MethodCall call, uint pid)
+    {
+        if (pid == 0)
+            pid = (uint)(call.Peer?.ProcessId ?? 0);
+        Unit? unit = pid == (uint)Environment.ProcessId
+            ? Manager.GetUnit(SpecialUnits.InitScope)
+            : ControlGroupOfProcess(pid) is string cgroup ? FindByControlGroup(cgroup) : null;
+        return unit ?? throw new DBusException(BusErrors.NoUnitForPid, $"PID {pid} does not belong to any loaded unit.");
+    }
+
+    /// <summary>GetUnitByControlGroup: the unit owning that cgroup or the nearest cgroup above it.</summary>
+    private Unit UnitByControlGroup(string cgroup)
+    {
+        if (!cgroup.StartsWith('/'))
+            throw new DBusException(DBusErrors.InvalidArgs, $"Control group path is not absolute: {cgroup}");
+        return FindByControlGroup(cgroup)
+            ?? throw new DBusException(BusErrors.NoSuchUnit, $"Control group '{cgroup}' is not valid or not managed by this instance");
+    }
+
+    /// <summary>Walks up from <paramref name="cgroup"/> to the first cgroup a unit has ("/app.slice/x.service/sub"
+    /// is x.service's, "/app.slice/gone.service" app.slice's), as systemd's manager_get_unit_by_cgroup.</summary>
+    private Unit? FindByControlGroup(string cgroup)
+    {
+        var owners = new Dictionary<string, Unit>(StringComparer.Ordinal);
+        foreach (Unit unit in Manager.Units)
+        {
+            if (TypeProperties.ControlGroupOf(unit) is { Length: > 0 } owned)
+                owners.TryAdd(owned, unit);
+        }
+        for (string path = cgroup.Length > 1 ? cgroup.TrimEnd('/') : cgroup; ; path = path[..Math.Max(path.LastIndexOf('/'), 1)])
+        {
+            if (owners.TryGetValue(path, out Unit? unit))
+                return unit;
+            if (path == "/")
+                return null;
+        }
+    }
+
+    /// <summary>A process's cgroup on the unified hierarchy, from /proc/PID/cgroup; null when it has gone.</summary>
+    private static string? ControlGroupOfProcess(uint pid)
+    {
+        try
+        {
+            foreach (string line in File.ReadLines($"/proc/{pid}/cgroup"))
+            {
+                if (line.StartsWith("0::", StringComparison.Ordinal))
+                    return line[3..];
+            }
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+        return null;
     }
 }

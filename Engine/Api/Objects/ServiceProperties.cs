@@ -85,7 +85,7 @@ internal static class ServiceProperties
     private static CgroupUsage? Usage(Unit unit)
         => (unit.Kind as ServiceKind)?.Processes?.CgroupPath is string path && Directory.Exists(path) ? CgroupHierarchy.Usage(path) : null;
 
-    private static string ControlGroup(Unit unit)
+    internal static string ControlGroup(Unit unit)
     {
         UnitProcesses? processes = (unit.Kind as ServiceKind)?.Processes;
         // systemd removes a unit's cgroup once it is empty (an exited oneshot, a failed unit): no ControlGroup then.

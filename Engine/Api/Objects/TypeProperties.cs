@@ -112,8 +112,7 @@ internal static class TypeProperties
         PropertyTable<UnitView> table = Table("scope");
         table.Add("Result", static (_, ref w) => Variant.String(ref w, "success"))
             // The only scope unitsd runs is init.scope, the manager's own cgroup.
-            .Add("ControlGroup", static (v, ref w) => Variant.String(ref w,
-                v.Unit.Id == SpecialUnits.InitScope && v.Unit.ActiveState == ActiveState.Active ? ManagerProcess.ControlGroup : ""))
+            .Add("ControlGroup", static (v, ref w) => Variant.String(ref w, ScopeControlGroup(v.Unit)))
             .Add("RuntimeMaxUSec", static (v, ref w) => Variant.UInt64(ref w, v.Settings?.Scope?.RuntimeMaxUsec ?? ulong.MaxValue))
             .Add("RuntimeRandomizedExtraUSec", static (v, ref w) => Variant.UInt64(ref w, v.Settings?.Scope?.RuntimeRandomizedExtraUsec ?? 0))
             .Add("TimeoutStopUSec", static (v, ref w) => Variant.UInt64(ref w, v.Settings?.Scope?.TimeoutStopUsec ?? v.Api.Options.DefaultTimeoutStopUSec))
@@ -181,6 +180,20 @@ internal static class TypeProperties
         string? unit = v.Settings.Timer?.Unit ?? v.Settings.Path?.Unit;
         return unit ?? Path.ChangeExtension(v.Unit.Id, ".service");
     }
+
+    /// <summary>The cgroup a unit's processes live in, relative to the hierarchy's root, as its ControlGroup property
+    /// says ("" when it has none now).</summary>
+    internal static string ControlGroupOf(Unit unit) => unit.Type.ToSuffix() switch
+    {
+        "service" => ServiceProperties.ControlGroup(unit),
+        "slice" => SliceControlGroup(unit),
+        "scope" => ScopeControlGroup(unit),
+        _ => "",
+    };
+
+    /// <summary>The only scope unitsd runs is init.scope, the manager's own cgroup.</summary>
+    private static string ScopeControlGroup(Unit unit)
+        => unit.Id == SpecialUnits.InitScope && unit.ActiveState == ActiveState.Active ? ManagerProcess.ControlGroup : "";
 
     /// <summary>A slice's cgroup, as systemd names it ("/a.slice/a-b.slice"; "/" for the root slice), while active.</summary>
     private static string SliceControlGroup(Unit unit)

@@ -22,6 +22,7 @@ public static class BusErrors
     public const string UnitLinked = Prefix + "UnitLinked";
     public const string UnitInactive = Prefix + "UnitInactive";
     public const string ShuttingDown = Prefix + "ShuttingDown";
+    public const string NoUnitForPid = Prefix + "NoUnitForPID";
     public const string InvalidArgs = "org.freedesktop.DBus.Error.InvalidArgs";
     public const string Failed = "org.freedesktop.DBus.Error.Failed";
 }
