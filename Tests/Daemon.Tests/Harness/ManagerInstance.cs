@@ -61,10 +61,6 @@ public sealed partial class ManagerInstance : IDisposable
     /// <summary>systemctl --user ARGS against this instance (inside its namespaces, as run-systemd.sh ctl does).</summary>
     public CommandResult Ctl(params string[] args) => Script(["ctl", .. args]);
 
-    /// <summary>Runs a command inside the instance's namespaces as its user, with the client environment
-    /// (run-systemd.sh as).</summary>
-    public CommandResult As(params string[] command) => Script(["as", .. command]);
-
     /// <summary>Runs ARGS inside this instance's namespaces as its user, with its XDG_RUNTIME_DIR (run-systemd.sh as).</summary>
     public CommandResult As(params string[] args) => Script(["as", .. args]);
 
