@@ -68,7 +68,8 @@ internal static class ContextProperties
             .Add("LogLevelMax", static (v, ref w) => Variant.Int32(ref w, Exec(v)?.LogLevelMax ?? -1))
             .Add("LogRateLimitIntervalUSec", static (v, ref w) => Variant.UInt64(ref w, Exec(v)?.LogRateLimitIntervalUsec ?? 0))
             .Add("LogRateLimitBurst", static (v, ref w) => Variant.UInt32(ref w, Exec(v)?.LogRateLimitBurst ?? 0))
-            .Add("CapabilityBoundingSet", static (_, ref w) => Variant.UInt64(ref w, ulong.MaxValue))
+            .Add("CapabilityBoundingSet", static (v, ref w) => Variant.UInt64(ref w, Exec(v)?.CapabilityBoundingSet ?? ulong.MaxValue))
+            .Add("AmbientCapabilities", static (v, ref w) => Variant.UInt64(ref w, Exec(v)?.AmbientCapabilities ?? 0))
             .Add("NoNewPrivileges", static (v, ref w) => Variant.Boolean(ref w, Exec(v)?.NoNewPrivileges ?? false))
             .Add("PrivateTmp", static (v, ref w) => Variant.Boolean(ref w, Exec(v)?.PrivateTmp ?? false))
             .Add("IgnoreSIGPIPE", static (v, ref w) => Variant.Boolean(ref w, Exec(v)?.IgnoreSIGPIPE ?? true))
@@ -82,7 +83,7 @@ internal static class ContextProperties
             .Add("ProtectProc", static (_, ref w) => Variant.String(ref w, "default"))
             .Add("ProcSubset", static (_, ref w) => Variant.String(ref w, "all"))
             .Add("SystemCallErrorNumber", static (_, ref w) => Variant.Int32(ref w, SeccompKill))
-            .Add("RestrictNamespaces", static (_, ref w) => Variant.UInt64(ref w, AllNamespaceFlags));
+            .Add("RestrictNamespaces", static (v, ref w) => Variant.UInt64(ref w, Exec(v)?.RestrictNamespaces ?? AllNamespaceFlags));
         foreach (ExecDirectoryType type in Enum.GetValues<ExecDirectoryType>())
         {
             table.Add(type + "Directory", (v, ref w) => Variant.Strings(ref w, Exec(v)?.Directories(type) ?? []));
