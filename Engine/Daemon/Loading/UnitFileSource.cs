@@ -38,6 +38,12 @@ internal sealed class UnitFileSource : IUnitLoader, IUnitFileInfoSource
     {
         LoadedUnit unit = _loader.Load(name);
         ReportDiagnostics(unit.Diagnostics, unit.Name);
+        // What a service sets that unitsd does not act on yet is said once per load, never silently dropped.
+        if (unit.Settings is { Service: not null } settings)
+        {
+            foreach (SettingAssignment assignment in settings.UnsupportedAssignments)
+                _log.Write(LogPriority.Notice, unit.Name, assignment.ToNotSupportedDiagnostic().ToString());
+        }
         var files = new List<(string, DateTime)>();
         if (unit.FragmentPath is string fragment)
             files.Add((fragment, ModifiedAt(fragment)));
