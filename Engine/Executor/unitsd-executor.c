@@ -969,7 +969,11 @@ static void reset_signals(void) {
         fail(EXIT_CODE_SIGNAL_MASK, errno, "sigprocmask");
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+    /* unitsd names us after the command we prepare ("(sleep)"), as systemd names its forked child: make the
+     * kernel's name (comm) say so too until execve replaces both. */
+    if (argc > 0 && argv[0] && argv[0][0] == '(')
+        prctl(PR_SET_NAME, argv[0]);
     reset_signals();
     /* If unitsd dies while we prepare, nobody would supervise the result: die with it. The
      * context may set another parent-death signal for the command itself. */

@@ -8,6 +8,34 @@ public sealed class ExecutorTests
     public ExecutorTests() => Root.Require();
 
     [Fact]
+    public void Until_it_executes_the_command_the_executor_goes_by_the_commands_name_as_systemds_child_does()
+    {
+        Assert.Equal("(sleep)", PreparedExec.ProcessNameOf("/bin/sleep"));
+        Assert.Equal("(-journal)", PreparedExec.ProcessNameOf("/lib/systemd/systemd-journal"));
+
+        // Opening a FIFO as standard input holds the executor before execve until a writer opens it.
+        string fifo = Path.Combine(TestDirectory.Create(), "stdin");
+        Assert.Equal(0, Mkfifo(fifo, 0x180));
+        var prepared = ExecContextBuilder.Build(
+            new ExecSettings { StandardInput = new StdioSetting(StdioKind.File, fifo) },
+            ExecCommand.FromWords(["/bin/cat"]), new ExecParameters { ParentDeathSignal = 9 });
+        int pid = Processes.Instance.Supervisor.Spawn(prepared);
+        string proc = $"/proc/{pid}";
+        // posix_spawn returns while the kernel still sets up the executor's image; it renames itself first thing.
+        var renaming = System.Diagnostics.Stopwatch.StartNew();
+        while (File.ReadAllText(proc + "/comm") != "(cat)\n" && renaming.Elapsed < TimeSpan.FromSeconds(30))
+            Thread.Sleep(10); // Poll interval of a bounded wait on /proc, not a synchronisation by time.
+        Assert.Equal("(cat)\n", File.ReadAllText(proc + "/comm"));
+        Assert.Equal("(cat)", File.ReadAllText(proc + "/cmdline").TrimEnd('\0'));
+        using (var writer = new FileStream(fifo, FileMode.Open, FileAccess.Write))
+            writer.Write("done\n"u8);
+        Assert.True(Processes.Instance.WaitForExit(pid).Succeeded);
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "mkfifo", SetLastError = true)]
+    private static extern int Mkfifo(string path, uint mode);
+
+    [Fact]
     public void Environment_assignments_reach_the_child_with_unset_applied()
     {
         var (exit, output) = Processes.Shell("echo \"$A|$B|${C-unset}\"", new ExecSettings

@@ -172,7 +172,8 @@ public sealed class ServiceTypeTests
         Assert.Contains(svc.Log, l => l.Contains("reception is refused", StringComparison.Ordinal));
         Assert.Equal("handed-over", svc.Machine.StatusText);
         int main = svc.Machine.MainPid;
-        Assert.Equal("sleep infinity", CgroupHierarchy.CommandLine(main));
+        // MAINPID names the shell's background child, which may not have executed sleep yet.
+        svc.Loop().RunUntil(() => CgroupHierarchy.CommandLine(main) == "sleep infinity", "the new main process to execute sleep");
         // The original shell exits; the service keeps running on the new main process.
         svc.Loop().RunUntil(() => CgroupHierarchy.Pids(svc.Processes.CgroupPath!).Count == 1, "the shell to exit");
         Assert.Equal(ServiceState.Running, svc.Machine.State);

@@ -6,11 +6,12 @@ namespace Units.Execution.Spawning;
 /// <summary>A process ready to spawn: the serialized context and the descriptors it refers to.</summary>
 public sealed class PreparedExec
 {
-    internal PreparedExec(byte[] context, int[] passedFds, IReadOnlyList<string> argv)
+    internal PreparedExec(byte[] context, int[] passedFds, IReadOnlyList<string> argv, string path)
     {
         Context = context;
         PassedFds = passedFds;
         Argv = argv;
+        ProcessName = ProcessNameOf(path);
     }
 
     /// <summary>The records of Engine/Executor/unitsd-executor.c's format.</summary>
@@ -21,6 +22,20 @@ public sealed class PreparedExec
 
     /// <summary>argv after expansion, for logs.</summary>
     public IReadOnlyList<string> Argv { get; }
+
+    /// <summary>What the process is called until it executes the command: "(sleep)" for /bin/sleep, so that ps and
+    /// the unit's process list name it while the executor prepares it.</summary>
+    public string ProcessName { get; }
+
+    /// <summary>systemd's rename_process_from_path(): the basename in parentheses, only its last 8 characters when
+    /// longer (the end of a name is the telling part; the start may just be "systemd-").</summary>
+    internal static string ProcessNameOf(string path)
+    {
+        string name = Path.GetFileName(path);
+        if (name.Length == 0)
+            return "(...)";
+        return "(" + (name.Length > 8 ? name[^8..] : name) + ")";
+    }
 }
 
 /// <summary>
@@ -115,7 +130,7 @@ public static class ExecContextBuilder
         }
         if (sandbox)
             AddSandbox(writer, settings, parameters);
-        return new PreparedExec(writer.ToArray(), [.. passed], argv);
+        return new PreparedExec(writer.ToArray(), [.. passed], argv, command.Path);
     }
 
     private static void AddSandbox(RecordWriter writer, ExecSettings settings, ExecParameters parameters)

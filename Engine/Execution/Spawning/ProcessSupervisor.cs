@@ -105,9 +105,11 @@ public sealed unsafe class ProcessSupervisor
             byte** argv = stackalloc byte*[2];
             byte** envp = stackalloc byte*[1];
             envp[0] = null;
+            byte[] processName = Encoding.UTF8.GetBytes(exec.ProcessName + "\0");
             fixed (byte* path = _executorPath)
+            fixed (byte* name = processName)
             {
-                argv[0] = path;
+                argv[0] = name;
                 argv[1] = null;
                 lock (_spawnLock)
                 {
