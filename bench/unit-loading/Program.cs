@@ -32,13 +32,14 @@ internal static class Bench
         IReadOnlyList<string> names = TreeGenerator.Generate(tree, units);
         Console.WriteLine($"tree: {tree} ({names.Count} units, {Directory.EnumerateFiles(tree, "*", SearchOption.AllDirectories).Count()} files)");
 
-        var ours = new List<(double Ms, long RssKiB, double CpuMs)>();
+        var ours = new List<(double Ms, long RssKiB, double CpuMs, long RetainedKiB)>();
         for (int i = 0; i < runs; i++)
             ours.Add(RunOnceInChild(tree));
         double ourMedian = Median(ours.Select(o => o.Ms));
         double ourCpu = Median(ours.Select(o => o.CpuMs));
         long ourRss = ours.Max(o => o.RssKiB);
-        Console.WriteLine($"Units   cold load (fresh process each run): median {ourMedian:F0} ms wall, {ourCpu:F0} ms CPU over {runs} runs; peak RSS {ourRss / 1024.0:F1} MiB");
+        Console.WriteLine($"Units   cold load (fresh process each run): median {ourMedian:F0} ms wall, {ourCpu:F0} ms CPU over {runs} runs; peak RSS {ourRss / 1024.0:F1} MiB (highest run), "
+            + $"{ours.Min(o => o.RssKiB) / 1024.0:F1} MiB (lowest); live managed heap after the load {ours[0].RetainedKiB / 1024.0:F1} MiB");
 
         if (!withSystemd)
             return 0;
@@ -48,12 +49,11 @@ internal static class Bench
             return 1;
         }
         var sd = SystemdMeasure(tree, runs);
-        Console.WriteLine($"systemd cold load (start of a target ordered before all {names.Count} units): {sd.Cold:F0} ms wall, {sd.ColdCpu:F0} ms manager CPU");
-        Console.WriteLine($"systemd daemon-reload with them loaded: median {sd.Reload:F0} ms wall, {sd.ReloadCpu:F0} ms manager CPU over {runs} runs; manager peak RSS {sd.PeakRss / 1024.0:F1} MiB (before loading {sd.BaseRss / 1024.0:F1} MiB)");
+        Console.WriteLine($"systemd cold load (start of a target ordered before all {names.Count} units): {sd.Cold:F0} ms wall, {sd.ColdCpu:F0} ms manager CPU; manager peak RSS {sd.ColdPeakRss / 1024.0:F1} MiB (before loading {sd.BaseRss / 1024.0:F1} MiB)");
+        Console.WriteLine($"systemd daemon-reload with them loaded: median {sd.Reload:F0} ms wall, {sd.ReloadCpu:F0} ms manager CPU over {sd.Reloads} runs; manager peak RSS {sd.PeakRss / 1024.0:F1} MiB");
         Console.WriteLine($"ratio wall time Units/systemd: {ourMedian / sd.Cold:F2} (vs cold load), {ourMedian / sd.Reload:F2} (vs daemon-reload)   (<1 means Units is faster)");
         Console.WriteLine($"ratio CPU time  Units/systemd: {ourCpu / sd.ColdCpu:F2} (vs cold load), {ourCpu / sd.ReloadCpu:F2} (vs daemon-reload)   (CPU is the fairer measure on a busy machine)");
-        long sdRss = sd.PeakRss;
-        Console.WriteLine($"ratio memory Units/systemd: {(double)ourRss / sdRss:F2} (peak RSS of the loading process vs the manager)");
+        Console.WriteLine($"ratio peak RSS  Units/systemd: {(double)ourRss / sd.ColdPeakRss:F2} (vs its cold load), {(double)ourRss / sd.PeakRss:F2} (vs its peak over the reloads too)   (VmHWM of the loading process vs the manager's)");
         return 0;
     }
 
@@ -63,7 +63,7 @@ internal static class Bench
         {
             var clock = Stopwatch.StartNew();
             TimeSpan cpu = Process.GetCurrentProcess().TotalProcessorTime;
-            (int loaded, int failed) = LoadTree(tree, bind);
+            (int loaded, int failed, _) = LoadTree(tree, bind);
             double cpuMs = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"run {i}: {clock.Elapsed.TotalMilliseconds:F1} ms wall, {cpuMs:F0} ms CPU, {loaded} loaded, {failed} not, {GC.GetTotalAllocatedBytes() >> 20} MiB allocated so far"));
         }
@@ -75,14 +75,20 @@ internal static class Bench
     {
         var clock = Stopwatch.StartNew();
         TimeSpan cpu = Process.GetCurrentProcess().TotalProcessorTime;
-        (int loaded, int failed) = LoadTree(tree, bind: true);
+        (int loaded, int failed, List<LoadedUnit> units) = LoadTree(tree, bind: true);
         clock.Stop();
         double cpuMs = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds;
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{clock.Elapsed.TotalMilliseconds:F1} {PeakRssKiB(Environment.ProcessId)} {loaded} {failed} {cpuMs:F1}"));
+        long peak = PeakRssKiB(Environment.ProcessId);
+        GCMemoryInfo gc = GC.GetGCMemoryInfo();
+        // After the peak is read: what the loaded units keep, apart from garbage not collected yet.
+        long retained = GC.GetTotalMemory(forceFullCollection: true);
+        GC.KeepAlive(units);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{clock.Elapsed.TotalMilliseconds:F1} {peak} {loaded} {failed} {cpuMs:F1} {retained >> 10} {GC.GetTotalAllocatedBytes() >> 10} {GC.CollectionCount(0)} {GC.CollectionCount(1)} {GC.CollectionCount(2)} {gc.HeapSizeBytes >> 10} {gc.TotalCommittedBytes >> 10}"));
         return failed == 0 ? 0 : 1;
     }
 
-    private static (int Loaded, int Failed) LoadTree(string tree, bool bind)
+    private static (int Loaded, int Failed, List<LoadedUnit> Units) LoadTree(string tree, bool bind)
     {
         var loader = new UnitLoader(new UnitLoaderOptions { Scope = UnitScope.User, SearchPath = [Path.Combine(tree, "units")], Binder = bind ? SettingsBinder.Instance : null });
         int loaded = 0, failed = 0;
@@ -97,11 +103,10 @@ internal static class Bench
             else
                 failed++;
         }
-        GC.KeepAlive(units);
-        return (loaded, failed);
+        return (loaded, failed, units);
     }
 
-    private static (double Ms, long RssKiB, double CpuMs) RunOnceInChild(string tree)
+    private static (double Ms, long RssKiB, double CpuMs, long RetainedKiB) RunOnceInChild(string tree)
     {
         string self = Environment.ProcessPath!;
         var psi = new ProcessStartInfo(self) { RedirectStandardOutput = true, UseShellExecute = false };
@@ -113,12 +118,13 @@ internal static class Bench
         string output = p.StandardOutput.ReadToEnd();
         p.WaitForExit();
         string[] f = output.Trim().Split(' ');
-        if (p.ExitCode != 0 || f.Length < 5)
+        if (p.ExitCode != 0 || f.Length < 6)
             throw new InvalidOperationException($"load run failed ({p.ExitCode}): {output}");
-        return (double.Parse(f[0], CultureInfo.InvariantCulture), long.Parse(f[1], CultureInfo.InvariantCulture), double.Parse(f[4], CultureInfo.InvariantCulture));
+        return (double.Parse(f[0], CultureInfo.InvariantCulture), long.Parse(f[1], CultureInfo.InvariantCulture), double.Parse(f[4], CultureInfo.InvariantCulture),
+            long.Parse(f[5], CultureInfo.InvariantCulture));
     }
 
-    private static (double Cold, double ColdCpu, double Reload, double ReloadCpu, long PeakRss, long BaseRss) SystemdMeasure(string tree, int runs)
+    private static (double Cold, double ColdCpu, long ColdPeakRss, double Reload, double ReloadCpu, int Reloads, long PeakRss, long BaseRss) SystemdMeasure(string tree, int runs)
     {
         Sh(RunSystemd, "stop", Instance);
         Sh(RunSystemd, "start", Instance);
@@ -135,6 +141,7 @@ internal static class Bench
             Sh(RunSystemd, "ctl", Instance, "start", "bench.target");
             double cold = clock.Elapsed.TotalMilliseconds;
             double coldCpu = CpuMs(pid) - cpu;
+            long coldPeakRss = PeakRssKiB(pid);
             string loadedCount = Sh(RunSystemd, "ctl", Instance, "list-units", "--all", "--no-legend", "--plain", "svc-*", "tpl-*");
             Console.WriteLine($"systemd has {loadedCount.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length} bench units loaded");
 
@@ -144,15 +151,46 @@ internal static class Bench
             {
                 clock.Restart();
                 cpu = CpuMs(pid);
-                Sh(RunSystemd, "ctl", Instance, "daemon-reload");
+                if (!TryReload())
+                    continue;
                 reloads.Add(clock.Elapsed.TotalMilliseconds);
                 reloadCpu.Add(CpuMs(pid) - cpu);
             }
-            return (cold, coldCpu, Median(reloads), Median(reloadCpu), PeakRssKiB(pid), baseRss);
+            if (reloads.Count == 0)
+                reloads.Add(double.NaN);
+            return (cold, coldCpu, coldPeakRss, Median(reloads), Median(reloadCpu.DefaultIfEmpty(double.NaN)), reloadCpu.Count, PeakRssKiB(pid), baseRss);
         }
         finally
         {
             Sh(RunSystemd, "stop", Instance);
+        }
+    }
+
+    /// <summary>
+    /// One daemon-reload. On a loaded machine systemctl can give up waiting (it allows the call 25 s) while the
+    /// manager goes on reloading: that run is dropped, once the manager answers again.
+    /// </summary>
+    private static bool TryReload()
+    {
+        try
+        {
+            Sh(RunSystemd, "ctl", Instance, "daemon-reload");
+            return true;
+        }
+        catch (InvalidOperationException e)
+        {
+            Console.WriteLine($"(a daemon-reload was not answered in time, not counted: {e.Message.Trim()})");
+            for (int attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    Sh(RunSystemd, "ctl", Instance, "show", "--property=Version");
+                    return false;
+                }
+                catch (InvalidOperationException) when (attempt < 20)
+                {
+                }
+            }
         }
     }
 

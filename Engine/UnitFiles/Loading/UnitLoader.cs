@@ -108,8 +108,9 @@ public sealed class UnitLoader
         }
         finally
         {
-            unit.Diagnostics = d.Items;
-            unit.Notes = notes;
+            // Most units have nothing to say: keep no empty lists for as long as they stay loaded.
+            unit.Diagnostics = d.Items.Count == 0 ? [] : d.Items;
+            unit.Notes = notes.Count == 0 ? [] : (IReadOnlyList<Diagnostic>)notes;
         }
         return unit;
     }
@@ -175,6 +176,7 @@ public sealed class UnitLoader
         {
             // The settings keep every accepted assignment; the syntax trees are not worth their memory any more.
             unit.Files = [];
+            settings.TrimExcess();
         }
         if (unit.LoadState == LoadState.Loaded && settings is not null)
         {
@@ -350,6 +352,8 @@ public sealed class UnitLoader
                 if (!names.Contains(dep.Name))
                     names.Add(dep.Name);
             }
+            if (names.Count == 0)
+                continue;
             switch (k)
             {
                 case 1: unit.Wants = names; break;

@@ -4,8 +4,9 @@ using Units.UnitFiles.Settings.Values;
 namespace Units.UnitFiles.Settings;
 
 /// <summary>One assignment that was accepted, in the order read (fragment first, then drop-ins).</summary>
+/// <remarks>A struct: a unit keeps a few dozen of them for as long as it is loaded, so they live inline in its list.</remarks>
 /// <param name="IsSupported">False when the engine does not act on this option yet (see <see cref="UnitSettings.UnsupportedAssignments"/>).</param>
-public sealed record SettingAssignment(string Section, string Key, string Value, string Path, int Line, bool IsSupported)
+public readonly record struct SettingAssignment(string Section, string Key, string Value, string Path, int Line, bool IsSupported)
 {
     /// <summary>What the engine says about an option it does not act on yet, at load time and in status.</summary>
     public Diagnostic ToNotSupportedDiagnostic() =>
@@ -196,6 +197,9 @@ public sealed class UnitSettings
     }
 
     internal void Record(SettingAssignment assignment) => assignments.Add(assignment);
+
+    /// <summary>Gives back the spare capacity of the assignment list once every file is applied (the unit keeps it while loaded).</summary>
+    internal void TrimExcess() => assignments.TrimExcess();
 
     internal void AddDependency(DependencySetting kind, string unit) => (dependencies[(int)kind] ??= []).Add(unit);
 

@@ -3,17 +3,19 @@ using System.Text;
 namespace Units.UnitFiles.Syntax;
 
 /// <summary>
-/// Shares the strings of keys and short values ("ExecStart", "simple", "yes", "network.target") across the
-/// thousands of files a manager loads, so each is kept once instead of once per unit. One cache per thread,
-/// bounded; a hash collision only costs a fresh string.
+/// Shares the strings of keys, short values and the words split from them ("ExecStart", "simple",
+/// "/bin/sleep", "network.target") across the thousands of files a manager loads, so each is kept once
+/// instead of once per unit. One direct-mapped table per thread: a string takes the slot of its hash, so a
+/// value seen once (a unit's own description or path) only displaces another entry, and the table stays
+/// at a fixed size however many units are loaded, while the values that recur are found again.
 /// </summary>
 internal static class StringCache
 {
-    private const int MaxLength = 32;
-    private const int MaxEntries = 8192;
+    private const int MaxLength = 48;
+    private const int Slots = 8192;
 
     [ThreadStatic]
-    private static Dictionary<ulong, string>? cache;
+    private static string?[]? table;
 
     public static string Get(ReadOnlySpan<byte> utf8)
     {
@@ -21,30 +23,32 @@ internal static class StringCache
             return "";
         if (utf8.Length > MaxLength)
             return Encoding.UTF8.GetString(utf8);
-        cache ??= new Dictionary<ulong, string>();
-        ulong hash = Fnv1a(utf8);
-        if (cache.TryGetValue(hash, out string? known) && Matches(known, utf8))
-            return known;
-        string text = Encoding.UTF8.GetString(utf8);
-        if (cache.Count < MaxEntries)
-            cache[hash] = text;
-        return text;
+        Span<char> chars = stackalloc char[MaxLength];
+        if (!Encoding.UTF8.TryGetChars(utf8, chars, out int n))
+            return Encoding.UTF8.GetString(utf8);
+        return Get(chars[..n]);
     }
 
-    private static ulong Fnv1a(ReadOnlySpan<byte> bytes)
+    public static string Get(ReadOnlySpan<char> text)
     {
-        ulong hash = 14695981039346656037;
-        foreach (byte b in bytes)
-            hash = (hash ^ b) * 1099511628211;
-        return hash;
+        if (text.IsEmpty)
+            return "";
+        if (text.Length > MaxLength)
+            return text.ToString();
+        string?[] slots = table ??= new string?[Slots];
+        ref string? slot = ref slots[string.GetHashCode(text) & (Slots - 1)];
+        if (slot is not null && text.SequenceEqual(slot))
+            return slot;
+        return slot = text.ToString();
     }
 
-    private static bool Matches(string known, ReadOnlySpan<byte> utf8)
+    /// <summary>The builder's text, shared like <see cref="Get(ReadOnlySpan{char})"/> when short.</summary>
+    public static string Get(StringBuilder builder)
     {
-        if (known.Length > utf8.Length)
-            return false;
-        Span<byte> buffer = stackalloc byte[MaxLength * 3];
-        int n = Encoding.UTF8.GetBytes(known, buffer);
-        return buffer[..n].SequenceEqual(utf8);
+        if (builder.Length > MaxLength)
+            return builder.ToString();
+        Span<char> chars = stackalloc char[MaxLength];
+        builder.CopyTo(0, chars, builder.Length);
+        return Get(chars[..builder.Length]);
     }
 }

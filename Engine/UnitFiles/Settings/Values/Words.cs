@@ -1,4 +1,5 @@
 using System.Text;
+using Units.UnitFiles.Syntax;
 
 namespace Units.UnitFiles.Settings.Values;
 
@@ -267,12 +268,12 @@ public static class Words
             return ExtractResult.End;
         }
 
-        word = builder.ToString();
+        word = StringCache.Get(builder);
         return ExtractResult.Word;
 
     FinishForceNext:
         position = p;
-        word = builder?.ToString() ?? string.Empty;
+        word = builder is null ? string.Empty : StringCache.Get(builder);
         return ExtractResult.Word;
     }
 
