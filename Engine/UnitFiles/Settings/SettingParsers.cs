@@ -138,20 +138,9 @@ internal static class SettingParsers
             return SettingOutcome.Accepted;
         }
 
-        var p = 0;
-        while (true)
+        var words = new WordReader(i.Value, null, ExtractFlags.Unquote);
+        while (words.Next(out var word))
         {
-            var result = Words.ExtractFirst(i.Value, ref p, out var word, null, ExtractFlags.Unquote);
-            if (result == ExtractResult.End)
-            {
-                return SettingOutcome.Accepted;
-            }
-
-            if (result == ExtractResult.Invalid)
-            {
-                return i.Warn($"Invalid syntax, ignoring: {i.Value}");
-            }
-
             if (!i.TryExpandOrWarn(word, out var expanded))
             {
                 return SettingOutcome.Ignored;
@@ -165,6 +154,8 @@ internal static class SettingParsers
 
             list?.Invoke(i.Settings).Add(path);
         }
+
+        return words.Invalid ? i.Warn($"Invalid syntax, ignoring: {i.Value}") : SettingOutcome.Accepted;
     };
 
     /// <summary>config_parse_namespace_path_strv: paths optionally prefixed "-" (may be missing) and "+" (relative to the root).</summary>
@@ -175,20 +166,9 @@ internal static class SettingParsers
             return SettingOutcome.Accepted;
         }
 
-        var p = 0;
-        while (true)
+        var words = new WordReader(i.Value, null, ExtractFlags.Unquote | ExtractFlags.CUnescape);
+        while (words.Next(out var word))
         {
-            var result = Words.ExtractFirst(i.Value, ref p, out var word, null, ExtractFlags.Unquote | ExtractFlags.CUnescape);
-            if (result == ExtractResult.End)
-            {
-                return SettingOutcome.Accepted;
-            }
-
-            if (result == ExtractResult.Invalid)
-            {
-                return i.Warn($"Failed to extract first word, ignoring: {i.Value}");
-            }
-
             var path = word;
             if (path.StartsWith('-'))
             {
@@ -208,6 +188,8 @@ internal static class SettingParsers
 
             i.CheckAbsolutePath(expanded);
         }
+
+        return words.Invalid ? i.Warn($"Failed to extract first word, ignoring: {i.Value}") : SettingOutcome.Accepted;
     };
 
     /// <summary>config_parse_strv: whitespace-separated words with quotes; empty resets.</summary>
@@ -219,22 +201,13 @@ internal static class SettingParsers
             return SettingOutcome.Accepted;
         }
 
-        var p = 0;
-        while (true)
+        var words = new WordReader(i.Value, null, ExtractFlags.Unquote | ExtractFlags.RetainEscape);
+        while (words.Next(out var word))
         {
-            var result = Words.ExtractFirst(i.Value, ref p, out var word, null, ExtractFlags.Unquote | ExtractFlags.RetainEscape);
-            if (result == ExtractResult.End)
-            {
-                return SettingOutcome.Accepted;
-            }
-
-            if (result == ExtractResult.Invalid)
-            {
-                return i.Warn($"Invalid syntax, ignoring: {i.Value}");
-            }
-
             list?.Invoke(i.Settings).Add(word);
         }
+
+        return words.Invalid ? i.Warn($"Invalid syntax, ignoring: {i.Value}") : SettingOutcome.Accepted;
     };
 
     /// <summary>DEFINE_CONFIG_PARSE_ENUM: one of systemd's names, with its "Failed to parse …" message.</summary>
@@ -331,20 +304,9 @@ internal static class SettingParsers
             return SettingOutcome.Accepted;
         }
 
-        var p = 0;
-        while (true)
+        var words = new WordReader(i.Value, null, ExtractFlags.None);
+        while (words.Next(out var word))
         {
-            var result = Words.ExtractFirst(i.Value, ref p, out var word, null, ExtractFlags.None);
-            if (result == ExtractResult.End)
-            {
-                return SettingOutcome.Accepted;
-            }
-
-            if (result == ExtractResult.Invalid)
-            {
-                return i.Warn($"Failed to parse {i.Key}={i.Value}, ignoring: Invalid argument");
-            }
-
             // Numbers are exit statuses, not signals.
             if (ExitStatus.Parse(word, out var status) == ValueError.None)
             {
@@ -359,6 +321,8 @@ internal static class SettingParsers
                 i.Warn($"Failed to parse value, ignoring: {word}");
             }
         }
+
+        return words.Invalid ? i.Warn($"Failed to parse {i.Key}={i.Value}, ignoring: Invalid argument") : SettingOutcome.Accepted;
     };
 
     /// <summary>config_parse_exec: a command list; empty resets it.</summary>
@@ -437,20 +401,9 @@ internal static class SettingParsers
 
     private static SettingOutcome AddDependencies(in SettingInput i, DependencySetting kind)
     {
-        var p = 0;
-        while (true)
+        var words = new WordReader(i.Value, null, ExtractFlags.RetainEscape);
+        while (words.Next(out var word))
         {
-            var result = Words.ExtractFirst(i.Value, ref p, out var word, null, ExtractFlags.RetainEscape);
-            if (result == ExtractResult.End)
-            {
-                return SettingOutcome.Accepted;
-            }
-
-            if (result == ExtractResult.Invalid)
-            {
-                return i.Warn($"Invalid syntax, ignoring: {i.Value}");
-            }
-
             if (!i.TryExpandName(word, out var name, out var error))
             {
                 i.Warn($"Failed to resolve unit specifiers in '{word}', ignoring: {error}");
@@ -476,6 +429,8 @@ internal static class SettingParsers
 
             i.Settings.AddDependency(kind, name);
         }
+
+        return words.Invalid ? i.Warn($"Invalid syntax, ignoring: {i.Value}") : SettingOutcome.Accepted;
     }
 
     private static SettingParser Time(TimeParser parse, string message, Action<UnitSettings, ulong>? set) => (in SettingInput i) =>

@@ -141,20 +141,9 @@ internal static partial class SpecialParsers
             return SettingOutcome.Ignored;
         }
 
-        var p = 0;
-        while (true)
+        var words = new WordReader(text, Words.Whitespace + ",", ExtractFlags.Unquote);
+        while (words.Next(out var word))
         {
-            var result = Words.ExtractFirst(text, ref p, out var word, Words.Whitespace + ",", ExtractFlags.Unquote);
-            if (result == ExtractResult.End)
-            {
-                return SettingOutcome.Accepted;
-            }
-
-            if (result == ExtractResult.Invalid)
-            {
-                return i.Warn($"Invalid value for {i.Key}: {text}");
-            }
-
             var dash = word.IndexOf('-', StringComparison.Ordinal);
             var lowText = dash < 0 ? word : word[..dash];
             var highText = dash < 0 ? word : word[(dash + 1)..];
@@ -169,6 +158,8 @@ internal static partial class SpecialParsers
                 i.Warn($"Range '{word}' is invalid, {low} > {high}, ignoring.");
             }
         }
+
+        return words.Invalid ? i.Warn($"Invalid value for {i.Key}: {text}") : SettingOutcome.Accepted;
     }
 
     /// <summary>config_parse_environ: quoted, C-escaped "NAME=value" words; empty resets.</summary>
@@ -181,20 +172,9 @@ internal static partial class SpecialParsers
             return SettingOutcome.Accepted;
         }
 
-        var p = 0;
-        while (true)
+        var words = new WordReader(i.Value, null, ExtractFlags.CUnescape | ExtractFlags.Unquote);
+        while (words.Next(out var word))
         {
-            var result = Words.ExtractFirst(i.Value, ref p, out var word, null, ExtractFlags.CUnescape | ExtractFlags.Unquote);
-            if (result == ExtractResult.End)
-            {
-                return SettingOutcome.Accepted;
-            }
-
-            if (result == ExtractResult.Invalid)
-            {
-                return i.Warn($"Invalid syntax, ignoring: {i.Value}");
-            }
-
             if (!i.TryExpand(word, out var resolved, out var error))
             {
                 i.Warn($"Failed to resolve specifiers in {word}, ignoring: {error}");
@@ -209,6 +189,8 @@ internal static partial class SpecialParsers
 
             EnvironmentVariables.Replace(list, resolved);
         }
+
+        return words.Invalid ? i.Warn($"Invalid syntax, ignoring: {i.Value}") : SettingOutcome.Accepted;
     }
 
     public static SettingOutcome EnvironmentFile(in SettingInput i)
@@ -255,22 +237,9 @@ internal static partial class SpecialParsers
 
         var flags = pass ? ExtractFlags.Unquote : ExtractFlags.Unquote | ExtractFlags.CUnescape;
         var found = new List<string>();
-        var p = 0;
-        var outcome = SettingOutcome.Accepted;
-        while (true)
+        var words = new WordReader(i.Value, null, flags);
+        while (words.Next(out var word))
         {
-            var result = Words.ExtractFirst(i.Value, ref p, out var word, null, flags);
-            if (result == ExtractResult.End)
-            {
-                break;
-            }
-
-            if (result == ExtractResult.Invalid)
-            {
-                outcome = i.Warn($"Trailing garbage in {i.Key}, ignoring: {i.Value}");
-                break;
-            }
-
             if (!i.TryExpand(word, out var name, out var error))
             {
                 i.Warn(pass ? $"Failed to resolve specifiers in {word}, ignoring: {error}" : $"Failed to resolve unit specifiers in {word}, ignoring: {error}");
@@ -285,6 +254,8 @@ internal static partial class SpecialParsers
 
             found.Add(name);
         }
+
+        var outcome = words.Invalid ? i.Warn($"Trailing garbage in {i.Key}, ignoring: {i.Value}") : SettingOutcome.Accepted;
 
         var list = pass ? exec.PassEnvironmentList : exec.UnsetEnvironmentList;
         foreach (var name in found)
@@ -607,20 +578,9 @@ internal static partial class SpecialParsers
             return SettingOutcome.Accepted;
         }
 
-        var p = 0;
-        while (true)
+        var words = new WordReader(i.Value, null, ExtractFlags.Unquote | ExtractFlags.RetainEscape);
+        while (words.Next(out var tuple))
         {
-            var result = Words.ExtractFirst(i.Value, ref p, out var tuple, null, ExtractFlags.Unquote | ExtractFlags.RetainEscape);
-            if (result == ExtractResult.End)
-            {
-                return SettingOutcome.Accepted;
-            }
-
-            if (result == ExtractResult.Invalid)
-            {
-                return i.Warn($"Invalid syntax {i.Key}={i.Value}, ignoring: Invalid argument");
-            }
-
             var q = 0;
             var parts = new List<string>(2);
             for (var n = 0; n < 2; n++)
@@ -686,6 +646,8 @@ internal static partial class SpecialParsers
 
             exec.DirectoryList(type).Add(relative);
         }
+
+        return words.Invalid ? i.Warn($"Invalid syntax {i.Key}={i.Value}, ignoring: Invalid argument") : SettingOutcome.Accepted;
     }
 
     /// <summary>path_simplify_and_warn() with PATH_CHECK_RELATIVE.</summary>
@@ -953,24 +915,18 @@ internal static partial class SpecialParsers
             return SettingOutcome.Accepted;
         }
 
-        var p = 0;
-        while (true)
+        var words = new WordReader(i.Value, null, ExtractFlags.Unquote);
+        while (words.Next(out var word))
         {
-            var result = Words.ExtractFirst(i.Value, ref p, out var word, null, ExtractFlags.Unquote);
-            if (result == ExtractResult.End)
-            {
-                break;
-            }
-
-            if (result == ExtractResult.Invalid)
-            {
-                return i.Warn($"Invalid syntax, ignoring: {i.Value}");
-            }
-
             if (Array.IndexOf(Controllers, word) < 0)
             {
                 i.Warn($"Invalid controller name '{word}', ignoring");
             }
+        }
+
+        if (words.Invalid)
+        {
+            return i.Warn($"Invalid syntax, ignoring: {i.Value}");
         }
 
         rc.Delegate = true;
@@ -997,9 +953,8 @@ internal static partial class SpecialParsers
         var invert = i.Value.StartsWith('~');
         var list = invert ? i.Value[1..] : i.Value;
         ulong flags = 0;
-        var p = 0;
-        ExtractResult result;
-        while ((result = Words.ExtractFirst(list, ref p, out var word, null, ExtractFlags.None)) == ExtractResult.Word)
+        var words = new WordReader(list, null, ExtractFlags.None);
+        while (words.Next(out var word))
         {
             var flag = NamespaceFlags.FromName(word);
             if (flag == 0)
@@ -1010,7 +965,7 @@ internal static partial class SpecialParsers
             flags |= flag;
         }
 
-        if (result == ExtractResult.Invalid)
+        if (words.Invalid)
         {
             return i.Warn($"Failed to parse namespace type string, ignoring: {list}");
         }
@@ -1072,8 +1027,8 @@ internal static partial class SpecialParsers
             return SettingOutcome.Accepted;
         }
 
-        var p = 0;
-        while (Words.ExtractFirst(i.Value, ref p, out var word, ":", ExtractFlags.DontCoalesceSeparators) == ExtractResult.Word)
+        var words = new WordReader(i.Value, ":", ExtractFlags.DontCoalesceSeparators);
+        while (words.Next(out var word))
         {
             if (!i.TryExpandOrWarn(word, out var path) || i.CheckAbsolutePath(path) is null)
             {
@@ -1103,24 +1058,15 @@ internal static partial class SpecialParsers
         }
 
         var list = i.Value.StartsWith('~') ? i.Value[1..] : i.Value;
-        var p = 0;
-        while (true)
+        var words = new WordReader(list, null, ExtractFlags.Unquote);
+        while (words.Next(out var word))
         {
-            var result = Words.ExtractFirst(list, ref p, out var word, null, ExtractFlags.Unquote);
-            if (result == ExtractResult.End)
-            {
-                return SettingOutcome.Accepted;
-            }
-
-            if (result == ExtractResult.Invalid)
-            {
-                return i.Warn($"Invalid syntax, ignoring: {i.Value}");
-            }
-
             if (Array.IndexOf(AddressFamilies, word) < 0)
             {
                 i.Warn($"Failed to parse address family, ignoring: {word}");
             }
         }
+
+        return words.Invalid ? i.Warn($"Invalid syntax, ignoring: {i.Value}") : SettingOutcome.Accepted;
     }
 }

@@ -24,20 +24,9 @@ internal static partial class SpecialParsers
             return SettingOutcome.Ignored;
         }
 
-        var p = 0;
-        while (true)
+        var words = new WordReader(expanded, null, ExtractFlags.Unquote | ExtractFlags.RetainEscape);
+        while (words.Next(out var url))
         {
-            var result = Words.ExtractFirst(expanded, ref p, out var url, null, ExtractFlags.Unquote | ExtractFlags.RetainEscape);
-            if (result == ExtractResult.End)
-            {
-                return SettingOutcome.Accepted;
-            }
-
-            if (result == ExtractResult.Invalid)
-            {
-                return i.Warn($"Invalid syntax, ignoring: {expanded}");
-            }
-
             if (IsDocumentationUrl(url))
             {
                 i.Settings.DocumentationList.Add(url);
@@ -47,6 +36,8 @@ internal static partial class SpecialParsers
                 i.Warn($"Invalid URL, ignoring: {url}");
             }
         }
+
+        return words.Invalid ? i.Warn($"Invalid syntax, ignoring: {expanded}") : SettingOutcome.Accepted;
     }
 
     /// <summary>documentation_url_is_valid(): http(s)://, file:/, info: and man: URLs in ASCII.</summary>
@@ -70,20 +61,9 @@ internal static partial class SpecialParsers
 
     public static SettingOutcome RequiresMountsFor(in SettingInput i)
     {
-        var p = 0;
-        while (true)
+        var words = new WordReader(i.Value, null, ExtractFlags.Unquote);
+        while (words.Next(out var word))
         {
-            var result = Words.ExtractFirst(i.Value, ref p, out var word, null, ExtractFlags.Unquote);
-            if (result == ExtractResult.End)
-            {
-                return SettingOutcome.Accepted;
-            }
-
-            if (result == ExtractResult.Invalid)
-            {
-                return i.Warn($"Invalid syntax, ignoring: {i.Value}");
-            }
-
             if (!i.TryExpandOrWarn(word, out var expanded))
             {
                 continue;
@@ -94,6 +74,8 @@ internal static partial class SpecialParsers
                 i.Settings.AddRequiresMountsFor(path);
             }
         }
+
+        return words.Invalid ? i.Warn($"Invalid syntax, ignoring: {i.Value}") : SettingOutcome.Accepted;
     }
 
     public static SettingOutcome OnFailureIsolate(in SettingInput i)
@@ -162,8 +144,8 @@ internal static partial class SpecialParsers
             return SettingOutcome.Accepted;
         }
 
-        var p = 0;
-        while (Words.ExtractFirst(i.Value, ref p, out var word, null, ExtractFlags.Unquote | ExtractFlags.RetainEscape) == ExtractResult.Word)
+        var words = new WordReader(i.Value, null, ExtractFlags.Unquote | ExtractFlags.RetainEscape);
+        while (words.Next(out var word))
         {
             list.Add(word);
         }
@@ -299,20 +281,9 @@ internal static partial class SpecialParsers
 
     public static SettingOutcome ServiceSockets(in SettingInput i)
     {
-        var p = 0;
-        while (true)
+        var words = new WordReader(i.Value, null, ExtractFlags.None);
+        while (words.Next(out var word))
         {
-            var result = Words.ExtractFirst(i.Value, ref p, out var word, null, ExtractFlags.None);
-            if (result == ExtractResult.End)
-            {
-                return SettingOutcome.Accepted;
-            }
-
-            if (result == ExtractResult.Invalid)
-            {
-                return i.Warn($"Trailing garbage in sockets, ignoring: {i.Value}");
-            }
-
             if (!i.TryExpandName(word, out var name, out var error))
             {
                 i.Warn($"Failed to resolve unit specifiers in '{word}', ignoring: {error}");
@@ -333,6 +304,8 @@ internal static partial class SpecialParsers
 
             i.Settings.Service!.AddSocket(name);
         }
+
+        return words.Invalid ? i.Warn($"Trailing garbage in sockets, ignoring: {i.Value}") : SettingOutcome.Accepted;
     }
 
     public static SettingOutcome SocketListenOf(in SettingInput i, SocketListenType type)
@@ -410,20 +383,9 @@ internal static partial class SpecialParsers
             return SettingOutcome.Accepted;
         }
 
-        var p = 0;
-        while (true)
+        var words = new WordReader(i.Value, null, ExtractFlags.None);
+        while (words.Next(out var word))
         {
-            var result = Words.ExtractFirst(i.Value, ref p, out var word, null, ExtractFlags.None);
-            if (result == ExtractResult.End)
-            {
-                return SettingOutcome.Accepted;
-            }
-
-            if (result == ExtractResult.Invalid)
-            {
-                return i.Fail($"Invalid syntax: {i.Value}");
-            }
-
             if (!i.TryExpand(word, out var name, out var error))
             {
                 return i.Fail($"Failed to resolve unit specifiers in {word}: {error}");
@@ -436,6 +398,8 @@ internal static partial class SpecialParsers
 
             exec.SupplementaryGroupList.Add(name);
         }
+
+        return words.Invalid ? i.Fail($"Invalid syntax: {i.Value}") : SettingOutcome.Accepted;
     }
 
     /// <summary>

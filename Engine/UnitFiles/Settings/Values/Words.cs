@@ -51,6 +51,26 @@ public enum ExtractResult
 }
 
 /// <summary>
+/// The words of one value, one <see cref="Words.ExtractFirst"/> at a time:
+/// <c>while (words.Next(out var word)) { ... }</c>, then <see cref="Invalid"/> tells whether the value ended in bad
+/// quoting or escaping (each setting words that in its own message) rather than running out of words.
+/// </summary>
+public ref struct WordReader(string text, string? separators, ExtractFlags flags)
+{
+    private int position;
+
+    /// <summary>Set when <see cref="Next"/> stopped at bad quoting or escaping.</summary>
+    public bool Invalid { get; private set; }
+
+    public bool Next(out string word)
+    {
+        var result = Words.ExtractFirst(text, ref position, out word, separators, flags);
+        Invalid = result == ExtractResult.Invalid;
+        return result == ExtractResult.Word;
+    }
+}
+
+/// <summary>
 /// Splitting of setting values into words exactly as systemd's extract_first_word() does:
 /// whitespace separation, single and double quotes, C escapes. Used by every list-valued setting.
 /// </summary>
