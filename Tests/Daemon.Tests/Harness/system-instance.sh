@@ -61,6 +61,16 @@ start)
         [ -e "$D/units/$target.target" ] || printf '[Unit]\nDescription=%s\n' "$target" > "$D/units/$target.target"
     done
     mkdir "$CG"
+    # What must stay visible under the private /tmp and /var/tmp: the instance directory and the directory unitsd
+    # runs from (a checkout may live under /tmp, as CI's does), each bound back in place.
+    bind_out="" bind_back=""
+    n=0
+    for keep in "$D" "$(dirname "$unitsd")"; do
+        case "$keep" in /tmp/*|/var/tmp/*) ;; *) continue ;; esac
+        n=$((n + 1))
+        bind_out+="mkdir /run/keep$n; mount --bind '$keep' /run/keep$n"$'\n'
+        bind_back+="mkdir -p '$keep'; mount --bind /run/keep$n '$keep'; umount /run/keep$n; rmdir /run/keep$n"$'\n'
+    done
     cat > "$D/inner.sh" <<EOF
 #!/bin/bash
 set -e
@@ -68,15 +78,11 @@ export LIBMOUNT_UTAB=$D/utab   # else mount(8) writes /run/mount/utab on the hos
 mount -t tmpfs -o mode=755,nosuid,nodev tmpfs /run
 mkdir -p /run/systemd/system /run/lock
 chmod 1777 /run/lock
-# /tmp and /var/tmp private too, the instance directory (under /tmp) bound back in place
-mkdir /run/instance
-mount --bind $D /run/instance
+# /tmp and /var/tmp private too, with what the instance needs from them bound back in place
+$bind_out
 mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /tmp
 mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /var/tmp
-mkdir -p $D
-mount --bind /run/instance $D
-umount /run/instance
-rmdir /run/instance
+$bind_back
 [ -d /var/log/journal ] && mount -t tmpfs -o mode=2755 tmpfs /var/log/journal
 mount -t cgroup2 cgroup2 /sys/fs/cgroup
 ip link set lo up
