@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Units.Daemon.Tests.Harness;
 using Units.DBus;
 using Xunit.Abstractions;
@@ -209,7 +208,7 @@ public sealed class ApiBusTests(ITestOutputHelper output)
         return stdout;
     }
 
-    private static int RunStatus(string file, params string[] args) => Execute(file, args).Exit;
+    private static int RunStatus(string file, params string[] args) => Execute(file, args).ExitCode;
 
     private static string RunFails(string file, string user, params string[] args)
     {
@@ -218,19 +217,5 @@ public sealed class ApiBusTests(ITestOutputHelper output)
         return stderr;
     }
 
-    private static (int Exit, string Output, string Error) Execute(string file, string[] args)
-    {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string arg in args)
-            start.ArgumentList.Add(arg);
-        using Process process = Process.Start(start)!;
-        Task<string> error = process.StandardError.ReadToEndAsync();
-        string stdout = process.StandardOutput.ReadToEnd();
-        if (!process.WaitForExit(s_wait))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{file} {string.Join(' ', args)} did not finish");
-        }
-        return (process.ExitCode, stdout, error.Result);
-    }
+    private static CommandResult Execute(string file, string[] args) => Command.Run(file, args, s_wait);
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Units.Daemon.Tests.Harness;
 
 namespace Units.Daemon.Tests;
@@ -68,17 +67,6 @@ public sealed class BusctlTests
         return result.Output;
     }
 
-    private static CommandResult BusctlResult(string address, params string[] args)
-    {
-        var start = new ProcessStartInfo("busctl") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add("--address=" + address);
-        start.ArgumentList.Add("--no-pager");
-        foreach (string arg in args)
-            start.ArgumentList.Add(arg);
-        using Process process = Process.Start(start)!;
-        Task<string> error = process.StandardError.ReadToEndAsync();
-        string output = process.StandardOutput.ReadToEnd();
-        Assert.True(process.WaitForExit(TimeSpan.FromSeconds(30)), $"busctl {string.Join(' ', args)} did not finish");
-        return new CommandResult(process.ExitCode, output, error.Result);
-    }
+    private static CommandResult BusctlResult(string address, params string[] args) =>
+        Command.Run("busctl", ["--address=" + address, "--no-pager", .. args], TimeSpan.FromSeconds(30));
 }

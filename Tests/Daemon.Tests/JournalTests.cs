@@ -316,21 +316,7 @@ public sealed class JournalTests(ITestOutputHelper output)
     private static CommandResult InNamespace(ManagerInstance instance, params string[] command) =>
         Run(Paths.RunSystemd, ["nsenter", instance.Name, .. command]);
 
-    private static CommandResult Run(string program, string[] arguments)
-    {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string arg in arguments)
-            start.ArgumentList.Add(arg);
-        start.Environment["SDREF_ROOT"] = Paths.ReferenceRoot;
-        start.Environment["SYSTEMD_PAGER"] = "";
-        using Process process = Process.Start(start)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromSeconds(30)))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{program} {string.Join(' ', arguments)} did not finish in 30 s");
-        }
-        return new CommandResult(process.ExitCode, stdout.Result, stderr.Result);
-    }
+    private static CommandResult Run(string program, string[] arguments) =>
+        Command.Run(program, arguments, TimeSpan.FromSeconds(30),
+            new Dictionary<string, string> { ["SDREF_ROOT"] = Paths.ReferenceRoot, ["SYSTEMD_PAGER"] = "" });
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 
 namespace Units.Daemon.Tests.Harness;
@@ -86,28 +85,11 @@ public sealed partial class ManagerInstance : IDisposable
 
     private CommandResult Script(params string[] args)
     {
-        var start = new ProcessStartInfo(Paths.RunSystemd)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(args[0]);
-        start.ArgumentList.Add(Name);
-        foreach (string arg in args.Skip(1))
-            start.ArgumentList.Add(arg);
-        start.Environment["SDREF_ROOT"] = Paths.ReferenceRoot;
+        var environment = new Dictionary<string, string> { ["SDREF_ROOT"] = Paths.ReferenceRoot };
         if (Binary is not null)
-            start.Environment["SYSTEMD"] = Binary;
-        using Process process = Process.Start(start)!;
-        Task<string> output = process.StandardOutput.ReadToEndAsync();
-        Task<string> error = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromSeconds(60)))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"run-systemd.sh {string.Join(' ', args)} on {Name} did not finish in 60 s");
-        }
-        return new CommandResult(process.ExitCode, Normalise(output.Result), Normalise(error.Result));
+            environment["SYSTEMD"] = Binary;
+        CommandResult result = Command.Run(Paths.RunSystemd, [args[0], Name, .. args.Skip(1)], TimeSpan.FromSeconds(60), environment);
+        return result with { Output = Normalise(result.Output), Error = Normalise(result.Error) };
     }
 
     /// <summary>Removes what differs by nature: the instance's own paths and name, PIDs, timestamps and

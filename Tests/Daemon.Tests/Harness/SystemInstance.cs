@@ -122,27 +122,7 @@ public sealed class SystemInstance : IDisposable
         }
     }
 
-    private CommandResult Run(params string[] args)
-    {
-        var start = new ProcessStartInfo(Script)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(args[0]);
-        start.ArgumentList.Add(Name);
-        foreach (string arg in args.Skip(1))
-            start.ArgumentList.Add(arg);
-        start.Environment["UNITS_SYSTEM_ROOT"] = Paths.ReferenceRoot;
-        using Process process = Process.Start(start)!;
-        Task<string> output = process.StandardOutput.ReadToEndAsync();
-        Task<string> error = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromSeconds(90)))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"system-instance.sh {string.Join(' ', args)} on {Name} did not finish in 90 s");
-        }
-        return new CommandResult(process.ExitCode, output.Result, error.Result);
-    }
+    private CommandResult Run(params string[] args) =>
+        Command.Run(Script, [args[0], Name, .. args.Skip(1)], TimeSpan.FromSeconds(90),
+            new Dictionary<string, string> { ["UNITS_SYSTEM_ROOT"] = Paths.ReferenceRoot });
 }
