@@ -16,11 +16,30 @@ public static class SpecialUnits
     public const string AppSlice = "app.slice";
     public const string InitScope = "init.scope";
 
+    /// <summary>What systemd synthesises for a perpetual unit when no file says otherwise.</summary>
+    private sealed record PerpetualUnit(string Name, string Description, string Documentation, bool Transient);
+
+    private static readonly PerpetualUnit[] s_userPerpetual =
+    [
+        new(RootSlice, "Root Slice", "man:systemd.special(7)", Transient: false),
+        new(InitScope, "System and Service Manager", "man:systemd(1)", Transient: true),
+    ];
+
+    private static readonly PerpetualUnit[] s_systemPerpetual =
+    [
+        s_userPerpetual[0],
+        new(SystemSlice, "System Slice", "man:systemd.special(7)", Transient: false),
+        s_userPerpetual[1],
+    ];
+
+    private static readonly string[] s_userPerpetualNames = [.. s_userPerpetual.Select(static u => u.Name)];
+    private static readonly string[] s_systemPerpetualNames = [.. s_systemPerpetual.Select(static u => u.Name)];
+
     /// <summary>The units that exist for the manager's whole life (never stopped, isolated away or collected), in
     /// the order they are created at start-up: the root slice, the system slice of a system instance, and the
     /// manager's own scope.</summary>
     public static IReadOnlyList<string> PerpetualNames(ManagerScope scope) =>
-        scope == ManagerScope.System ? [RootSlice, SystemSlice, InitScope] : [RootSlice, InitScope];
+        scope == ManagerScope.System ? s_systemPerpetualNames : s_userPerpetualNames;
 
     /// <summary>
     /// systemd synthesises the perpetual units rather than relying on unit files (slice_load_root_slice,
@@ -30,22 +49,17 @@ public static class SpecialUnits
     /// </summary>
     public static UnitDefinition Synthesize(UnitDefinition definition, ManagerScope scope)
     {
-        (string Description, string Documentation, bool Transient)? synthesized = definition.Name switch
-        {
-            RootSlice => ("Root Slice", "man:systemd.special(7)", false),
-            SystemSlice when scope == ManagerScope.System => ("System Slice", "man:systemd.special(7)", false),
-            InitScope => ("System and Service Manager", "man:systemd(1)", true),
-            _ => null,
-        };
-        if (synthesized is not { } s || definition.LoadState != LoadState.Loaded)
+        PerpetualUnit? perpetual = Array.Find(scope == ManagerScope.System ? s_systemPerpetual : s_userPerpetual,
+            u => u.Name == definition.Name);
+        if (perpetual is null || definition.LoadState != LoadState.Loaded)
             return definition;
         return definition with
         {
             Perpetual = true,
-            Transient = definition.Transient || s.Transient,
+            Transient = definition.Transient || perpetual.Transient,
             DefaultDependencies = false,
-            Description = definition.Description.Length > 0 ? definition.Description : s.Description,
-            Documentation = definition.Documentation.Count > 0 ? definition.Documentation : [s.Documentation],
+            Description = definition.Description.Length > 0 ? definition.Description : perpetual.Description,
+            Documentation = definition.Documentation.Count > 0 ? definition.Documentation : [perpetual.Documentation],
         };
     }
 }
