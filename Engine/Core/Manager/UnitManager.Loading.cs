@@ -152,7 +152,7 @@ public sealed partial class UnitManager
         unit.Kind.AddDependencies(definition, defaults: false, sink);
         if (definition.DefaultDependencies)
             unit.Kind.AddDependencies(definition, defaults: true, sink);
-        if (unit.Kind.UsesSlice && SliceOf(unit) is string slice)
+        if (unit.Kind.UsesSlice && unit.SliceName is string slice)
         {
             sink.Add(UnitDependency.InSlice, slice);
             sink.Add(UnitDependency.After, slice);
@@ -173,28 +173,6 @@ public sealed partial class UnitManager
         var other = GetOrAddStub(name);
         unit.AddDependency(type, other);
         unit.AddDependency(UnitDependency.References, other);
-    }
-
-    /// <summary>
-    /// The slice a unit sits in: Slice= when set; for slices their parent by name; template instances get a slice
-    /// per template (system-foo.slice, app-foo.slice); perpetual units the root slice; the rest system.slice or
-    /// app.slice.
-    /// </summary>
-    private string? SliceOf(Unit unit)
-    {
-        if (unit.Type == UnitType.Slice)
-            return SliceKind.ParentOf(unit.Id);
-        if (unit.Definition.Slice is string configured)
-            return configured;
-        if (unit.IsPerpetual)
-            return SpecialUnits.RootSlice;
-        int at = unit.Id.IndexOf('@');
-        if (at > 0 && at + 1 < unit.Id.LastIndexOf('.'))
-        {
-            string prefix = unit.Id[..at].Replace("-", "\\x2d", StringComparison.Ordinal);
-            return (Scope == ManagerScope.System ? "system-" : "app-") + prefix + ".slice";
-        }
-        return Scope == ManagerScope.System ? SpecialUnits.SystemSlice : SpecialUnits.AppSlice;
     }
 
     /// <summary>

@@ -57,6 +57,31 @@ public sealed class Unit
     /// <summary>The slice the unit sits in (Slice=), or null for units without one.</summary>
     public Unit? Slice => DependenciesOf(UnitDependency.InSlice).FirstOrDefault();
 
+    /// <summary>
+    /// The slice the unit sits in (null for the root slice): Slice= when set; for slices their parent by name;
+    /// template instances get a slice per template (system-foo.slice, app-foo.slice); perpetual units the root
+    /// slice; the rest system.slice or app.slice. Known from the definition alone, so a kind can place its cgroup
+    /// when it loads, before the InSlice dependency is added.
+    /// </summary>
+    public string? SliceName
+    {
+        get
+        {
+            if (Type == UnitType.Slice)
+                return SliceKind.ParentOf(Id);
+            if (Definition.Slice is string configured)
+                return configured;
+            if (IsPerpetual)
+                return SpecialUnits.RootSlice;
+            bool system = Manager.Scope == ManagerScope.System;
+            int at = Id.IndexOf('@');
+            if (at > 0 && at + 1 < Id.LastIndexOf('.'))
+                return (system ? "system-" : "app-") + Id[..at].Replace("-", "\\x2d", StringComparison.Ordinal) + ".slice";
+            return system ? SpecialUnits.SystemSlice : SpecialUnits.AppSlice;
+        }
+    }
+
+
     /// <summary>The installed job of this unit (at most one besides a nop job).</summary>
     public Job? Job { get; internal set; }
 

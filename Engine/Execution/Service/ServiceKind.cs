@@ -43,8 +43,7 @@ public sealed class ServiceKind : UnitKind, IServiceHost
             Host.Log.Write(LogPriority.Warning, Unit.Id, problem);
         if (_machine is null)
         {
-            string slice = definition.Slice ?? (Host.Scope == ManagerScope.System ? SpecialUnits.SystemSlice : SpecialUnits.AppSlice);
-            _processes = _runtime.CreateUnit(Unit.Id, slice, settings);
+            _processes = _runtime.CreateUnit(Unit.Id, Unit.SliceName, settings);
             _machine = new ServiceMachine(settings, this, _processes);
             _processes.Machine = _machine;
         }
