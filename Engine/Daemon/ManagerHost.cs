@@ -65,6 +65,7 @@ internal sealed class ManagerHost : IManagerObserver, IDisposable
         var environment = new ManagerEnvironment(ManagerEnvironmentBlock(user, configuration));
 
         UnitManager? manager = null;
+        var busNames = new BusNameWatcher(work => manager!.Post(work), log);
         var execution = new ExecutionRuntime(new ExecutionOptions
         {
             Post = work => manager!.Post(work),
@@ -74,6 +75,7 @@ internal sealed class ManagerHost : IManagerObserver, IDisposable
             Directories = user ? UserDirectories(runtimeDirectory) : ExecDirectoryRoots.System,
             ManagerEnvironment = environment.Variables,
             JournalStreams = _journal.ServiceStreams,
+            BusNames = busNames,
             Log = (priority, message) => log.Write((LogPriority)priority, null, message),
         });
         _owned.Add(execution);
@@ -132,7 +134,7 @@ internal sealed class ManagerHost : IManagerObserver, IDisposable
             BeforeReload = source.Reload,
         };
         api.Register(tree);
-        _bus = new ApiBus(ApiBus.Address(user, runtimeDirectory, Environment.GetEnvironmentVariable), tree, api, _manager, log);
+        _bus = new ApiBus(ApiBus.Address(user, runtimeDirectory, Environment.GetEnvironmentVariable), tree, api, busNames, _manager, log);
         _owned.Add(_bus);
         _owned.Add(PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnTerminate));
         _owned.Add(PosixSignalRegistration.Create(PosixSignal.SIGINT, OnTerminate));

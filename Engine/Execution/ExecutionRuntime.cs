@@ -37,6 +37,10 @@ public sealed class ExecutionOptions
     /// <summary>Parent-death signal of every spawned command (0 in the daemon; tests use SIGKILL).</summary>
     public int ParentDeathSignal { get; init; }
 
+    /// <summary>Owners of names on the API bus, for BusName=; null: no bus, so Type=dbus services never become active
+    /// (their start times out, as under a systemd without its bus).</summary>
+    public IBusNameWatcher? BusNames { get; init; }
+
     /// <summary>Messages about the execution layer itself (mode, limits), priority and text.</summary>
     public Action<int, string> Log { get; init; } = static (_, _) => { };
 }
@@ -100,6 +104,8 @@ public sealed class ExecutionRuntime : IProcessEvents, IDisposable
     public ProcessSupervisor Supervisor => _supervisor;
 
     public string? NotifySocketPath => _notify?.Path;
+
+    public IBusNameWatcher? BusNames => _options.BusNames;
 
     /// <summary>The processes of one service unit; attach its machine with <see cref="UnitProcesses.Machine"/>.</summary>
     public UnitProcesses CreateUnit(string unitName, string? slice, ServiceSettings settings) =>

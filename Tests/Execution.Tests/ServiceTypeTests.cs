@@ -212,8 +212,40 @@ public sealed class ServiceTypeTests
         var svc = Rig.Service(new ServiceSettings { Type = ServiceType.Dbus, BusName = "org.example.Test", ExecStart = [ExecCommand.Of("/bin/sleep", "infinity")] });
         svc.Start();
         Assert.Equal(ServiceState.Start, svc.Machine.State);
-        svc.Machine.BusNameAcquired(svc.Machine.MainPid);
+        svc.Machine.BusNameOwnerChanged(":1.7", svc.Machine.MainPid);
         Assert.Equal(ServiceState.Running, svc.Machine.State);
+        svc.StopAndWait();
+    }
+
+    [Fact]
+    public void Dbus_stops_when_its_bus_name_is_gone()
+    {
+        var svc = Rig.Service(new ServiceSettings { Type = ServiceType.Dbus, BusName = "org.example.Test", ExecStart = [ExecCommand.Of("/bin/sleep", "infinity")] });
+        svc.Start();
+        svc.Machine.BusNameOwnerChanged(":1.7", 0);
+        Assert.Equal(ServiceState.Running, svc.Machine.State);
+        svc.Machine.BusNameOwnerChanged(null, 0);
+        svc.RunUntil(ServiceState.Dead);
+        Assert.Equal(ServiceResult.Success, svc.Machine.Result);
+    }
+
+    [Fact]
+    public void A_service_without_a_known_main_process_takes_its_bus_name_owner()
+    {
+        var svc = Rig.Service(new ServiceSettings
+        {
+            Type = ServiceType.Forking,
+            GuessMainPID = false,
+            BusName = "org.example.Daemon",
+            ExecStart = [Rig.Sh("sleep infinity &")],
+        });
+        svc.Start();
+        // Without a guess the main process stays unknown; the cgroup still holds the daemon, so the service runs.
+        svc.RunUntil(ServiceState.Running);
+        Assert.Equal(0, svc.Machine.MainPid);
+        int daemon = Assert.Single(CgroupHierarchy.Pids(svc.Processes.CgroupPath!));
+        svc.Machine.BusNameOwnerChanged(":1.9", daemon);
+        Assert.Equal(daemon, svc.Machine.MainPid);
         svc.StopAndWait();
     }
 

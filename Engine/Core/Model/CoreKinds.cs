@@ -15,6 +15,7 @@ public static class SpecialUnits
     public const string SystemSlice = "system.slice";
     public const string AppSlice = "app.slice";
     public const string InitScope = "init.scope";
+    public const string DbusSocket = "dbus.socket";
 
     /// <summary>What systemd synthesises for a perpetual unit when no file says otherwise.</summary>
     private sealed record PerpetualUnit(string Name, string Description, string Documentation, bool Transient);

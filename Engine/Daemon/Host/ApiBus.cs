@@ -8,10 +8,12 @@ namespace Units.Daemon.Host;
 /// The manager on a message bus, as systemd's bus_init_api: the system instance on the system bus, a user
 /// instance on its session bus ($DBUS_SESSION_BUS_ADDRESS, else $XDG_RUNTIME_DIR/bus). unitsd connects when the
 /// bus is there at start-up and again whenever dbus.service becomes active (systemd rechecks the bus then), owns
-/// org.freedesktop.systemd1 there and serves the same object tree as on the private socket. If another
+/// org.freedesktop.systemd1 there, serves the same object tree as on the private socket and watches the services'
+/// BusName= there. If another
 /// connection owns the name, the manager stays off the bus and says so.
 /// </summary>
-internal sealed class ApiBus(string address, ObjectTree objects, ManagerApi api, UnitManager manager, ICoreLog log) : IDisposable
+internal sealed class ApiBus(string address, ObjectTree objects, ManagerApi api, BusNameWatcher busNames, UnitManager manager, ICoreLog log)
+    : IDisposable
 {
     public const string Name = "org.freedesktop.systemd1";
     private const uint DoNotQueue = 4;
@@ -75,6 +77,7 @@ internal sealed class ApiBus(string address, ObjectTree objects, ManagerApi api,
             _connecting = false;
             _connection = connected;
             api.AttachBus(connected);
+            busNames.Attach(connected);
             log.Write(LogPriority.Info, null, $"Serving {Name} on the bus at {address} as {connected.UniqueName}.");
         });
         _ = connected.Closed.ContinueWith(_ => manager.Post(() =>
@@ -83,6 +86,7 @@ internal sealed class ApiBus(string address, ObjectTree objects, ManagerApi api,
                 return;
             _connection = null;
             api.DetachBus(connected);
+            busNames.Detach(connected);
             log.Write(LogPriority.Info, null, $"Lost the bus at {address}.");
         }), TaskScheduler.Default);
     }

@@ -14,6 +14,8 @@ public sealed class ServiceKind : UnitKind, IServiceHost
     private readonly ExecutionRuntime _runtime;
     private ServiceMachine? _machine;
     private UnitProcesses? _processes;
+    private string? _watchedBusName;
+    private IDisposable? _busNameWatch;
 
     private ServiceKind(ExecutionRuntime runtime) => _runtime = runtime;
 
@@ -52,12 +54,35 @@ public sealed class ServiceKind : UnitKind, IServiceHost
             _machine.Reconfigure(settings);
             _processes!.Reconfigure(settings);
         }
+        WatchBusName(settings.BusName);
     }
+
+    /// <summary>Follows BusName='s owner on the API bus (a changed name at daemon-reload is followed anew).</summary>
+    private void WatchBusName(string? name)
+    {
+        if (name == _watchedBusName)
+            return;
+        _busNameWatch?.Dispose();
+        _busNameWatch = name is not null && _runtime.BusNames is { } names
+            ? names.Watch(name, (owner, pid) => _machine?.BusNameOwnerChanged(owner, pid))
+            : null;
+        _watchedBusName = name;
+    }
+
+    public override void Unload() => WatchBusName(null);
 
     public override void AddDependencies(UnitDefinition definition, bool defaults, DependencySink sink)
     {
         if (defaults)
+        {
             StandardDependencies.AddServiceDefaults(sink);
+        }
+        else if (definition.TypeSettings is ServiceSettings { Type: ServiceType.Dbus, BusName: not null })
+        {
+            // A Type=dbus service needs the bus it waits on (systemd's service_setup_bus_name).
+            sink.Add(UnitDependency.Requires, SpecialUnits.DbusSocket);
+            sink.Add(UnitDependency.After, SpecialUnits.DbusSocket);
+        }
     }
 
     public override UnitOperationResult Start() => Map(Loaded.Start());

@@ -32,6 +32,7 @@ public sealed class ServiceMachine
     private bool _readyReceived;
     private bool _restartQueued;
     private bool _mainPidAlien;
+    private bool _busNameGood;
 
     public ServiceMachine(ServiceSettings settings, IServiceHost host, IServiceProcesses processes)
     {
@@ -174,14 +175,28 @@ public sealed class ServiceMachine
         _startTimes.Clear();
     }
 
-    /// <summary>Type=dbus: the BusName= appeared on the bus (the seam the bus-name watcher calls).</summary>
-    public void BusNameAcquired(int ownerPid)
+    /// <summary>
+    /// BusName='s owner changed on the API bus (null: the name has none), with the owner's PID (0 unknown), as
+    /// systemd's service_bus_name_owner_change: a Type=dbus service starting goes on once its name appears, one
+    /// running is rechecked (and stops once the name is gone); other types take a main PID they do not know yet from
+    /// the name's owner.
+    /// </summary>
+    public void BusNameOwnerChanged(string? owner, int ownerPid)
     {
-        if (_settings.Type != ServiceType.Dbus || State != ServiceState.Start)
-            return;
-        if (ownerPid > 0 && !_mainPidKnown)
+        _host.Log(7, owner is null ? $"D-Bus name {_settings.BusName} now not owned by anyone." : $"D-Bus name {_settings.BusName} now owned by {owner}");
+        _busNameGood = owner is not null;
+        if (_settings.Type == ServiceType.Dbus)
+        {
+            if (State == ServiceState.Running)
+                EnterRunning(ServiceResult.Success);
+            else if (State == ServiceState.Start && _busNameGood)
+                EnterStartPost();
+        }
+        else if (owner is not null && ownerPid > 0 && !_mainPidKnown &&
+                 State is ServiceState.Start or ServiceState.StartPost or ServiceState.Running or ServiceState.Reload)
+        {
             SetMainPid(ownerPid);
-        EnterStartPost();
+        }
     }
 
     // ---- states ----------------------------------------------------------------------------
@@ -280,7 +295,8 @@ public sealed class ServiceMachine
             return;
         }
         int mainGood = MainPidGood();
-        if (mainGood > 0 || (mainGood < 0 && !_processes.IsGroupEmpty))
+        bool busNameGood = _busNameGood || _settings.Type != ServiceType.Dbus;
+        if (busNameGood && (mainGood > 0 || (mainGood < 0 && !_processes.IsGroupEmpty)))
         {
             ArmTimer(_settings.RuntimeMaxUsec);
             SetState(ServiceState.Running);
@@ -1109,14 +1125,14 @@ public sealed class ServiceMachine
     }
 
     /// <summary>
-    /// 1: the main process lives; 0: none (known to be gone); -1: unknown (not known yet, guessing allowed). Our own
+    /// 1: the main process lives; 0: none (known to be gone); -1: unknown (the cgroup decides, as in systemd). Our own
     /// child counts as alive until its exit was processed, so that its exit status is always collected first.
     /// </summary>
     private int MainPidGood()
     {
         if (_mainPidKnown)
             return MainPid > 0 && (!_mainPidAlien || _processes.IsAlive(MainPid)) ? 1 : 0;
-        return _settings.GuessMainPID ? -1 : 0;
+        return -1;
     }
 
     /// <summary>GuessMainPID=: the one process of the unit whose parent is not in the unit (i.e. us).</summary>

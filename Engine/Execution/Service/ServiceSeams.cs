@@ -28,6 +28,16 @@ public interface IServiceHost
     bool QueueRestart();
 }
 
+/// <summary>Watches who owns names on the manager's API bus (BusName=), as systemd's unit_watch_bus_name.</summary>
+public interface IBusNameWatcher
+{
+    /// <summary>
+    /// Calls <paramref name="changed"/> on the manager loop with the name's owner (null: none) and the owner's PID
+    /// (0: unknown): once the bus is there (and again whenever it comes back), then at every change. Dispose stops.
+    /// </summary>
+    IDisposable Watch(string name, Action<string?, int> changed);
+}
+
 /// <summary>Whom KillUnit addresses.</summary>
 public enum KillTarget
 {
