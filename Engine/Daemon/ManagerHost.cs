@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Units.Api;
 using Units.Api.Objects;
+using Units.Core.Jobs;
 using Units.Core.Manager;
 using Units.Core.Model;
 using Units.Daemon.Host;
@@ -31,6 +32,7 @@ internal sealed class ManagerHost : IManagerObserver, IDisposable
     private readonly string _privateSocket;
     private readonly ManagerJournal _journal;
     private readonly ApiBus _bus;
+    private readonly ExecutionRuntime _execution;
     private const string DBusService = "dbus.service";
 
     private ManagerHost(CommandLine command, ICoreLog log)
@@ -76,9 +78,11 @@ internal sealed class ManagerHost : IManagerObserver, IDisposable
             ManagerEnvironment = environment.Variables,
             JournalStreams = _journal.ServiceStreams,
             BusNames = busNames,
+            JobsQueued = () => manager!.Jobs.Count > 0,
             Log = (priority, message) => log.Write((LogPriority)priority, null, message),
         });
         _owned.Add(execution);
+        _execution = execution;
         UnitKinds kinds = UnitKinds.WithCoreKinds();
         ServiceKind.Register(kinds, execution);
 
@@ -159,6 +163,13 @@ internal sealed class ManagerHost : IManagerObserver, IDisposable
             _bus.Connect();
     }
 
+    /// <summary>The last job is gone: Type=idle commands waiting for that go on (systemd's manager_close_idle_pipe).</summary>
+    void IManagerObserver.JobRemoved(Job job, JobResult result)
+    {
+        if (_manager.Jobs.Count == 0)
+            _execution.JobsFinished();
+    }
+
     void IManagerObserver.ObjectiveChanged(ManagerObjective objective)
     {
         if (objective != ManagerObjective.Ok)
@@ -173,7 +184,7 @@ internal sealed class ManagerHost : IManagerObserver, IDisposable
         {
             try
             {
-                _manager.QueueJob(SpecialUnits.ExitTarget, Core.Jobs.JobType.Start, Core.Jobs.JobMode.ReplaceIrreversibly);
+                _manager.QueueJob(SpecialUnits.ExitTarget, JobType.Start, Core.Jobs.JobMode.ReplaceIrreversibly);
             }
             catch (BusErrorException e)
             {

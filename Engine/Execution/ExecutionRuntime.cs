@@ -41,6 +41,9 @@ public sealed class ExecutionOptions
     /// (their start times out, as under a systemd without its bus).</summary>
     public IBusNameWatcher? BusNames { get; init; }
 
+    /// <summary>Whether the manager has jobs queued (or running): a Type=idle command then waits for them to finish.</summary>
+    public Func<bool> JobsQueued { get; init; } = static () => false;
+
     /// <summary>Messages about the execution layer itself (mode, limits), priority and text.</summary>
     public Action<int, string> Log { get; init; } = static (_, _) => { };
 }
@@ -56,6 +59,7 @@ public sealed class ExecutionRuntime : IProcessEvents, IDisposable
     private readonly CgroupEmptyWatcher? _emptyWatcher;
     private readonly NotifySocket? _notify;
     private readonly FileWatcher _files;
+    private readonly IdlePipe _idle = new();
     // Loop-thread state: which unit a pid or a cgroup belongs to.
     private readonly Dictionary<int, UnitProcesses> _byPid = [];
     private readonly Dictionary<string, UnitProcesses> _byCgroup = new(StringComparer.Ordinal);
@@ -106,6 +110,12 @@ public sealed class ExecutionRuntime : IProcessEvents, IDisposable
     public string? NotifySocketPath => _notify?.Path;
 
     public IBusNameWatcher? BusNames => _options.BusNames;
+
+    /// <summary>The manager has no job left (loop thread): Type=idle commands waiting for that go on.</summary>
+    public void JobsFinished() => _idle.Close();
+
+    /// <summary>The idle pipe's read end for a Type=idle command while jobs are queued; null otherwise.</summary>
+    internal int? IdleFd() => _options.JobsQueued() ? _idle.ReadEnd() : null;
 
     /// <summary>The processes of one service unit; attach its machine with <see cref="UnitProcesses.Machine"/>.</summary>
     public UnitProcesses CreateUnit(string unitName, string? slice, ServiceSettings settings) =>
@@ -179,6 +189,7 @@ public sealed class ExecutionRuntime : IProcessEvents, IDisposable
     public void Dispose()
     {
         _notify?.Dispose();
+        _idle.Dispose();
         _supervisor.Unsubscribe(this);
     }
 }
@@ -258,6 +269,7 @@ public sealed class UnitProcesses : IServiceProcesses
             JournalFd = journal?.WriteFd,
             PrivateTmp = _privateTmp,
             ParentDeathSignal = options.ParentDeathSignal,
+            IdleFd = _settings.Type == ServiceType.Idle && role == ServiceCommand.Start ? _runtime.IdleFd() : null,
         };
         var prepared = ExecContextBuilder.Build(settings, command, parameters);
         int pid = _runtime.Supervisor.Spawn(prepared, watchExec);

@@ -28,6 +28,8 @@
  *                             unitsd itself had, used while no journal stream is available)
  *   stdin=file:PATH           also accepted
  *   tty-path=PATH             terminal for tty (default /dev/console)
+ *   idle=N                    Type=idle: wait (at most 5 s) until passed descriptor N, the read end of
+ *                             unitsd's idle pipe, reports hang-up (unitsd has no job left)
  *   cgroup=DIR                cgroup directory to join before anything else (cgroup.procs)
  *   pdeathsig=SIG             parent-death signal kept across exec (0: none)
  *   setsid=0|1                new session (default 1)
@@ -58,6 +60,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <limits.h>
 #include <linux/audit.h>
 #include <linux/capability.h>
@@ -144,7 +147,7 @@ struct context {
     struct list argv, env, rlimits, supplementary_groups;
     struct list read_only, read_write, inaccessible;
     struct list directories[DIR_KINDS];
-    int passed_fds, listen_fds;
+    int passed_fds, listen_fds, idle;
     const char *std_in, *std_out, *std_err, *tty_path;
     const char *cgroup;
     int pdeathsig, setsid;
@@ -243,6 +246,7 @@ static char *read_all(int fd, size_t *length) {
 static void parse_context(char *data, size_t length, struct context *c) {
     memset(c, 0, sizeof(*c));
     c->umask_value = -1;
+    c->idle = -1;
     c->setsid = 1;
     c->credentials = 1;
     char *end = data + length;
@@ -269,6 +273,7 @@ static void parse_context(char *data, size_t length, struct context *c) {
         else if (IS("env")) list_add(&c->env, value);
         else if (IS("passed-fds")) c->passed_fds = (int)parse_long(value, 10, key);
         else if (IS("listen-fds")) c->listen_fds = (int)parse_long(value, 10, key);
+        else if (IS("idle")) c->idle = (int)parse_long(value, 10, key);
         else if (IS("stdin")) c->std_in = value;
         else if (IS("stdout")) c->std_out = value;
         else if (IS("stderr")) c->std_err = value;
@@ -318,8 +323,17 @@ static void parse_context(char *data, size_t length, struct context *c) {
     }
     if (first || !c->path || c->argv.count == 0)
         fail(EXIT_CODE_FAILURE, EINVAL, "context: path and argv are required");
-    if (c->passed_fds < 0 || c->listen_fds < 0 || c->listen_fds > c->passed_fds)
+    if (c->passed_fds < 0 || c->listen_fds < 0 || c->listen_fds > c->passed_fds || c->idle >= c->passed_fds)
         fail(EXIT_CODE_FDS, EINVAL, "context: descriptor counts");
+}
+
+/* Type=idle (systemd's idle pipe dance): unitsd closes the pipe's write end once no job is left; waiting longer
+ * than 5 s is not worth holding the service back for, so it goes on then. */
+static void wait_for_idle_manager(int fd) {
+    struct pollfd p = { .fd = fd, .events = POLLHUP };
+    while (poll(&p, 1, 5000) < 0 && errno == EINTR)
+        ;
+    close(fd);
 }
 
 /* ---- identity ---------------------------------------------------------------------------- */
@@ -991,6 +1005,8 @@ int main(int argc, char **argv) {
         join_cgroup(c.cgroup);
     if (c.setsid && setsid() < 0)
         fail(EXIT_CODE_SETSID, errno, "setsid");
+    if (c.idle >= 0)
+        wait_for_idle_manager(FIRST_PASSED_FD + c.idle);
 
     struct identity id;
     resolve_identity(&c, &id);

@@ -87,6 +87,11 @@ public static class ExecContextBuilder
         writer.Add("stderr", Stdio(settings.StandardError, isInput: false, parameters, passed, settings));
         if (settings.TTYPath is { } tty)
             writer.Add("tty-path", tty);
+        if (parameters.IdleFd is { } idle)
+        {
+            passed.Add(idle);
+            writer.Add("idle", passed.Count - 1);
+        }
         writer.Add("passed-fds", passed.Count);
 
         if (parameters.CgroupPath is { } cgroup)
