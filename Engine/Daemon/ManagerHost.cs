@@ -7,6 +7,7 @@ using Units.Core.Manager;
 using Units.Core.Model;
 using Units.Daemon.Host;
 using Units.Execution.Service;
+using Units.Execution.Triggers;
 using Units.Execution;
 using Units.Execution.Spawning;
 using Units.Daemon.Loading;
@@ -85,6 +86,9 @@ internal sealed class ManagerHost : IManagerObserver, IDisposable
         _execution = execution;
         UnitKinds kinds = UnitKinds.WithCoreKinds();
         ServiceKind.Register(kinds, execution);
+        var startedAt = new DualTimestamp(SystemClock.Instance.RealtimeUSec, SystemClock.Instance.MonotonicUSec);
+        TimerKind.Register(kinds, TimerEnvironment(user, startedAt));
+        PathKind.Register(kinds, execution);
 
         _manager = manager = new UnitManager(new ManagerOptions
         {
@@ -127,7 +131,7 @@ internal sealed class ManagerHost : IManagerObserver, IDisposable
         _owned.Add(server);
         var api = new ManagerApi(_manager, installer, environment, source, new ApiOptions
         {
-            StartedAt = new DualTimestamp(SystemClock.Instance.RealtimeUSec, SystemClock.Instance.MonotonicUSec),
+            StartedAt = startedAt,
             UnitPath = loader.SearchPath,
             DefaultStandardOutput = configuration.DefaultStandardOutput,
             DefaultStandardError = configuration.DefaultStandardError,
@@ -271,9 +275,44 @@ internal sealed class ManagerHost : IManagerObserver, IDisposable
         return block;
     }
 
-    /// <summary>What a unit's type needs beyond the core's model: a service's execution settings.</summary>
-    private static object? TypeSettings(LoadedUnit unit, ManagerConfiguration configuration)
-        => unit.Settings is { Service: not null } settings ? ServiceDefinitions.From(settings, configuration) : null;
+    /// <summary>What a unit's type needs beyond the core's model: a service's execution settings, what a timer or
+    /// path unit waits for.</summary>
+    private static object? TypeSettings(LoadedUnit unit, ManagerConfiguration configuration) => unit.Settings switch
+    {
+        { Service: not null } settings => ServiceDefinitions.From(settings, configuration),
+        { Timer: not null } settings => TriggerDefinitions.Timer(unit.Name, settings),
+        { Path: not null } settings => TriggerDefinitions.Path(unit.Name, settings),
+        _ => null,
+    };
+
+    /// <summary>systemd 252's places for timers: stamp files of Persistent= timers, the container check of OnBootSec=,
+    /// the machine ID that FixedRandomDelay= derives from.</summary>
+    private static TimerEnvironment TimerEnvironment(bool user, DualTimestamp startedAt)
+    {
+        string stamps = "/var/lib/systemd/timers";
+        if (user)
+        {
+            string home = Environment.GetEnvironmentVariable("HOME") ?? "/";
+            string data = Environment.GetEnvironmentVariable("XDG_DATA_HOME") is { Length: > 0 } xdg ? xdg : Path.Combine(home, ".local/share");
+            stamps = Path.Combine(data, "systemd/timers");
+        }
+        string machineId = "";
+        try
+        {
+            machineId = File.ReadAllText("/etc/machine-id").Trim();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // No machine ID: FixedRandomDelay= is then fixed per manager and unit only, as systemd's is.
+        }
+        return new TimerEnvironment
+        {
+            ManagerStarted = startedAt,
+            StampDirectory = stamps,
+            InContainer = Environment.GetEnvironmentVariable("container") is { Length: > 0 } || File.Exists("/run/systemd/container"),
+            MachineId = machineId,
+        };
+    }
 
     /// <summary>systemd 252's user-manager directories for RuntimeDirectory= and friends.</summary>
     private static ExecDirectoryRoots UserDirectories(string runtimeDirectory)

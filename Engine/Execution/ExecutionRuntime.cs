@@ -3,6 +3,7 @@ using Units.Execution.Cgroups;
 using Units.Execution.Notify;
 using Units.Execution.Service;
 using Units.Execution.Spawning;
+using Units.Execution.Triggers;
 
 namespace Units.Execution;
 
@@ -52,7 +53,7 @@ public sealed class ExecutionOptions
 /// Execution for a manager: the supervisor (spawning, reaping), cgroups (or the documented fallback), the notify
 /// socket; it routes what their threads observe to the right unit on the manager loop. Create one per manager.
 /// </summary>
-public sealed class ExecutionRuntime : IProcessEvents, IDisposable
+public sealed class ExecutionRuntime : IProcessEvents, IPathWatcher, IDisposable
 {
     private readonly ExecutionOptions _options;
     private readonly ProcessSupervisor _supervisor;
@@ -60,6 +61,7 @@ public sealed class ExecutionRuntime : IProcessEvents, IDisposable
     private readonly NotifySocket? _notify;
     private readonly FileWatcher _files;
     private readonly IdlePipe _idle = new();
+    private readonly Inotify? _inotify;
     // Loop-thread state: which unit a pid or a cgroup belongs to.
     private readonly Dictionary<int, UnitProcesses> _byPid = [];
     private readonly Dictionary<string, UnitProcesses> _byCgroup = new(StringComparer.Ordinal);
@@ -68,7 +70,7 @@ public sealed class ExecutionRuntime : IProcessEvents, IDisposable
     {
         _options = options;
         Cgroups = CgroupHierarchy.Open(options.CgroupRoot);
-        var inotify = Inotify.TryCreate(out string? inotifyError);
+        var inotify = _inotify = Inotify.TryCreate(out string? inotifyError);
         if (inotify is null)
             options.Log(4, $"inotify is unavailable ({inotifyError}): cgroup emptiness is checked at process exits and PIDFile= " +
                            "is read when the starter exits only.");
@@ -180,6 +182,17 @@ public sealed class ExecutionRuntime : IProcessEvents, IDisposable
     internal ExecOptionsView Options => new(_options);
 
     internal IDisposable WatchFile(string path, Action changed) => _files.Watch(path, changed);
+
+    /// <summary>Path units' watches, on the shared inotify instance; events are posted to the loop.</summary>
+    public IDisposable? TryWatch(string path, uint mask, Action<uint> onEvent, out int errno)
+    {
+        if (_inotify is null)
+        {
+            errno = 38; // ENOSYS
+            return null;
+        }
+        return _inotify.TryWatch(path, mask, (_, events) => _options.Post(() => onEvent(events)), out errno);
+    }
 
     internal readonly struct ExecOptionsView(ExecutionOptions options)
     {

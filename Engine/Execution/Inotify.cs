@@ -31,18 +31,32 @@ internal sealed unsafe class Inotify
     }
 
     /// <summary>Calls <paramref name="onEvent"/> with the entry name (empty for the watched file itself).</summary>
-    public IDisposable Watch(string path, uint mask, Action<string> onEvent)
+    public IDisposable Watch(string path, uint mask, Action<string> onEvent) =>
+        TryWatch(path, mask, (name, _) => onEvent(name), out int errno)
+            ?? throw new IOException($"Cannot watch {path}: {Libc.ErrorText(errno)}");
+
+    /// <summary>
+    /// Calls <paramref name="onEvent"/> with the entry name and the event's mask, for events of <paramref name="mask"/>
+    /// (and IN_IGNORED, IN_Q_OVERFLOW); null with the errno when the path cannot be watched. Watches of one inode by
+    /// several callers share the kernel's watch: masks are added (IN_MASK_ADD), so one caller never narrows another's.
+    /// </summary>
+    public IDisposable? TryWatch(string path, uint mask, Action<string, uint> onEvent, out int errno)
     {
         lock (_lock)
         {
-            int wd = Libc.inotify_add_watch(_fd, path, mask);
+            int wd = Libc.inotify_add_watch(_fd, path, mask | InMaskAdd);
+            errno = wd < 0 ? Marshal.GetLastPInvokeError() : 0;
             if (wd < 0)
-                throw new IOException($"Cannot watch {path}: {Libc.ErrorText(Marshal.GetLastPInvokeError())}");
-            var handler = new Handler(this, wd, onEvent);
+                return null;
+            var handler = new Handler(this, wd, mask | InIgnored | InQueueOverflow, onEvent);
             _handlers.GetOrAdd(wd, static _ => new())[handler] = 0;
             return handler;
         }
     }
+
+    private const uint InMaskAdd = 0x20000000;
+    private const uint InIgnored = 0x8000;
+    private const uint InQueueOverflow = 0x4000;
 
     private void Loop()
     {
@@ -54,19 +68,23 @@ internal sealed unsafe class Inotify
             for (nint at = 0; at + 16 <= n;)
             {
                 int wd = *(int*)(buffer + at);
+                uint mask = *(uint*)(buffer + at + 4);
                 int length = (int)*(uint*)(buffer + at + 12);
                 string name = length > 0 ? Encoding.UTF8.GetString(buffer + at + 16, length).TrimEnd('\0') : "";
                 if (_handlers.TryGetValue(wd, out var handlers))
                     foreach (var handler in handlers.Keys)
-                        handler.OnEvent(name);
+                        if ((handler.Mask & mask) != 0)
+                            handler.OnEvent(name, mask);
                 at += 16 + length;
             }
         }
     }
 
-    private sealed class Handler(Inotify owner, int wd, Action<string> onEvent) : IDisposable
+    private sealed class Handler(Inotify owner, int wd, uint mask, Action<string, uint> onEvent) : IDisposable
     {
-        public Action<string> OnEvent { get; } = onEvent;
+        public uint Mask { get; } = mask;
+
+        public Action<string, uint> OnEvent { get; } = onEvent;
 
         public void Dispose()
         {

@@ -2,13 +2,18 @@ using Units.Api.Interfaces;
 using Units.Api.Properties;
 using Units.Core.Model;
 using Units.DBus;
+using Units.Execution.Triggers;
 using Units.UnitFiles.Settings;
+using PathSpec = Units.UnitFiles.Settings.PathSpec;
+using PathType = Units.UnitFiles.Settings.PathType;
+using TimerBase = Units.UnitFiles.Settings.TimerBase;
+using TimerValue = Units.UnitFiles.Settings.TimerValue;
 
 namespace Units.Api.Objects;
 
-/// <summary>The type interfaces of the unit types other than services: what their files set, with systemd's values
-/// for what only a running unit of the type has (these types do not run under unitsd yet, so their runtime
-/// properties report the values of a unit that never ran).</summary>
+/// <summary>The type interfaces of the unit types other than services: what their files set, the runtime state of
+/// the types that run (timers, paths), and for the types that do not run under unitsd yet systemd's values of a unit
+/// that never ran.</summary>
 internal static class TypeProperties
 {
     /// <summary>The table of every unit type, by suffix ("service", "socket", ...).</summary>
@@ -72,11 +77,15 @@ internal static class TypeProperties
     {
         PropertyTable<UnitView> table = Table("timer");
         table.Add("Unit", static (v, ref w) => Variant.String(ref w, Triggered(v)))
-            .Add("TimersMonotonic", static (v, ref w) => WriteMonotonicTimers(ref w, v.Settings?.Timer?.Timers ?? []))
-            .Add("TimersCalendar", static (v, ref w) => WriteCalendarTimers(ref w, v.Settings?.Timer?.Timers ?? []))
+            .Add("TimersMonotonic", static (v, ref w) => WriteMonotonicTimers(ref w, v.Settings?.Timer?.Timers ?? [], v.Unit.Kind as TimerKind))
+            .Add("TimersCalendar", static (v, ref w) => WriteCalendarTimers(ref w, v.Settings?.Timer?.Timers ?? [], v.Unit.Kind as TimerKind))
             .Add("OnClockChange", static (v, ref w) => Variant.Boolean(ref w, v.Settings?.Timer?.OnClockChange ?? false))
             .Add("OnTimezoneChange", static (v, ref w) => Variant.Boolean(ref w, v.Settings?.Timer?.OnTimezoneChange ?? false))
-            .Add("Result", static (_, ref w) => Variant.String(ref w, "success"))
+            .Add("NextElapseUSecRealtime", static (v, ref w) => Variant.UInt64(ref w, (v.Unit.Kind as TimerKind)?.NextElapseRealtimeUSec ?? ulong.MaxValue))
+            .Add("NextElapseUSecMonotonic", static (v, ref w) => Variant.UInt64(ref w, (v.Unit.Kind as TimerKind)?.NextElapseMonotonicUSec ?? ulong.MaxValue))
+            .Add("LastTriggerUSec", static (v, ref w) => Variant.UInt64(ref w, (v.Unit.Kind as TimerKind)?.LastTrigger.RealtimeUSec ?? 0))
+            .Add("LastTriggerUSecMonotonic", static (v, ref w) => Variant.UInt64(ref w, (v.Unit.Kind as TimerKind)?.LastTrigger.MonotonicUSec ?? 0))
+            .Add("Result", static (v, ref w) => Variant.String(ref w, TimerKind.ToSystemdString((v.Unit.Kind as TimerKind)?.Result ?? TimerResult.Success)))
             .Add("AccuracyUSec", static (v, ref w) => Variant.UInt64(ref w, v.Settings?.Timer?.AccuracyUsec ?? 60_000_000))
             .Add("RandomizedDelayUSec", static (v, ref w) => Variant.UInt64(ref w, v.Settings?.Timer?.RandomizedDelayUsec ?? 0))
             .Add("FixedRandomDelay", static (v, ref w) => Variant.Boolean(ref w, v.Settings?.Timer?.FixedRandomDelay ?? false))
@@ -93,7 +102,7 @@ internal static class TypeProperties
             .Add("Paths", static (v, ref w) => WritePaths(ref w, v.Settings?.Path?.Specs ?? []))
             .Add("MakeDirectory", static (v, ref w) => Variant.Boolean(ref w, v.Settings?.Path?.MakeDirectory ?? false))
             .Add("DirectoryMode", static (v, ref w) => Variant.UInt32(ref w, v.Settings?.Path?.DirectoryMode ?? 0x1ED))
-            .Add("Result", static (_, ref w) => Variant.String(ref w, "success"))
+            .Add("Result", static (v, ref w) => Variant.String(ref w, PathKind.ToSystemdString((v.Unit.Kind as PathKind)?.Result ?? PathResult.Success)))
             .Add("TriggerLimitIntervalUSec", static (v, ref w) => Variant.UInt64(ref w, v.Settings?.Path?.TriggerLimitIntervalUsec ?? 2_000_000))
             .Add("TriggerLimitBurst", static (v, ref w) => Variant.UInt32(ref w, v.Settings?.Path?.TriggerLimitBurst ?? 200));
         return table;
@@ -232,14 +241,15 @@ internal static class TypeProperties
         writer.WriteArrayEnd(array);
     }
 
-    /// <summary>a(stt): base ("OnActiveUSec"...), value, next elapse (0: the timer is not running).</summary>
-    private static void WriteMonotonicTimers(ref MessageWriter writer, IReadOnlyList<TimerValue> timers)
+    /// <summary>a(stt): base ("OnActiveUSec"...), value, next elapse (0: not computed, e.g. the timer never ran).</summary>
+    private static void WriteMonotonicTimers(ref MessageWriter writer, IReadOnlyList<TimerValue> timers, TimerKind? kind)
     {
         writer.BeginVariant("a(stt)");
         ArrayStart array = writer.WriteArrayStart('(');
-        // systemd keeps a timer's values newest first.
-        foreach (TimerValue timer in timers.Reverse())
+        // systemd keeps a timer's values newest first, as the kind does.
+        for (int i = 0; i < timers.Count; i++)
         {
+            TimerValue timer = timers[timers.Count - 1 - i];
             if (timer.Base == TimerBase.Calendar)
                 continue;
             writer.WriteStructStart();
@@ -252,27 +262,32 @@ internal static class TypeProperties
                 _ => "OnActiveUSec",
             });
             writer.WriteUInt64(timer.Usec);
-            writer.WriteUInt64(0);
+            writer.WriteUInt64(NextElapse(kind, i));
         }
         writer.WriteArrayEnd(array);
     }
 
-    /// <summary>a(sst): "OnCalendar", the normalised calendar spec, next elapse (0: the timer is not running).</summary>
-    private static void WriteCalendarTimers(ref MessageWriter writer, IReadOnlyList<TimerValue> timers)
+    /// <summary>a(sst): "OnCalendar", the normalised calendar spec, next elapse (CLOCK_REALTIME; 0 as above).</summary>
+    private static void WriteCalendarTimers(ref MessageWriter writer, IReadOnlyList<TimerValue> timers, TimerKind? kind)
     {
         writer.BeginVariant("a(sst)");
         ArrayStart array = writer.WriteArrayStart('(');
-        foreach (TimerValue timer in timers.Reverse())
+        for (int i = 0; i < timers.Count; i++)
         {
+            TimerValue timer = timers[timers.Count - 1 - i];
             if (timer.Base != TimerBase.Calendar || timer.Calendar is null)
                 continue;
             writer.WriteStructStart();
             writer.WriteString("OnCalendar");
             writer.WriteString(timer.Calendar.ToString());
-            writer.WriteUInt64(0);
+            writer.WriteUInt64(NextElapse(kind, i));
         }
         writer.WriteArrayEnd(array);
     }
+
+    /// <summary>The next elapse the timer computed for its <paramref name="index"/>th value (newest first).</summary>
+    private static ulong NextElapse(TimerKind? kind, int index) =>
+        kind is not null && index < kind.Values.Count ? kind.Values[index].NextElapseUSec : 0;
 
     /// <summary>a(sasbttttuii) of commands that have not run: path, argv, ignore failure, zero times, pid and status.</summary>
     private static void WriteCommands(ref MessageWriter writer, IReadOnlyList<ExecCommand>? commands)

@@ -1,7 +1,7 @@
 namespace Units.Core.Manager;
 
 /// <summary>At most <c>Burst</c> events per <c>IntervalUSec</c> (systemd's RateLimit and ratelimit_below).</summary>
-internal struct RateLimit(ulong intervalUSec, uint burst)
+public struct RateLimit(ulong intervalUSec, uint burst)
 {
     private ulong _begin;
     private uint _count;

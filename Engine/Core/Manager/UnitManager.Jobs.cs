@@ -424,6 +424,7 @@ public sealed partial class UnitManager
                 LogUnit(LogPriority.Notice, unit, $"Job {unit.Id}/{type.ToSystemdString()} failed with result '{result.ToSystemdString()}'.");
                 StartOnFailureOrSuccess(unit, "OnFailure=", UnitDependencyAtom.OnFailure, unit.Definition.OnFailureJobMode);
             }
+            QueueTriggerNotify(unit);
         }
         // Jobs ordered around this one may be able to run now.
         foreach (var other in unit.Each(UnitDependencyAtom.After | UnitDependencyAtom.Before))

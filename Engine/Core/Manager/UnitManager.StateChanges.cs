@@ -8,6 +8,7 @@ public sealed partial class UnitManager
     private readonly Queue<Unit> _stopWhenUnneededQueue = new();
     private readonly Queue<Unit> _startWhenUpheldQueue = new();
     private readonly Queue<Unit> _stopWhenBoundQueue = new();
+    private readonly Queue<Unit> _triggerQueue = new();
 
     /// <summary>
     /// A unit's ActiveState changed (systemd's unit_notify): record timestamps, complete or fail its job, start or
@@ -56,6 +57,35 @@ public sealed partial class UnitManager
         }
         SubmitStopWhenUnneeded(unit);
         SubmitStopWhenBound(unit);
+        QueueTriggerNotify(unit);
+    }
+
+    /// <summary>
+    /// The units that trigger <paramref name="unit"/> (timers, paths) are told about its change once the event
+    /// settled (systemd's unit_trigger_notify, called from unit_notify and when a job finishes).
+    /// </summary>
+    internal void QueueTriggerNotify(Unit unit)
+    {
+        if (unit.InTriggerQueue || !unit.HasAnyDependencyWith(UnitDependencyAtom.TriggeredBy))
+            return;
+        unit.InTriggerQueue = true;
+        _triggerQueue.Enqueue(unit);
+    }
+
+    private bool DispatchTriggerQueue()
+    {
+        if (_triggerQueue.Count == 0)
+            return false;
+        while (_triggerQueue.TryDequeue(out var unit))
+        {
+            unit.InTriggerQueue = false;
+            if (!IsLoaded(unit) || unit.LoadState != LoadState.Loaded)
+                continue;
+            foreach (var trigger in unit.DependenciesWith(UnitDependencyAtom.TriggeredBy))
+                if (IsLoaded(trigger))
+                    trigger.Kind.TriggerNotify(unit);
+        }
+        return true;
     }
 
     /// <summary>Whether the new state completes or contradicts the unit's job (unit_process_job); true when unexpected.</summary>

@@ -201,7 +201,7 @@ public sealed partial class UnitManager : IUnitHost
     }
 
     /// <summary>
-    /// Drains the queues in systemd's order: load, collect, upheld, bound, unneeded, run; change notifications go out
+    /// Drains the queues in systemd's order: load, trigger notifications, collect, upheld, bound, unneeded, run; change notifications go out
     /// only once everything else is empty, so each object changes at most once per settled state. Called after every event, and after direct calls from the loop
     /// thread (AddJob and friends) so callers see a settled state.
     /// </summary>
@@ -224,7 +224,7 @@ public sealed partial class UnitManager : IUnitHost
                 }
                 try
                 {
-                    if (DispatchLoadQueue() || DispatchGcQueue() || DispatchStartWhenUpheldQueue()
+                    if (DispatchLoadQueue() || DispatchTriggerQueue() || DispatchGcQueue() || DispatchStartWhenUpheldQueue()
                         || DispatchStopWhenBoundQueue() || DispatchStopWhenUnneededQueue() || DispatchRunQueue()
                         || DispatchDbusQueue())
                         continue;

@@ -112,7 +112,8 @@ public enum KillWhom
     All,
 }
 
-internal static class ActiveStates
+/// <summary>systemd's UNIT_IS_* state groups.</summary>
+public static class ActiveStates
 {
     public static bool IsActiveOrReloading(this ActiveState s) => s is ActiveState.Active or ActiveState.Reloading;
 

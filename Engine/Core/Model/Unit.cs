@@ -111,7 +111,7 @@ public sealed class Unit
     internal RateLimit AutoStartStopLimit = new(10_000_000, 16);
 
     /// <summary>Membership flags of the manager's queues, so a unit is queued at most once.</summary>
-    internal bool InStopWhenUnneededQueue, InStartWhenUpheldQueue, InCannotBeActiveWithoutQueue, InGcQueue, InDbusQueue;
+    internal bool InStopWhenUnneededQueue, InStartWhenUpheldQueue, InCannotBeActiveWithoutQueue, InGcQueue, InDbusQueue, InTriggerQueue;
 
     private RateLimit? _startLimit;
 

@@ -81,6 +81,10 @@ public abstract class UnitKind
     /// <summary>Logged when the unit is unloaded, e.g. "Consumed 1.234s CPU time."; null for nothing.</summary>
     public virtual string? AccountingSummary => null;
 
+    /// <summary>The unit's last start was refused by its start rate limit (its Result= is start-limit-hit): units
+    /// that trigger it give up too.</summary>
+    public virtual bool StartLimitHit => false;
+
     /// <summary>True while an automatic restart is pending (Restart=): the unit still counts as needed.</summary>
     public virtual bool WillRestart => false;
 
@@ -99,6 +103,43 @@ public abstract class UnitKind
     /// <summary>The unit is being unloaded: release timers and handles.</summary>
     public virtual void Unload()
     {
+    }
+
+    /// <summary>
+    /// For types that trigger another unit (timers, paths): <paramref name="triggered"/>, a loaded unit this one
+    /// triggers, changed state or lost its job (systemd's trigger_notify). Called once the event's state changes
+    /// and job completions are done, with the triggered unit's state at that moment.
+    /// </summary>
+    public virtual void TriggerNotify(Unit triggered)
+    {
+    }
+
+    /// <summary>The unit this one triggers (systemd's UNIT_TRIGGER: the first of Triggers=), or null.</summary>
+    protected Unit? TriggeredUnit => Unit.DependenciesOf(UnitDependency.Triggers).FirstOrDefault();
+
+    /// <summary>A stop job is queued or running for the unit (systemd's unit_stop_pending): triggers hold back.</summary>
+    protected bool StopPending => Unit.Job?.Type == JobType.Stop;
+
+    /// <summary>unit_test_trigger_loaded(): a unit that triggers another refuses to start (saying why) unless the
+    /// triggered unit is loaded.</summary>
+    protected bool TestTriggerLoaded()
+    {
+        var trigger = TriggeredUnit;
+        if (trigger is null)
+            Host.Log.Write(LogPriority.Error, Unit.Id, "Refusing to start, no unit to trigger.");
+        else if (trigger.LoadState != LoadState.Loaded)
+            Host.Log.Write(LogPriority.Error, Unit.Id, $"Refusing to start, unit {trigger.Id} to trigger not loaded.");
+        return trigger is { LoadState: LoadState.Loaded };
+    }
+
+    /// <summary>unit_log_result(): how the unit ended, as systemd words it ("Deactivated successfully." or
+    /// "Failed with result 'resources'.").</summary>
+    protected void LogResult(bool success, string result)
+    {
+        if (success)
+            Host.Log.Write(LogPriority.Info, Unit.Id, "Deactivated successfully.");
+        else
+            Host.Log.Write(LogPriority.Warning, Unit.Id, $"Failed with result '{result}'.");
     }
 }
 

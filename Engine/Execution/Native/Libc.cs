@@ -130,6 +130,23 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int inotify_rm_watch(int fd, int wd);
 
+    [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int mkdir(string path, uint mode);
+
+    public const int EEXIST = 17;
+
+    public const int GLOB_NOSORT = 1 << 2;
+    public const int GLOB_BRACE = 1 << 10;
+
+    /// <summary>glob_t is 72 bytes on x86_64 and aarch64 glibc; gl_pathc comes first, gl_pathv second.</summary>
+    public const int GlobTSize = 72;
+
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int glob(string pattern, int flags, nint errorCallback, byte* result);
+
+    [LibraryImport(Lib)]
+    public static partial void globfree(byte* result);
+
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int chmod(string path, int mode);
 

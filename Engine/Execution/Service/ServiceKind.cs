@@ -102,6 +102,8 @@ public sealed class ServiceKind : UnitKind, IServiceHost
 
     public override bool HoldsResources => _processes is not null && !_processes.IsGroupEmpty;
 
+    public override bool StartLimitHit => _machine?.Result == ServiceResult.StartLimitHit;
+
     public override bool WillRestart => _machine?.State == ServiceState.AutoRestart;
 
     private ServiceMachine Loaded => _machine ?? throw new InvalidOperationException($"{Unit.Id} is not loaded.");

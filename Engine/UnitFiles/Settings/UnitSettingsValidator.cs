@@ -20,7 +20,9 @@ public static class UnitSettingsValidator
         {
             UnitType.Service => ValidateService(settings, settings.Service!, id, diagnostics),
             UnitType.Socket => ValidateSocket(settings, settings.Socket!, id, diagnostics),
-            UnitType.Timer => Require(settings.Timer!.Timers.Count > 0, id, diagnostics, "Timer unit lacks value setting. Refusing."),
+            // timer_verify(): a timer that only reacts to clock or time zone changes is valid too.
+            UnitType.Timer => Require(settings.Timer!.Timers.Count > 0 || settings.Timer.OnClockChange || settings.Timer.OnTimezoneChange,
+                id, diagnostics, "Timer unit lacks value setting. Refusing."),
             UnitType.Path => Require(settings.Path!.Specs.Count > 0, id, diagnostics, "Path unit lacks path setting. Refusing."),
             UnitType.Mount => ValidateMount(settings, settings.Mount!, id, diagnostics),
             UnitType.Automount => ValidateAutomount(settings.Automount!, id, diagnostics),
