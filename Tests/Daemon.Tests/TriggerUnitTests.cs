@@ -1,0 +1,122 @@
+using System.Text.RegularExpressions;
+using Units.Daemon.Tests.Harness;
+using Xunit.Abstractions;
+
+namespace Units.Daemon.Tests;
+
+/// <summary>Timer and path units under real systemd 252 and under unitsd: they start their services, and
+/// systemctl sees the same of them on both managers (apart from times).</summary>
+public sealed partial class TriggerUnitTests(ITestOutputHelper output)
+{
+    /// <summary>%t is the instance's own XDG_RUNTIME_DIR: what a service leaves there the test sees on the host.</summary>
+    private static readonly Dictionary<string, string> s_units = new()
+    {
+        ["tick.timer"] = "[Unit]\nDescription=Ticks once\n[Timer]\nOnActiveSec=1s\nAccuracySec=1us\n",
+        ["tick.service"] = "[Unit]\nDescription=Tick\n[Service]\nType=oneshot\nExecStart=/bin/touch %t/ticked\n",
+        ["nightly.timer"] = "[Unit]\nDescription=Nightly\n[Timer]\nOnCalendar=*-*-* 04:00:00\nOnUnitActiveSec=1d\nUnit=tick.service\n",
+        ["never.timer"] = "[Unit]\nDescription=Never started\n[Timer]\nOnBootSec=1h\nUnit=tick.service\n",
+        ["flag.path"] = "[Unit]\nDescription=Waits for a flag\n[Path]\nPathExists=%t/flag\nUnit=flag.service\n",
+        ["flag.service"] = "[Unit]\nDescription=Sees the flag\n[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/touch %t/flag-seen\n",
+    };
+
+    private static readonly TimeSpan s_eventTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>The instance's XDG_RUNTIME_DIR (%t) on the host.</summary>
+    private static string RuntimeDirectory(ManagerInstance manager) => Path.Combine(manager.InstanceDirectory, "xdg");
+
+    [Fact]
+    public void A_timer_with_OnActiveSec_starts_its_service_and_then_has_elapsed()
+    {
+        using ManagerInstance systemd = ManagerInstance.Start("sd", binary: null, s_units);
+        using ManagerInstance unitsd = ManagerInstance.Start("us", Paths.Unitsd, s_units);
+        foreach (ManagerInstance manager in new[] { systemd, unitsd })
+        {
+            Assert.Equal(0, manager.Ctl("start", "tick.timer").ExitCode);
+            WaitFor(() => File.Exists(Path.Combine(RuntimeDirectory(manager), "ticked")), manager, "tick.service to run");
+            WaitFor(() => Show(manager, "SubState", "tick.timer") == "elapsed", manager, "tick.timer to elapse");
+        }
+        string[] show = ["show", "-p", "ActiveState,SubState,Result,Triggers,TriggeredBy", "tick.timer", "tick.service"];
+        Compare(systemd.Ctl(show), unitsd.Ctl(show));
+    }
+
+    [Fact]
+    public void List_timers_shows_the_same_timers_on_both_managers()
+    {
+        using ManagerInstance systemd = ManagerInstance.Start("sd", binary: null, s_units);
+        using ManagerInstance unitsd = ManagerInstance.Start("us", Paths.Unitsd, s_units);
+        foreach (ManagerInstance manager in new[] { systemd, unitsd })
+        {
+            Assert.Equal(0, manager.Ctl("start", "tick.timer", "nightly.timer").ExitCode);
+            WaitFor(() => Show(manager, "SubState", "tick.timer") == "elapsed", manager, "tick.timer to elapse");
+            // nightly.timer counts OnUnitActiveSec= from tick.service's run: it is waiting once tick.service is done.
+            WaitFor(() => Show(manager, "ActiveState", "tick.service") == "inactive", manager, "tick.service to finish");
+        }
+        foreach (string[] command in new[] { ["list-timers", "--all", "--no-pager"], new[] { "list-timers", "--no-pager" } })
+        {
+            CommandResult expected = systemd.Ctl(command);
+            CommandResult actual = unitsd.Ctl(command);
+            output.WriteLine($"$ systemctl {string.Join(' ', command)}\nsystemd:\n{expected.Output}\nunitsd:\n{actual.Output}");
+            Assert.Equal(expected.ExitCode, actual.ExitCode);
+            Assert.Equal(WithoutTimes(expected.Output), WithoutTimes(actual.Output));
+        }
+    }
+
+    [Fact]
+    public void A_path_unit_starts_its_service_when_the_file_appears()
+    {
+        using ManagerInstance systemd = ManagerInstance.Start("sd", binary: null, s_units);
+        using ManagerInstance unitsd = ManagerInstance.Start("us", Paths.Unitsd, s_units);
+        foreach (ManagerInstance manager in new[] { systemd, unitsd })
+        {
+            Assert.Equal(0, manager.Ctl("start", "flag.path").ExitCode);
+            Assert.Equal("waiting", Show(manager, "SubState", "flag.path"));
+            Assert.False(File.Exists(Path.Combine(RuntimeDirectory(manager), "flag-seen")));
+            File.WriteAllText(Path.Combine(RuntimeDirectory(manager), "flag"), "");
+            WaitFor(() => File.Exists(Path.Combine(RuntimeDirectory(manager), "flag-seen")), manager, "flag.service to run");
+            WaitFor(() => Show(manager, "ActiveState", "flag.service") == "active", manager, "flag.service to be up");
+        }
+        string[] show = ["show", "-p", "ActiveState,SubState,Result,Triggers,TriggeredBy", "flag.path", "flag.service"];
+        Compare(systemd.Ctl(show), unitsd.Ctl(show));
+
+        // Once its service stops, the path unit looks again: the flag is still there, so it starts it again.
+        foreach (ManagerInstance manager in new[] { systemd, unitsd })
+        {
+            File.Delete(Path.Combine(RuntimeDirectory(manager), "flag-seen"));
+            Assert.Equal(0, manager.Ctl("stop", "flag.service").ExitCode);
+            WaitFor(() => File.Exists(Path.Combine(RuntimeDirectory(manager), "flag-seen")), manager, "flag.service to run again");
+        }
+    }
+
+    private void Compare(CommandResult expected, CommandResult actual)
+    {
+        output.WriteLine($"systemd ({expected.ExitCode}):\n{expected.Output}{expected.Error}\nunitsd ({actual.ExitCode}):\n{actual.Output}{actual.Error}");
+        Assert.Equal(expected.ExitCode, actual.ExitCode);
+        Assert.Equal(expected.Output, actual.Output);
+        Assert.Equal(expected.Error, actual.Error);
+    }
+
+    private static string Show(ManagerInstance manager, string property, string unit) =>
+        manager.Ctl("show", "-p", property, "--value", unit).Output.Trim();
+
+    /// <summary>Waits, bounded, for what a unit does on its own (a file its service leaves, a state it reaches).</summary>
+    private static void WaitFor(Func<bool> happened, ManagerInstance manager, string what)
+    {
+        var deadline = DateTime.UtcNow + s_eventTimeout;
+        while (!happened())
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"{manager.Name}: no {what} within {s_eventTimeout.TotalSeconds}s\n{manager.ManagerLog()}");
+            Thread.Sleep(50); // Poll interval of the bounded wait, not a synchronisation.
+        }
+    }
+
+    /// <summary>list-timers output less the times (NEXT/LAST are normalised by the harness, LEFT/PASSED here), with
+    /// the columns' padding, which follows the widths of those times, collapsed.</summary>
+    private static string WithoutTimes(string text) => Spaces().Replace(Left().Replace(text, "$$LEFT"), " ");
+
+    [GeneratedRegex(@"\d+(\.\d+)?(us|ms|s|min|h|d|w|month|y)( \d+(\.\d+)?(us|ms|s|min|h|d|w|month|y))* left")]
+    private static partial Regex Left();
+
+    [GeneratedRegex(@" {2,}")]
+    private static partial Regex Spaces();
+}
