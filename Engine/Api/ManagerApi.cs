@@ -37,6 +37,9 @@ public sealed class ApiOptions
 
     public ulong DefaultTimeoutStopUSec { get; init; } = 90_000_000;
 
+    /// <summary>Where RuntimeDirectory= and the other exec directories live (they imply RequiresMountsFor=).</summary>
+    public Execution.Spawning.ExecDirectoryRoots Directories { get; init; } = Execution.Spawning.ExecDirectoryRoots.System;
+
     /// <summary>The sender name set on every signal and reply of a peer-to-peer connection, as systemd does.</summary>
     public string Sender { get; init; } = "org.freedesktop.systemd1";
 }

@@ -67,6 +67,7 @@ internal sealed class ManagerHost : IManagerObserver, IDisposable
         var source = new UnitFileSource(loader, installer.States, unit => TypeSettings(unit, configuration), log);
         var environment = new ManagerEnvironment(ManagerEnvironmentBlock(user, configuration));
 
+        ExecDirectoryRoots directories = user ? UserDirectories(runtimeDirectory) : ExecDirectoryRoots.System;
         UnitManager? manager = null;
         var busNames = new BusNameWatcher(work => manager!.Post(work), log);
         var execution = new ExecutionRuntime(new ExecutionOptions
@@ -75,7 +76,7 @@ internal sealed class ManagerHost : IManagerObserver, IDisposable
             MoveSelfToInitScope = true,
             NotifySocketPath = Path.Combine(systemdRuntime, "notify"),
             ExecutorPath = Path.Combine(AppContext.BaseDirectory, "unitsd-executor"),
-            Directories = user ? UserDirectories(runtimeDirectory) : ExecDirectoryRoots.System,
+            Directories = directories,
             ManagerEnvironment = environment.Variables,
             JournalStreams = _journal.ServiceStreams,
             BusNames = busNames,
@@ -137,6 +138,7 @@ internal sealed class ManagerHost : IManagerObserver, IDisposable
             DefaultStandardError = configuration.DefaultStandardError,
             DefaultTimeoutStartUSec = configuration.DefaultTimeoutStartUSec,
             DefaultTimeoutStopUSec = configuration.DefaultTimeoutStopUSec,
+            Directories = directories,
         }, server.Broadcast)
         {
             BeforeReload = source.Reload,

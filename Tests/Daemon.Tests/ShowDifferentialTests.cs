@@ -22,6 +22,8 @@ public sealed class ShowDifferentialTests(ITestOutputHelper output)
         ["idle.service"] = "[Unit]\nDescription=Never started\n[Service]\nExecStart=/bin/sleep 1\nStandardOutput=append:/tmp/idle.log\nStandardError=journal\nCPUAccounting=no\n",
         ["tmpl@.service"] = "[Unit]\nDescription=Template %i\n[Service]\nExecStart=/bin/sleep infinity\nEnvironment=INST=%i\n",
         ["bus.service"] = "[Unit]\nDescription=On the bus\n[Service]\nType=dbus\nBusName=org.units.Test\nExecStart=/bin/sleep infinity\n",
+        ["dyn.service"] = "[Unit]\nDescription=Dynamic user\n[Service]\nDynamicUser=yes\nProtectHome=tmpfs\nStateDirectory=dyn\nExecStart=/bin/sleep infinity\n",
+        ["9lives.service"] = "[Unit]\nDescription=Dynamic user, hashed name\n[Service]\nDynamicUser=yes\nExecStart=/bin/sleep infinity\n",
         ["grp.target"] = "[Unit]\nDescription=Group\nWants=once.service\nAfter=once.service\n",
         ["work.slice"] = "[Unit]\nDescription=Work slice\n[Slice]\nMemoryMax=1G\nCPUWeight=50\n",
         ["echo.socket"] = "[Unit]\nDescription=Echo socket\n[Socket]\nListenStream=127.0.0.1:7777\nListenStream=/tmp/echo.sock\nAccept=yes\nMaxConnections=10\n",
@@ -71,7 +73,7 @@ public sealed class ShowDifferentialTests(ITestOutputHelper output)
     /// loaded but not started (its type does not run under unitsd yet): what its file sets.</summary>
     public static TheoryData<string> Units => new()
     {
-        "simple.service", "once.service", "fork.service", "note.service", "bad.service", "idle.service", "bus.service", "nosuch.service",
+        "simple.service", "once.service", "fork.service", "note.service", "bad.service", "idle.service", "bus.service", "dyn.service", "9lives.service", "nosuch.service",
         "masked.service", "tmpl@a1.service", "grp.target", "work.slice", "app.slice", "-.slice", "init.scope", "default.target",
         "echo.socket", "tick.timer", "watch.path", "",
     };

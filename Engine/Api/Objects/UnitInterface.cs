@@ -5,6 +5,7 @@ using Units.Core.Jobs;
 using Units.Core.Manager;
 using Units.Core.Model;
 using Units.DBus;
+using ExecDirectoryType = Units.UnitFiles.Settings.ExecDirectoryType;
 using UnitSettings = Units.UnitFiles.Settings.UnitSettings;
 
 namespace Units.Api.Objects;
@@ -141,7 +142,7 @@ internal sealed class UnitInterface : CoreInterface<UnitView>
             .Add("StartLimitIntervalUSec", static (v, ref w) => Variant.UInt64(ref w, v.Unit.Definition.StartLimitIntervalUSec))
             .Add("StartLimitBurst", static (v, ref w) => Variant.UInt32(ref w, v.Unit.Definition.StartLimitBurst))
             .Add("StartLimitAction", static (v, ref w) => Variant.String(ref w, ActionName(v.Unit.Definition.StartLimitAction)))
-            .Add("RequiresMountsFor", static (v, ref w) => Variant.Strings(ref w, RequiresMountsFor(v.Settings)))
+            .Add("RequiresMountsFor", static (v, ref w) => Variant.Strings(ref w, RequiresMountsFor(v.Settings, v.Api.Options.Directories)))
             .Add("Transient", static (v, ref w) => Variant.Boolean(ref w, v.Unit.Definition.Transient))
             .Add("Perpetual", static (v, ref w) => Variant.Boolean(ref w, v.Unit.IsPerpetual))
             .Add("InvocationID", static (v, ref w) => Variant.Bytes(ref w, v.Unit.InvocationId.ToBytes()));
@@ -165,8 +166,8 @@ internal sealed class UnitInterface : CoreInterface<UnitView>
         !unit.IsPerpetual && (unit.LoadState != LoadState.Loaded || unit.Kind.CanStop) && !unit.Definition.RefuseManualStop;
 
     /// <summary>RequiresMountsFor= as systemd reports it: the unit's own paths, then those its settings imply (a
-    /// working directory that must exist, the paths a path unit watches).</summary>
-    private static List<string> RequiresMountsFor(UnitSettings? settings)
+    /// working directory that must exist, the exec directories, the paths a path unit watches).</summary>
+    private static List<string> RequiresMountsFor(UnitSettings? settings, Execution.Spawning.ExecDirectoryRoots roots)
     {
         var paths = new List<string>();
         if (settings is null)
@@ -182,6 +183,14 @@ internal sealed class UnitInterface : CoreInterface<UnitView>
             Add(directory);
         if (settings.Exec?.RootDirectory is string root)
             Add(root);
+        if (settings.Exec is { } exec)
+        {
+            foreach (var (type, prefix) in (ReadOnlySpan<(ExecDirectoryType, string)>)[(ExecDirectoryType.Runtime, roots.Runtime),
+                         (ExecDirectoryType.State, roots.State), (ExecDirectoryType.Cache, roots.Cache), (ExecDirectoryType.Logs, roots.Logs),
+                         (ExecDirectoryType.Configuration, roots.Configuration)])
+                foreach (string name in exec.Directories(type))
+                    Add(Path.Join(prefix, name));
+        }
         foreach (Units.UnitFiles.Settings.PathSpec spec in settings.Path?.Specs ?? [])
             Add(spec.Path);
         foreach (Units.UnitFiles.Settings.SocketListen listen in settings.Socket?.Listen ?? [])

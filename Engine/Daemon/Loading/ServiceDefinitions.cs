@@ -134,18 +134,18 @@ internal static class ServiceDefinitions
             AmbientCapabilities = exec.AmbientCapabilities,
             RestrictNamespaces = exec.RestrictNamespaces is { } allowed && allowed != Files.Values.NamespaceFlags.All ? allowed : null,
             PrivateTmp = exec.PrivateTmp,
-            ProtectSystem = unit.LastValue(section, "ProtectSystem") switch
+            ProtectSystem = exec.ProtectSystem switch
             {
                 "full" => ProtectSystem.Full,
                 "strict" => ProtectSystem.Strict,
-                string v when IsTrue(v) => ProtectSystem.Yes,
+                "yes" => ProtectSystem.Yes,
                 _ => ProtectSystem.No,
             },
-            ProtectHome = unit.LastValue(section, "ProtectHome") switch
+            ProtectHome = exec.ProtectHome switch
             {
                 "read-only" => ProtectHome.ReadOnly,
                 "tmpfs" => ProtectHome.Tmpfs,
-                string v when IsTrue(v) => ProtectHome.Yes,
+                "yes" => ProtectHome.Yes,
                 _ => ProtectHome.No,
             },
             // The *Directories= spellings of older systemd are the same lists.

@@ -1,3 +1,4 @@
+using Units.UnitFiles.Names;
 using Units.UnitFiles.Settings.Values;
 
 namespace Units.UnitFiles.Settings;
@@ -106,6 +107,36 @@ public sealed class ExecSettings
     public ulong? RestrictNamespaces { get; internal set; }
 
     public bool PrivateTmp { get; internal set; }
+
+    /// <summary>ProtectSystem= as systemd reports it: "no", "yes", "full" or "strict".</summary>
+    public string ProtectSystem { get; internal set; } = "no";
+
+    /// <summary>ProtectHome= as systemd reports it: "no", "yes", "read-only" or "tmpfs".</summary>
+    public string ProtectHome { get; internal set; } = "no";
+
+    public bool RemoveIPC { get; internal set; }
+
+    public bool RestrictSUIDSGID { get; internal set; }
+
+    /// <summary>
+    /// DynamicUser=yes as systemd's unit_patch_contexts completes it: the user (and group) named after the unit
+    /// unless set, and a sandbox that keeps the transient UID from leaving anything behind (PrivateTmp=,
+    /// RemoveIPC=, ProtectSystem=strict, ProtectHome=read-only unless set, NoNewPrivileges=, RestrictSUIDSGID=).
+    /// </summary>
+    internal void ApplyDynamicUser(string unitId)
+    {
+        if (!DynamicUser)
+            return;
+        User ??= DynamicUserNames.FromUnitName(unitId);
+        Group ??= User;
+        PrivateTmp = true;
+        RemoveIPC = true;
+        ProtectSystem = "strict";
+        if (ProtectHome == "no")
+            ProtectHome = "read-only";
+        NoNewPrivileges = true;
+        RestrictSUIDSGID = true;
+    }
 
     public bool IgnoreSIGPIPE { get; internal set; } = true;
 

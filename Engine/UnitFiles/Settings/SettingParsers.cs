@@ -224,10 +224,25 @@ internal static class SettingParsers
     };
 
     /// <summary>An enumeration the model does not type: the value must be one of <paramref name="names"/>.</summary>
-    public static SettingParser NameIn(string message, string[] names, bool acceptsBoolean = false, bool emptyResets = false) => (in SettingInput i) =>
+    /// <summary>One of <paramref name="names"/> (or a boolean, reported as "yes"/"no", when
+    /// <paramref name="acceptsBoolean"/>); <paramref name="set"/> receives the name.</summary>
+    public static SettingParser NameIn(string message, string[] names, bool acceptsBoolean = false, bool emptyResets = false,
+        Action<UnitSettings, string>? set = null) => (in SettingInput i) =>
     {
-        if ((emptyResets && i.IsEmpty) || Array.IndexOf(names, i.Value) >= 0 || (acceptsBoolean && Numbers.TryParseBoolean(i.Value, out _)))
+        if (emptyResets && i.IsEmpty)
         {
+            return SettingOutcome.Accepted;
+        }
+
+        if (Array.IndexOf(names, i.Value) >= 0)
+        {
+            set?.Invoke(i.Settings, i.Value);
+            return SettingOutcome.Accepted;
+        }
+
+        if (acceptsBoolean && Numbers.TryParseBoolean(i.Value, out bool value))
+        {
+            set?.Invoke(i.Settings, value ? "yes" : "no");
             return SettingOutcome.Accepted;
         }
 

@@ -363,7 +363,7 @@ internal static class SettingsTable
         add(x, "PassEnvironment", (in SettingInput i) => EnvironmentNames(i, pass: true), Acts);
         add(x, "UnsetEnvironment", (in SettingInput i) => EnvironmentNames(i, pass: false), Acts);
         add(x, "DynamicUser", FatalBool(static (s, v) => s.Exec!.DynamicUser = v), NotYet);
-        add(x, "RemoveIPC", Bool(), NotYet);
+        add(x, "RemoveIPC", Bool(static (s, v) => s.Exec!.RemoveIPC = v), NotYet);
         add(x, "StandardInput", StandardInput, Acts);
         add(x, "StandardOutput", StandardOutputOrError, Acts);
         add(x, "StandardError", StandardOutputOrError, Acts);
@@ -399,7 +399,8 @@ internal static class SettingsTable
             add(x, key, Unchecked(), NotYet);
         }
 
-        foreach (var key in (string[])["MemoryDenyWriteExecute", "RestrictRealtime", "RestrictSUIDSGID", "LockPersonality"])
+        add(x, "RestrictSUIDSGID", Bool(static (s, v) => s.Exec!.RestrictSUIDSGID = v), NotYet);
+        foreach (var key in (string[])["MemoryDenyWriteExecute", "RestrictRealtime", "LockPersonality"])
         {
             add(x, key, Bool(), NotYet);
         }
@@ -438,8 +439,10 @@ internal static class SettingsTable
         add(x, "NetworkNamespacePath", Path(), NotYet);
         add(x, "IPCNamespacePath", Path(), NotYet);
         add(x, "LogNamespace", Unchecked(), NotYet);
-        add(x, "ProtectSystem", NameIn("Failed to parse protect system value", ["no", "yes", "full", "strict"], acceptsBoolean: true), Acts);
-        add(x, "ProtectHome", NameIn("Failed to parse protect home value", ["no", "yes", "read-only", "tmpfs"], acceptsBoolean: true), Acts);
+        add(x, "ProtectSystem", NameIn("Failed to parse protect system value", ["no", "yes", "full", "strict"], acceptsBoolean: true,
+            set: static (s, v) => s.Exec!.ProtectSystem = v), Acts);
+        add(x, "ProtectHome", NameIn("Failed to parse protect home value", ["no", "yes", "read-only", "tmpfs"], acceptsBoolean: true,
+            set: static (s, v) => s.Exec!.ProtectHome = v), Acts);
         add(x, "MountFlags", NameIn("Failed to parse mount flag", ["shared", "slave", "private"]), NotYet);
         add(x, "MountAPIVFS", Bool(), NotYet);
         add(x, "Personality", Personality, NotYet);

@@ -16,6 +16,8 @@ public static class UnitSettingsValidator
     public static bool Validate(UnitSettings settings, DiagnosticBag diagnostics)
     {
         var id = settings.UnitId ?? settings.Type.Suffix();
+        if (settings.UnitId is not null)
+            settings.Exec?.ApplyDynamicUser(settings.UnitId);
         return settings.Type switch
         {
             UnitType.Service => ValidateService(settings, settings.Service!, id, diagnostics),
