@@ -53,7 +53,7 @@ public sealed class ExecSettings
     public string? User { get; init; }
     public string? Group { get; init; }
     public IReadOnlyList<string> SupplementaryGroups { get; init; } = [];
-    /// <summary>DynamicUser=: not implemented; reported at load (see <see cref="ExecSettingsCheck"/>).</summary>
+    /// <summary>DynamicUser=: a transient user and group (named by <see cref="User"/>/<see cref="Group"/>) per start.</summary>
     public bool DynamicUser { get; init; }
     /// <summary>WorkingDirectory= as written: "~" for the user's home, "-" prefix ignores a missing directory.</summary>
     public string? WorkingDirectory { get; init; }
@@ -134,7 +134,7 @@ public static class ExecSettingsCheck
     {
         var missing = new List<string>();
         if (settings.DynamicUser)
-            missing.Add("DynamicUser= is not supported yet; the service runs with User=/Group= as given (root if unset).");
+            missing.Add("DynamicUser= implies RemoveIPC= and RestrictSUIDSGID=, which are not applied yet.");
         return missing;
     }
 }

@@ -42,6 +42,9 @@ public sealed class ExecutionOptions
     /// (their start times out, as under a systemd without its bus).</summary>
     public IBusNameWatcher? BusNames { get; init; }
 
+    /// <summary>Where DynamicUser= records the IDs it hands out (systemd's /run/systemd/dynamic-uid).</summary>
+    public string DynamicUserDirectory { get; init; } = "/run/systemd/dynamic-uid";
+
     /// <summary>Whether the manager has jobs queued (or running): a Type=idle command then waits for them to finish.</summary>
     public Func<bool> JobsQueued { get; init; } = static () => false;
 
@@ -62,6 +65,7 @@ public sealed class ExecutionRuntime : IProcessEvents, IPathWatcher, IDisposable
     private readonly FileWatcher _files;
     private readonly IdlePipe _idle = new();
     private readonly Inotify? _inotify;
+    private readonly DynamicUsers _dynamicUsers;
     // Loop-thread state: which unit a pid or a cgroup belongs to.
     private readonly Dictionary<int, UnitProcesses> _byPid = [];
     private readonly Dictionary<string, UnitProcesses> _byCgroup = new(StringComparer.Ordinal);
@@ -69,6 +73,7 @@ public sealed class ExecutionRuntime : IProcessEvents, IPathWatcher, IDisposable
     public ExecutionRuntime(ExecutionOptions options)
     {
         _options = options;
+        _dynamicUsers = new DynamicUsers(options.DynamicUserDirectory);
         Cgroups = CgroupHierarchy.Open(options.CgroupRoot);
         var inotify = _inotify = Inotify.TryCreate(out string? inotifyError);
         if (inotify is null)
@@ -118,6 +123,8 @@ public sealed class ExecutionRuntime : IProcessEvents, IPathWatcher, IDisposable
 
     /// <summary>The idle pipe's read end for a Type=idle command while jobs are queued; null otherwise.</summary>
     internal int? IdleFd() => _options.JobsQueued() ? _idle.ReadEnd() : null;
+
+    internal DynamicUsers DynamicUsers => _dynamicUsers;
 
     /// <summary>The processes of one service unit; attach its machine with <see cref="UnitProcesses.Machine"/>.</summary>
     public UnitProcesses CreateUnit(string unitName, string? slice, ServiceSettings settings) =>
@@ -215,6 +222,7 @@ public sealed class UnitProcesses : IServiceProcesses
     private readonly HashSet<int> _sessions = [];
     private ServiceSettings _settings;
     private (string Tmp, string VarTmp)? _privateTmp;
+    private DynamicCredentials? _dynamicUser;
     private bool _emptyReported;
 
     internal UnitProcesses(ExecutionRuntime runtime, string unitName, string? slice, ServiceSettings settings)
@@ -283,6 +291,7 @@ public sealed class UnitProcesses : IServiceProcesses
             PrivateTmp = _privateTmp,
             ParentDeathSignal = options.ParentDeathSignal,
             IdleFd = _settings.Type == ServiceType.Idle && role == ServiceCommand.Start ? _runtime.IdleFd() : null,
+            DynamicUser = DynamicUser(),
         };
         var prepared = ExecContextBuilder.Build(settings, command, parameters);
         int pid = _runtime.Supervisor.Spawn(prepared, watchExec);
@@ -294,6 +303,24 @@ public sealed class UnitProcesses : IServiceProcesses
         _runtime.Register(pid, this);
         _sessions.Add(pid);
         return pid;
+    }
+
+    /// <summary>DynamicUser='s user for this start, acquired by its first command and kept until the unit is dead.</summary>
+    private DynamicCredentials? DynamicUser()
+    {
+        ExecSettings exec = _settings.Exec;
+        if (!exec.DynamicUser || exec.User is not { } user)
+            return null;
+        if (_dynamicUser is null)
+        {
+            // The owner of an existing state, cache or logs directory is tried first: reusing it saves a chown.
+            var roots = _runtime.Options.Value.Directories;
+            var suggested = exec.StateDirectory.Select(n => Path.Combine(roots.State, "private", n))
+                .Concat(exec.CacheDirectory.Select(n => Path.Combine(roots.Cache, "private", n)))
+                .Concat(exec.LogsDirectory.Select(n => Path.Combine(roots.Logs, "private", n)));
+            _dynamicUser = _runtime.DynamicUsers.Acquire(user, exec.Group ?? user, suggested);
+        }
+        return _dynamicUser;
     }
 
     /// <summary>The command's own journal stream when its standard output or error goes to the journal (systemd
@@ -378,6 +405,11 @@ public sealed class UnitProcesses : IServiceProcesses
     public void Release()
     {
         _sessions.Clear();
+        if (_dynamicUser is { } dynamicUser)
+        {
+            _runtime.DynamicUsers.Release(dynamicUser);
+            _dynamicUser = null;
+        }
         if (CgroupPath is not null && CgroupHierarchy.Remove(CgroupPath))
         {
             _runtime.UnwatchCgroup(CgroupPath); // the directory is made again (and watched) at the next start

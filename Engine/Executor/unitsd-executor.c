@@ -40,6 +40,10 @@
  *   cpu-sched-policy=N, cpu-sched-priority=N, cpu-sched-reset-on-fork=0|1
  *   rlimit=RES:SOFT:HARD      RES is the numeric RLIMIT_*; SOFT/HARD a number or "infinity"
  *   user=NAME|UID, group=NAME|GID, supplementary-group=NAME|GID
+ *   dynamic-user=NAME:UID:GID DynamicUser=: run as UID/GID (allocated by unitsd), named NAME, with no home
+ *   private-directory-root=ROOT  repeated; DynamicUser='s ROOT/private: directories below it are made
+ *                             owned by the user (recursively), reached through the symlink ROOT/NAME and,
+ *                             in the mount namespace, through a tmpfs over ROOT/private holding only them
  *   credentials=0|1           0 ("+"/"!" commands): user/group only own the directories below
  *   no-new-privileges=0|1
  *   capability-bounding-set=HEX, ambient-capabilities=HEX   (bit n = capability n)
@@ -59,6 +63,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <grp.h>
 #include <poll.h>
 #include <limits.h>
@@ -156,7 +161,8 @@ struct context {
     int has_nice, nice;
     int has_oom, oom_score_adjust;
     int has_sched, sched_policy, sched_priority, sched_reset_on_fork;
-    const char *user, *group;
+    const char *user, *group, *dynamic_user;
+    struct list private_roots;
     int no_new_privileges, credentials;
     int has_bounding, has_ambient;
     uint64_t bounding, ambient;
@@ -291,6 +297,8 @@ static void parse_context(char *data, size_t length, struct context *c) {
         else if (IS("cpu-sched-reset-on-fork")) { c->has_sched = 1; c->sched_reset_on_fork = (int)parse_long(value, 10, key); }
         else if (IS("rlimit")) list_add(&c->rlimits, value);
         else if (IS("user")) c->user = value;
+        else if (IS("dynamic-user")) c->dynamic_user = value;
+        else if (IS("private-directory-root")) list_add(&c->private_roots, value);
         else if (IS("group")) c->group = value;
         else if (IS("supplementary-group")) list_add(&c->supplementary_groups, value);
         else if (IS("credentials")) c->credentials = (int)parse_long(value, 10, key);
@@ -369,7 +377,25 @@ static void add_group(struct identity *id, gid_t gid) {
 
 static void resolve_identity(const struct context *c, struct identity *id) {
     memset(id, 0, sizeof(*id));
-    if (c->user) {
+    if (c->dynamic_user) {
+        /* NAME:UID:GID; the name may not be in any user database, so nothing is looked up. */
+        char *copy = strdup(c->dynamic_user);
+        char *gid_text = copy ? strrchr(copy, ':') : NULL;
+        if (!gid_text)
+            fail(EXIT_CODE_USER, EINVAL, c->dynamic_user);
+        *gid_text++ = '\0';
+        char *uid_text = strrchr(copy, ':');
+        unsigned uid, gid;
+        if (!uid_text)
+            fail(EXIT_CODE_USER, EINVAL, c->dynamic_user);
+        *uid_text++ = '\0';
+        if (!parse_id(uid_text, &uid) || !parse_id(gid_text, &gid))
+            fail(EXIT_CODE_USER, EINVAL, c->dynamic_user);
+        id->uid = (uid_t)uid;
+        id->gid = (gid_t)gid;
+        id->name = copy;
+        id->set_user = id->set_group = 1;
+    } else if (c->user) {
         unsigned numeric;
         errno = 0;
         struct passwd *pw = parse_id(c->user, &numeric) ? getpwuid((uid_t)numeric) : getpwnam(c->user);
@@ -574,6 +600,73 @@ static int mkdir_parents(char *path, mode_t mode) {
     return 0;
 }
 
+/* The private root a directory lies in ("ROOT" of "ROOT/private/NAME"), or NULL. */
+static const char *private_root_of(const struct context *c, const char *path) {
+    for (int i = 0; i < c->private_roots.count; i++) {
+        const char *root = c->private_roots.items[i];
+        size_t length = strlen(root);
+        if (strncmp(path, root, length) == 0 && strncmp(path + length, "/private/", 9) == 0)
+            return root;
+    }
+    return NULL;
+}
+
+/* The link ROOT/NAME points with: "private/NAME", one "../" more for each level of NAME. */
+static void private_link_target(const char *name, char *target, size_t size) {
+    size_t used = 0;
+    for (const char *slash = strchr(name, '/'); slash; slash = strchr(slash + 1, '/'))
+        used += (size_t)snprintf(target + used, size - used, "../");
+    snprintf(target + used, size - used, "private/%s", name);
+}
+
+static uid_t chown_uid;
+static gid_t chown_gid;
+
+static int chown_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+    (void)flag, (void)ftw;
+    if ((st->st_uid != chown_uid || st->st_gid != chown_gid) && lchown(path, chown_uid, chown_gid) < 0)
+        return -1;
+    return 0;
+}
+
+/* A DynamicUser= directory ROOT/private/NAME: ROOT/private stays root's alone (0700); an old ROOT/NAME
+ * directory moves in; everything below is chowned to the (maybe new) ID; ROOT/NAME links to it. */
+static void make_private_directory(const char *root, const char *path, mode_t mode, const struct identity *id, int exit_code) {
+    char private_dir[PATH_MAX], public_path[PATH_MAX], target[PATH_MAX];
+    snprintf(private_dir, sizeof(private_dir), "%s/private", root);
+    if (mkdir_parents(private_dir, 0700) < 0 || chmod(private_dir, 0700) < 0)
+        fail(exit_code, errno, private_dir);
+    const char *name = path + strlen(private_dir) + 1;
+    snprintf(public_path, sizeof(public_path), "%s/%s", root, name);
+    struct stat st;
+    if (lstat(public_path, &st) == 0 && S_ISDIR(st.st_mode) && access(path, F_OK) < 0 && rename(public_path, path) < 0)
+        fail(exit_code, errno, public_path);
+    char made[PATH_MAX];
+    snprintf(made, sizeof(made), "%s", path);
+    if (mkdir_parents(made, mode) < 0 || chmod(path, mode) < 0)
+        fail(exit_code, errno, path);
+    chown_uid = id->uid;
+    chown_gid = id->gid;
+    if (nftw(path, chown_entry, 16, FTW_PHYS) < 0)
+        fail(exit_code, errno, path);
+    private_link_target(name, target, sizeof(target));
+    if (lstat(public_path, &st) == 0 && !S_ISLNK(st.st_mode))
+        fail(exit_code, EEXIST, public_path);
+    char current[PATH_MAX];
+    ssize_t length = readlink(public_path, current, sizeof(current) - 1);
+    if (length >= 0) {
+        current[length] = '\0';
+        if (strcmp(current, target) == 0)
+            return;
+        unlink(public_path);
+    }
+    snprintf(made, sizeof(made), "%s", public_path);
+    char *slash = strrchr(made, '/');
+    *slash = '\0';
+    if (mkdir_parents(made, 0755) < 0 || symlink(target, public_path) < 0)
+        fail(exit_code, errno, public_path);
+}
+
 static void make_directories(const struct context *c, const struct identity *id) {
     for (int kind = 0; kind < DIR_KINDS; kind++) {
         for (int i = 0; i < c->directories[kind].count; i++) {
@@ -584,6 +677,11 @@ static void make_directories(const struct context *c, const struct identity *id)
                 fail(directory_exit_codes[kind], EINVAL, spec);
             char path[PATH_MAX];
             snprintf(path, sizeof(path), "%s", colon + 1);
+            const char *private_root = private_root_of(c, path);
+            if (private_root) {
+                make_private_directory(private_root, path, (mode_t)mode, id, directory_exit_codes[kind]);
+                continue;
+            }
             if (mkdir_parents(path, (mode_t)mode) < 0 || chmod(path, (mode_t)mode) < 0)
                 fail(directory_exit_codes[kind], errno, path);
             if ((id->set_user || id->set_group) &&
@@ -701,6 +799,67 @@ static void setup_private_network(void) {
     close(sock);
 }
 
+/* DynamicUser=: ROOT/private is root's alone, so the service could not pass through it to its own directories.
+ * A tmpfs over it, holding writable binds of just this unit's directories, lets it (as systemd does). The
+ * directories are held open before anything is mounted, since PrivateTmp= and the like may hide them (a ROOT
+ * under /tmp). */
+#define MAX_PRIVATE_DIRECTORIES 64
+static struct { int fd; const char *path, *root; } held[MAX_PRIVATE_DIRECTORIES];
+static int held_count;
+
+static void hold_private_directories(const struct context *c) {
+    for (int kind = 0; kind < DIR_KINDS; kind++)
+        for (int i = 0; i < c->directories[kind].count; i++) {
+            const char *path = strchr(c->directories[kind].items[i], ':') + 1;
+            const char *root = private_root_of(c, path);
+            if (!root)
+                continue;
+            if (held_count == MAX_PRIVATE_DIRECTORIES)
+                fail(EXIT_CODE_NAMESPACE, E2BIG, path);
+            int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+            if (fd < 0)
+                fail(EXIT_CODE_NAMESPACE, errno, path);
+            held[held_count].fd = fd;
+            held[held_count].path = path;
+            held[held_count++].root = root;
+        }
+}
+
+static void expose_private_directories(const char *root) {
+    char private_dir[PATH_MAX];
+    snprintf(private_dir, sizeof(private_dir), "%s/private", root);
+    if (mkdir_parents(private_dir, 0755) < 0)
+        fail(EXIT_CODE_NAMESPACE, errno, private_dir);
+    if (mount("tmpfs", private_dir, "tmpfs", MS_NOSUID | MS_NODEV | MS_STRICTATIME, "mode=0755") < 0)
+        fail(EXIT_CODE_NAMESPACE, errno, private_dir);
+    for (int i = 0; i < held_count; i++) {
+        if (held[i].root != root)
+            continue;
+        char target[PATH_MAX], source[64];
+        snprintf(target, sizeof(target), "%s", held[i].path);
+        if (mkdir_parents(target, 0755) < 0)
+            fail(EXIT_CODE_NAMESPACE, errno, held[i].path);
+        snprintf(source, sizeof(source), "/proc/self/fd/%d", held[i].fd);
+        /* A bind keeps its source's read-only flag (ProtectSystem=strict made / read-only): the unit's own
+         * directory is writable. */
+        if (mount(source, held[i].path, NULL, MS_BIND | MS_REC, NULL) < 0 ||
+            mount(NULL, held[i].path, NULL, MS_REMOUNT | MS_BIND, NULL) < 0)
+            fail(EXIT_CODE_NAMESPACE, errno, held[i].path);
+        close(held[i].fd);
+        /* Where a mount hid ROOT, its link to the directory is made again in here. */
+        const char *name = held[i].path + strlen(private_dir) + 1;
+        char public_path[PATH_MAX], link[PATH_MAX];
+        snprintf(public_path, sizeof(public_path), "%s/%s", root, name);
+        if (access(public_path, F_OK) == 0 || errno != ENOENT)
+            continue;
+        private_link_target(name, link, sizeof(link));
+        snprintf(target, sizeof(target), "%s", public_path);
+        *strrchr(target, '/') = '\0';
+        if (mkdir_parents(target, 0755) < 0 || symlink(link, public_path) < 0)
+            fail(EXIT_CODE_NAMESPACE, errno, public_path);
+    }
+}
+
 static int needs_mount_namespace(const struct context *c) {
     return c->private_tmp || c->private_devices || c->protect_kernel_tunables ||
            c->protect_kernel_modules || c->protect_kernel_logs ||
@@ -715,6 +874,8 @@ static void setup_mount_namespace(const struct context *c) {
     /* Our mounts must not leak back to the host; host mounts still propagate in. */
     if (mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
         fail(EXIT_CODE_NAMESPACE, errno, "MS_SLAVE");
+    /* Opened in the new namespace (a bind's source must be in it), before anything is mounted. */
+    hold_private_directories(c);
     ensure_inaccessible_nodes();
 
     if (c->private_devices)
@@ -793,6 +954,8 @@ static void setup_mount_namespace(const struct context *c) {
     apply_path_list(&c->read_only, bind_read_only, 1);
     apply_path_list(&c->inaccessible, inaccessible_adapter, 0);
     apply_path_list(&c->read_write, bind_read_only, 0);
+    for (int i = 0; i < c->private_roots.count; i++)
+        expose_private_directories(c->private_roots.items[i]);
 }
 
 /* ---- capabilities ------------------------------------------------------------------------ */

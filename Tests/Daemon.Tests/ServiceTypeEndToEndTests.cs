@@ -6,8 +6,6 @@ namespace Units.Daemon.Tests;
 /// alike: Type=idle waits for the manager's jobs to finish.</summary>
 public sealed class ServiceTypeEndToEndTests
 {
-    private static readonly TimeSpan s_wait = TimeSpan.FromSeconds(30);
-
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
@@ -27,14 +25,7 @@ public sealed class ServiceTypeEndToEndTests
         Assert.Equal(0, manager.Ctl("start", "--no-block", "both.target").ExitCode);
 
         string marker = Path.Combine(dir, "late.out");
-        Assert.True(WaitForFile(marker), "the idle service's command never ran");
+        Assert.True(Wait.ForFile(marker), "the idle service's command never ran");
         Assert.Equal("after\n", File.ReadAllText(marker));
-    }
-
-    /// <summary>Waits for a file that a command renames into place (so it is complete once it exists).</summary>
-    private static bool WaitForFile(string path)
-    {
-        using var watcher = new FileSystemWatcher(Path.GetDirectoryName(path)!, Path.GetFileName(path)) { EnableRaisingEvents = true };
-        return File.Exists(path) || watcher.WaitForChanged(WatcherChangeTypes.Created | WatcherChangeTypes.Renamed, s_wait) is { TimedOut: false } || File.Exists(path);
     }
 }

@@ -58,7 +58,7 @@ internal sealed class Processes : IProcessEvents
 
     private static ExecSettings Merge(ExecSettings s, StdioSetting stdout) => new()
     {
-        User = s.User, Group = s.Group, SupplementaryGroups = s.SupplementaryGroups, WorkingDirectory = s.WorkingDirectory,
+        User = s.User, Group = s.Group, DynamicUser = s.DynamicUser, SupplementaryGroups = s.SupplementaryGroups, WorkingDirectory = s.WorkingDirectory,
         RootDirectory = s.RootDirectory, Environment = s.Environment, EnvironmentFiles = s.EnvironmentFiles,
         PassEnvironment = s.PassEnvironment, UnsetEnvironment = s.UnsetEnvironment, UMask = s.UMask, Nice = s.Nice,
         OOMScoreAdjust = s.OOMScoreAdjust, CPUSchedulingPolicy = s.CPUSchedulingPolicy,

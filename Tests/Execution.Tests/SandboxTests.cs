@@ -60,6 +60,32 @@ public sealed class SandboxTests
     }
 
     [Fact]
+    public void A_dynamic_user_owns_its_private_state_directory_reached_through_a_link()
+    {
+        string root = TestDirectory.Create();
+        var parameters = new ExecParameters
+        {
+            Directories = new ExecDirectoryRoots(root + "/run", root + "/lib", root + "/cache", root + "/log", root + "/etc"),
+            ParentDeathSignal = 9,
+            DynamicUser = new DynamicCredentials("unitsdyn", "unitsdyn", 61234, 61235),
+        };
+        // Left by an earlier start under another ID: chowned over, not lost.
+        Directory.CreateDirectory(root + "/lib/private/dyn/old");
+        File.WriteAllText(root + "/lib/private/dyn/old/data", "kept\n");
+        var (exit, output) = Processes.Shell(
+            "id -u; id -g; echo \"$USER $LOGNAME ${HOME-nohome}\"; echo \"$STATE_DIRECTORY\"; touch \"$STATE_DIRECTORY/new\"; " +
+            "stat -c '%u:%g' \"$STATE_DIRECTORY/old/data\" \"$STATE_DIRECTORY/new\"; cat \"$STATE_DIRECTORY/old/data\"; ls \"$(dirname \"$STATE_DIRECTORY\")/private\"",
+            new ExecSettings { DynamicUser = true, User = "unitsdyn", Group = "unitsdyn", StateDirectory = ["dyn"], ProtectSystem = ProtectSystem.Strict },
+            parameters);
+        Assert.True(exit.Succeeded, exit.ToString());
+        // Inside, ROOT/private holds only this unit's directories (a tmpfs over the real one).
+        Assert.Equal($"61234\n61235\nunitsdyn unitsdyn nohome\n{root}/lib/dyn\n61234:61235\n61234:61235\nkept\ndyn\n", output);
+        Assert.Equal("private/dyn", new FileInfo(root + "/lib/dyn").LinkTarget);
+        var (_, mode) = Processes.Shell($"stat -c %a {root}/lib/private");
+        Assert.Equal("700\n", mode);
+    }
+
+    [Fact]
     public void NoNewPrivileges_capabilities_and_ambient_capabilities_are_set()
     {
         const int CAP_NET_BIND_SERVICE = 10;

@@ -51,6 +51,43 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int pipe2(int* fds, int flags);
 
+    // struct passwd and struct group: the name and password pointers, then the 32-bit id (in passwd, then the GID).
+    private const int IdOffset = 16;
+    private const int PasswdGidOffset = 20;
+
+    [LibraryImport(Lib, EntryPoint = "getpwnam", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial nint getpwnam_raw(string name);
+
+    [LibraryImport(Lib, EntryPoint = "getgrnam", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial nint getgrnam_raw(string name);
+
+    [LibraryImport(Lib)]
+    private static partial nint getpwuid(uint uid);
+
+    [LibraryImport(Lib)]
+    private static partial nint getgrgid(uint gid);
+
+    /// <summary>The UID and primary GID of a user in the user database (NSS), or null.</summary>
+    public static (uint Uid, uint Gid)? UserIds(string name) =>
+        getpwnam_raw(name) is var entry and not 0 ? (*(uint*)(entry + IdOffset), *(uint*)(entry + PasswdGidOffset)) : null;
+
+    /// <summary>The GID of a group in the group database (NSS), or null.</summary>
+    public static uint? GroupId(string name) => getgrnam_raw(name) is var entry and not 0 ? *(uint*)(entry + IdOffset) : null;
+
+    public static bool UserExists(uint uid) => getpwuid(uid) != 0;
+
+    [LibraryImport(Lib, EntryPoint = "stat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int stat_raw(string path, byte* buffer);
+
+    /// <summary>The owner of a file (x86-64 struct stat: st_uid at byte 28), or null when it cannot be read.</summary>
+    public static uint? OwnerOf(string path)
+    {
+        byte* buffer = stackalloc byte[256];
+        return stat_raw(path, buffer) == 0 ? *(uint*)(buffer + 28) : null;
+    }
+
+    public static bool GroupExists(uint gid) => getgrgid(gid) != 0;
+
     [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int chmod(string path, uint mode);
 

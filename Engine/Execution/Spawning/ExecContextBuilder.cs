@@ -67,11 +67,17 @@ public static class ExecContextBuilder
         }
 
         var directories = new List<(string Key, int Mode, string Path)>();
-        AddDirectories(directories, "runtime-directory", "RUNTIME_DIRECTORY", settings.RuntimeDirectory, settings.RuntimeDirectoryMode, parameters.Directories.Runtime, env);
-        AddDirectories(directories, "state-directory", "STATE_DIRECTORY", settings.StateDirectory, settings.StateDirectoryMode, parameters.Directories.State, env);
-        AddDirectories(directories, "cache-directory", "CACHE_DIRECTORY", settings.CacheDirectory, settings.CacheDirectoryMode, parameters.Directories.Cache, env);
-        AddDirectories(directories, "logs-directory", "LOGS_DIRECTORY", settings.LogsDirectory, settings.LogsDirectoryMode, parameters.Directories.Logs, env);
-        AddDirectories(directories, "configuration-directory", "CONFIGURATION_DIRECTORY", settings.ConfigurationDirectory, settings.ConfigurationDirectoryMode, parameters.Directories.Configuration, env);
+        var privateRoots = new List<string>();
+        ExecDirectoryRoots roots = parameters.Directories;
+        bool dynamic = parameters.DynamicUser is not null;
+        // DynamicUser= keeps state, cache and logs (and runtime directories that outlive a stop) in ROOT/private.
+        AddDirectories(directories, privateRoots, "runtime-directory", "RUNTIME_DIRECTORY", settings.RuntimeDirectory, settings.RuntimeDirectoryMode, roots.Runtime,
+            dynamic && settings.RuntimeDirectoryPreserve != RuntimeDirectoryPreserve.No, env);
+        AddDirectories(directories, privateRoots, "state-directory", "STATE_DIRECTORY", settings.StateDirectory, settings.StateDirectoryMode, roots.State, dynamic, env);
+        AddDirectories(directories, privateRoots, "cache-directory", "CACHE_DIRECTORY", settings.CacheDirectory, settings.CacheDirectoryMode, roots.Cache, dynamic, env);
+        AddDirectories(directories, privateRoots, "logs-directory", "LOGS_DIRECTORY", settings.LogsDirectory, settings.LogsDirectoryMode, roots.Logs, dynamic, env);
+        AddDirectories(directories, privateRoots, "configuration-directory", "CONFIGURATION_DIRECTORY", settings.ConfigurationDirectory, settings.ConfigurationDirectoryMode,
+            roots.Configuration, isPrivate: false, env);
 
         var argv = command.ExpandArgv(env);
         if (argv.Count == 0)
@@ -118,12 +124,21 @@ public static class ExecContextBuilder
             writer.Add("rlimit", $"{(int)resource}:{Limit(limit.Soft)}:{Limit(limit.Hard)}");
 
         // Directories are owned by the unit's user even for "+" commands, as in systemd.
-        if (settings.User is { } user && (credentials || directories.Count > 0))
-            writer.Add("user", user);
-        if (settings.Group is { } group && (credentials || directories.Count > 0))
-            writer.Add("group", group);
+        if (parameters.DynamicUser is { } dynamicUser && (credentials || directories.Count > 0))
+        {
+            writer.Add("dynamic-user", FormattableString.Invariant($"{dynamicUser.User}:{dynamicUser.Uid}:{dynamicUser.Gid}"));
+        }
+        else
+        {
+            if (settings.User is { } user && (credentials || directories.Count > 0))
+                writer.Add("user", user);
+            if (settings.Group is { } group && (credentials || directories.Count > 0))
+                writer.Add("group", group);
+        }
         foreach (var (key, mode, path) in directories)
             writer.Add(key, Convert.ToString(mode, 8) + ":" + path);
+        foreach (string privateRoot in privateRoots)
+            writer.Add("private-directory-root", privateRoot);
         if (!credentials && (settings.User is not null || settings.Group is not null))
             writer.Add("credentials", 0);
         if (credentials)
@@ -134,7 +149,14 @@ public static class ExecContextBuilder
                 writer.Add("ambient-capabilities", settings.AmbientCapabilities.ToString("x", CultureInfo.InvariantCulture));
         }
         if (sandbox)
+        {
             AddSandbox(writer, settings, parameters);
+            // The unit's own directories stay writable under ProtectSystem= (the private ones get their own mount).
+            if (settings.ProtectSystem != ProtectSystem.No)
+                foreach (var (_, _, path) in directories)
+                    if (!privateRoots.Any(privateRoot => path.StartsWith(privateRoot + "/private/", StringComparison.Ordinal)))
+                        writer.Add("read-write-path", path);
+        }
         return new PreparedExec(writer.ToArray(), [.. passed], argv, command.Path);
     }
 
@@ -179,15 +201,18 @@ public static class ExecContextBuilder
             writer.Add("restrict-namespaces", allowed.ToString("x", CultureInfo.InvariantCulture));
     }
 
-    private static void AddDirectories(List<(string, int, string)> into, string key, string variable,
-        IReadOnlyList<string> names, int mode, string root, Dictionary<string, string> env)
+    /// <summary>One kind of exec directory: made in ROOT (in ROOT/private when <paramref name="isPrivate"/>), and
+    /// named in the environment by its public path.</summary>
+    private static void AddDirectories(List<(string, int, string)> into, List<string> privateRoots, string key, string variable,
+        IReadOnlyList<string> names, int mode, string root, bool isPrivate, Dictionary<string, string> env)
     {
         if (names.Count == 0)
             return;
-        var paths = names.Select(n => Path.Combine(root, n)).ToList();
-        foreach (var path in paths)
-            into.Add((key, mode, path));
-        env[variable] = string.Join(':', paths);
+        foreach (string name in names)
+            into.Add((key, mode, isPrivate ? Path.Combine(root, "private", name) : Path.Combine(root, name)));
+        if (isPrivate && !privateRoots.Contains(root))
+            privateRoots.Add(root);
+        env[variable] = string.Join(':', names.Select(n => Path.Combine(root, n)));
     }
 
     private static string Limit(ulong? value) =>

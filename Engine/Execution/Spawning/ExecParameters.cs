@@ -33,6 +33,9 @@ public sealed class ExecParameters
     /// <summary>The stream StandardOutput/Error=journal writes to (the journal's stream or a per-unit sink).</summary>
     public int? JournalFd { get; init; }
 
+    /// <summary>DynamicUser='s user and group for this start; null without DynamicUser=.</summary>
+    public DynamicCredentials? DynamicUser { get; init; }
+
     /// <summary>The idle pipe's read end (Type=idle while jobs are queued): the command waits for it to close.</summary>
     public int? IdleFd { get; init; }
 
