@@ -53,6 +53,44 @@ public sealed class CalendarSpecTests
         }
     }
 
+    // Local time: each zone's spring and autumn changes of 2024, from shortly before them (and from within the hour
+    // that happens twice), with times that do not exist or exist twice on those days.
+    public static TheoryData<string, long, string> LocalTimeSpecs()
+    {
+        var data = new TheoryData<string, long, string>();
+        (string Zone, long Base)[] transitions =
+        [
+            ("Europe/Berlin", 1_711_845_000), ("Europe/Berlin", 1_729_987_200),
+            ("America/New_York", 1_710_050_400), ("America/New_York", 1_730_610_000),
+            // Inside the hour that happens twice, in its second run.
+            ("Europe/Berlin", 1_729_991_400), ("America/New_York", 1_730_614_200),
+        ];
+        string[] specs = ["*-*-* 02:30:00", "*-*-* 01:30:00", "hourly", "daily", "*:0/20", "Sun *-*-* 02:00", "weekly", "*-*-* 00..03:15", "*-*-* 02:30 UTC"];
+        foreach (var (zone, baseSeconds) in transitions)
+            foreach (string spec in specs)
+                data.Add(zone, baseSeconds, spec);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(LocalTimeSpecs))]
+    public void Elapses_in_local_time_like_systemd_analyze_calendar_across_daylight_saving_changes(string zone, long baseSeconds, string spec)
+    {
+        var expected = SystemdOracle.Calendar(spec, baseSeconds, iterations: 6, timeZone: zone);
+        Assert.NotNull(expected);
+        Assert.Equal(ValueError.None, CalendarSpec.Parse(spec, out var parsed));
+        var local = TimeZoneInfo.FindSystemTimeZoneById(zone);
+        var actual = new List<long>();
+        var after = (ulong)baseSeconds * 1_000_000;
+        for (var i = 0; i < expected.Value.Elapses.Count; i++)
+        {
+            after = parsed!.NextElapse(after, local) ?? throw new InvalidOperationException($"no elapse #{i + 1}");
+            actual.Add((long)(after / 1_000_000));
+        }
+
+        Assert.Equal(expected.Value.Elapses, actual);
+    }
+
     [Theory]
     [InlineData("*-*-* *:*:*")]
     [InlineData("2199-12-31 23:59:59")]

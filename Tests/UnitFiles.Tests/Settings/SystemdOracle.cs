@@ -32,11 +32,13 @@ internal static class SystemdOracle
     /// What systemd-analyze calendar prints in UTC: the normalised form and the next <paramref name="iterations"/>
     /// elapse times (seconds since the epoch) after <paramref name="baseSeconds"/>; null when the spec is refused.
     /// </summary>
-    public static (string Normalized, List<long> Elapses)? Calendar(string spec, long baseSeconds, int iterations)
+    /// <param name="timeZone">the local time zone (TZ=) systemd-analyze runs in; elapses are still read in UTC.</param>
+    public static (string Normalized, List<long> Elapses)? Calendar(string spec, long baseSeconds, int iterations, string timeZone = "UTC")
     {
+        var environment = new Dictionary<string, string?>(UtcEnvironment) { ["TZ"] = timeZone };
         var (exit, stdout, _) = TestPaths.Run(TestPaths.RequireTool("systemd-analyze"),
             ["calendar", "--base-time=@" + baseSeconds.ToString(CultureInfo.InvariantCulture), "--iterations=" + iterations.ToString(CultureInfo.InvariantCulture), spec],
-            UtcEnvironment);
+            environment);
         if (exit != 0)
         {
             return null;
@@ -63,7 +65,8 @@ internal static class SystemdOracle
             {
                 break;
             }
-            else if (label == "Next elapse" || label.StartsWith("Iter. #", StringComparison.Ordinal))
+            // In another zone than UTC each elapse is followed by its "(in UTC)" line.
+            else if (timeZone == "UTC" ? label == "Next elapse" || label.StartsWith("Iter. #", StringComparison.Ordinal) : label == "(in UTC)")
             {
                 var time = DateTime.ParseExact(value, "ddd yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal);
                 elapses.Add((long)(time - DateTime.UnixEpoch).TotalSeconds);

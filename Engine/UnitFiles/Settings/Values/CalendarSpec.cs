@@ -196,19 +196,12 @@ public sealed class CalendarSpec
         var wall = TimeZoneInfo.ConvertTimeFromUtc(DateTime.UnixEpoch.AddTicks((long)(next / 1_000_000) * TimeSpan.TicksPerSecond), zone);
         var tm = new BrokenDownTime(wall.Year, wall.Month - 1, wall.Day, wall.Hour, wall.Minute, wall.Second);
         var usec = (int)(next % 1_000_000);
-        if (!FindNext(ref tm, ref usec))
+        if (!FindNext(ref tm, ref usec, zone))
         {
             return null;
         }
 
-        var local = tm.ToDateTime();
-        if (zone.IsInvalidTime(local))
-        {
-            // A wall-clock time skipped by a DST change happens at the first valid time after it.
-            local = local.AddHours(1);
-        }
-
-        var utc = TimeZoneInfo.ConvertTimeToUtc(local, zone);
+        var utc = tm.ToUtc(zone, DateTime.UnixEpoch.AddTicks((long)(next / 1_000_000) * TimeSpan.TicksPerSecond));
         return ((ulong)(utc - DateTime.UnixEpoch).Ticks / TimeSpan.TicksPerSecond * 1_000_000) + (ulong)usec;
     }
 
@@ -951,13 +944,13 @@ public sealed class CalendarSpec
 
     // ---- next elapse: systemd's find_next() over a struct tm that mktime() normalises ----
 
-    private bool FindNext(ref BrokenDownTime tm, ref int usec)
+    private bool FindNext(ref BrokenDownTime tm, ref int usec, TimeZoneInfo zone)
     {
         var c = tm;
         var tmUsec = usec;
         for (var iteration = 0; iteration < 1000; iteration++)
         {
-            c = c.Normalized();
+            c = c.Normalized(zone);
 
             var year = c.Year;
             var r = FindMatching(Year, ref year, c, isDay: false);
@@ -968,7 +961,7 @@ public sealed class CalendarSpec
                 tmUsec = 0;
             }
 
-            if (r < 0 || WithinBounds(ref c) <= 0)
+            if (r < 0 || WithinBounds(ref c, zone) <= 0)
             {
                 return false;
             }
@@ -983,7 +976,7 @@ public sealed class CalendarSpec
             }
 
             int w;
-            if (r < 0 || (w = WithinBounds(ref c)) < 0)
+            if (r < 0 || (w = WithinBounds(ref c, zone)) < 0)
             {
                 c = c with { Year = c.Year + 1, Month = 0, Day = 1, Hour = 0, Minute = 0, Second = 0 };
                 tmUsec = 0;
@@ -1004,7 +997,7 @@ public sealed class CalendarSpec
                 tmUsec = 0;
             }
 
-            if (r < 0 || (w = WithinBounds(ref c)) < 0)
+            if (r < 0 || (w = WithinBounds(ref c, zone)) < 0)
             {
                 c = c with { Month = c.Month + 1, Day = 1, Hour = 0, Minute = 0, Second = 0 };
                 tmUsec = 0;
@@ -1018,7 +1011,7 @@ public sealed class CalendarSpec
 
             if (WeekdayBits >= 0 && WeekdayBits < AllWeekdays)
             {
-                var weekday = ((int)c.Normalized().ToDateTime().DayOfWeek + 6) % 7;
+                var weekday = ((int)c.Normalized(zone).ToDateTime().DayOfWeek + 6) % 7;
                 if ((WeekdayBits & (1 << weekday)) == 0)
                 {
                     c = c with { Day = c.Day + 1, Hour = 0, Minute = 0, Second = 0 };
@@ -1036,7 +1029,7 @@ public sealed class CalendarSpec
                 tmUsec = 0;
             }
 
-            if (r < 0 || (w = WithinBounds(ref c)) < 0)
+            if (r < 0 || (w = WithinBounds(ref c, zone)) < 0)
             {
                 c = c with { Day = c.Day + 1, Hour = 0, Minute = 0, Second = 0 };
                 tmUsec = 0;
@@ -1057,7 +1050,7 @@ public sealed class CalendarSpec
                 tmUsec = 0;
             }
 
-            if (r < 0 || (w = WithinBounds(ref c)) < 0)
+            if (r < 0 || (w = WithinBounds(ref c, zone)) < 0)
             {
                 c = c with { Hour = c.Hour + 1, Minute = 0, Second = 0 };
                 tmUsec = 0;
@@ -1073,7 +1066,7 @@ public sealed class CalendarSpec
             r = FindMatching(Microsecond, ref microsecond, c, isDay: false);
             tmUsec = microsecond % Usec;
             c.Second = microsecond / Usec;
-            if (r < 0 || (w = WithinBounds(ref c)) < 0)
+            if (r < 0 || (w = WithinBounds(ref c, zone)) < 0)
             {
                 c = c with { Minute = c.Minute + 1, Second = 0 };
                 tmUsec = 0;
@@ -1158,14 +1151,14 @@ public sealed class CalendarSpec
     }
 
     /// <summary>tm_within_bounds(): 1 unchanged by normalisation, 0 moved forward (sub-units reset), -1 refused.</summary>
-    private static int WithinBounds(ref BrokenDownTime tm)
+    private static int WithinBounds(ref BrokenDownTime tm, TimeZoneInfo zone)
     {
         if (tm.Year > MaxYear)
         {
             return -1;
         }
 
-        var t = tm.Normalized();
+        var t = tm.Normalized(zone);
         int cmp;
         if ((cmp = t.Year.CompareTo(tm.Year)) != 0)
         {
@@ -1215,9 +1208,10 @@ public sealed class CalendarSpec
         public List<CalendarComponent>? Microsecond;
     }
 
-    /// <summary>A struct tm whose fields may be out of range until <see cref="Normalized"/> (what mktime() does).</summary>
+    /// <summary>A struct tm whose fields may be out of range until <see cref="Normalized(TimeZoneInfo)"/> (what mktime() does).</summary>
     private record struct BrokenDownTime(int Year, int Month, int Day, int Hour, int Minute, int Second)
     {
+        /// <summary>The fields carried into range, as timegm() does.</summary>
         public readonly BrokenDownTime Normalized()
         {
             var totalMonths = ((long)Year * 12) + Month;
@@ -1233,6 +1227,52 @@ public sealed class CalendarSpec
             return new(date.Year, date.Month - 1, date.Day, date.Hour, date.Minute, date.Second);
         }
 
+        /// <summary>
+        /// mktime() in <paramref name="zone"/> (tm_isdst -1): the fields carried into range, and a wall-clock time
+        /// that a change to summer time skips read with the offset before the change, so it moves on by the gap
+        /// (02:30 becomes 03:30): find_next() then sees the hour changed and looks further.
+        /// </summary>
+        public readonly BrokenDownTime Normalized(TimeZoneInfo zone)
+        {
+            var t = Normalized();
+            if (zone == TimeZoneInfo.Utc || t.Year is <= 1 or >= 9998)
+            {
+                return t;
+            }
+
+            var wall = t.ToDateTime();
+            if (!zone.IsInvalidTime(wall))
+            {
+                return t;
+            }
+
+            var moved = TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(wall - zone.GetUtcOffset(wall.AddDays(-1)), DateTimeKind.Utc), zone);
+            return new(moved.Year, moved.Month - 1, moved.Day, moved.Hour, moved.Minute, moved.Second);
+        }
+
         public readonly DateTime ToDateTime() => new(Year, Month + 1, Day, Hour, Minute, Second, DateTimeKind.Unspecified);
+
+        /// <summary>The instant of this (normalised) wall-clock time in <paramref name="zone"/>. Of a time that happens
+        /// twice as summer time ends, the first one not before <paramref name="notBefore"/>: what glibc's mktime()
+        /// gives find_next() as it counts on from there.</summary>
+        public readonly DateTime ToUtc(TimeZoneInfo zone, DateTime notBefore)
+        {
+            var local = ToDateTime();
+            if (zone.IsAmbiguousTime(local))
+            {
+                var instants = zone.GetAmbiguousTimeOffsets(local).Select(offset => DateTime.SpecifyKind(local - offset, DateTimeKind.Utc)).Order().ToList();
+                foreach (var instant in instants)
+                {
+                    if (instant >= notBefore)
+                    {
+                        return instant;
+                    }
+                }
+
+                return instants[^1];
+            }
+
+            return TimeZoneInfo.ConvertTimeToUtc(local, zone);
+        }
     }
 }
