@@ -305,7 +305,7 @@ internal sealed class ManagerHost : IManagerObserver, IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            // No machine ID: FixedRandomDelay= is then fixed per manager and unit only, as systemd's is.
+            // No machine ID: FixedRandomDelay= is then fixed per manager, user and unit only, as systemd's is.
         }
         return new TimerEnvironment
         {
@@ -313,6 +313,7 @@ internal sealed class ManagerHost : IManagerObserver, IDisposable
             StampDirectory = stamps,
             InContainer = Environment.GetEnvironmentVariable("container") is { Length: > 0 } || File.Exists("/run/systemd/container"),
             MachineId = machineId,
+            UserId = Native.geteuid(),
         };
     }
 

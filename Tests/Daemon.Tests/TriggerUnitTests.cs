@@ -14,6 +14,7 @@ public sealed partial class TriggerUnitTests(ITestOutputHelper output)
         ["tick.timer"] = "[Unit]\nDescription=Ticks once\n[Timer]\nOnActiveSec=1s\nAccuracySec=1us\n",
         ["tick.service"] = "[Unit]\nDescription=Tick\n[Service]\nType=oneshot\nExecStart=/bin/touch %t/ticked\n",
         ["nightly.timer"] = "[Unit]\nDescription=Nightly\n[Timer]\nOnCalendar=*-*-* 04:00:00\nOnUnitActiveSec=1d\nUnit=tick.service\n",
+        ["fixed.timer"] = "[Unit]\nDescription=Fixed random delay\n[Timer]\nOnCalendar=*-*-* 04:00:00\nRandomizedDelaySec=1h\nFixedRandomDelay=yes\nUnit=tick.service\n",
         ["never.timer"] = "[Unit]\nDescription=Never started\n[Timer]\nOnBootSec=1h\nUnit=tick.service\n",
         ["flag.path"] = "[Unit]\nDescription=Waits for a flag\n[Path]\nPathExists=%t/flag\nUnit=flag.service\n",
         ["flag.service"] = "[Unit]\nDescription=Sees the flag\n[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/touch %t/flag-seen\n",
@@ -51,14 +52,35 @@ public sealed partial class TriggerUnitTests(ITestOutputHelper output)
             // nightly.timer counts OnUnitActiveSec= from tick.service's run: it is waiting once tick.service is done.
             WaitFor(() => Show(manager, "ActiveState", "tick.service") == "inactive", manager, "tick.service to finish");
         }
-        foreach (string[] command in new[] { ["list-timers", "--all", "--no-pager"], new[] { "list-timers", "--no-pager" } })
+        foreach (string[] command in new[]
+        {
+            ["list-timers", "--all", "--no-pager"], ["list-timers", "--no-pager"],
+            new[] { "status", "tick.timer", "nightly.timer", "never.timer", "--no-pager", "-n", "0" },
+        })
         {
             CommandResult expected = systemd.Ctl(command);
             CommandResult actual = unitsd.Ctl(command);
-            output.WriteLine($"$ systemctl {string.Join(' ', command)}\nsystemd:\n{expected.Output}\nunitsd:\n{actual.Output}");
+            output.WriteLine($"$ systemctl {string.Join(' ', command)}\nsystemd:\n{expected.Output}{expected.Error}\nunitsd:\n{actual.Output}{actual.Error}");
             Assert.Equal(expected.ExitCode, actual.ExitCode);
             Assert.Equal(WithoutTimes(expected.Output), WithoutTimes(actual.Output));
         }
+    }
+
+    [Fact]
+    public void FixedRandomDelay_delays_a_calendar_timer_by_what_systemd_picks()
+    {
+        using ManagerInstance systemd = ManagerInstance.Start("sd", binary: null, s_units);
+        using ManagerInstance unitsd = ManagerInstance.Start("us", Paths.Unitsd, s_units);
+        var next = new List<string>();
+        foreach (ManagerInstance manager in new[] { systemd, unitsd })
+        {
+            Assert.Equal(0, manager.Ctl("start", "fixed.timer").ExitCode);
+            // The harness hides timestamps; this one must be equal, so it is read without its separators.
+            next.Add(manager.As("sh", "-c", "systemctl --user show -p NextElapseUSecRealtime fixed.timer | tr -d ' :-'").Output.Trim());
+        }
+        output.WriteLine($"systemd: {next[0]}\nunitsd: {next[1]}");
+        Assert.Matches("^NextElapseUSecRealtime=[A-Z][a-z]{2}[0-9]{14}[A-Z]+$", next[0]);
+        Assert.Equal(next[0], next[1]);
     }
 
     [Fact]

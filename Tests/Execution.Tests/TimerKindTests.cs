@@ -189,6 +189,34 @@ public sealed class TimerKindTests
     }
 
     [Fact]
+    public void SipHash24_gives_the_reference_values()
+    {
+        byte[] key = [.. Enumerable.Range(0, 16).Select(static i => (byte)i)];
+        Assert.Equal(0x726fdb47dd0e0e31UL, TimerKind.SipHash24(key, []));
+        Assert.Equal(0xa129ca6149be45e5UL, TimerKind.SipHash24(key, [.. Enumerable.Range(0, 15).Select(static i => (byte)i)]));
+    }
+
+    [Fact]
+    public void FixedRandomDelay_picks_the_same_delay_every_time_and_another_for_another_unit()
+    {
+        var rig = new TriggerRig(new TimerEnvironment { ManagerStarted = default, StampDirectory = "/nonexistent", MachineId = "3d1219c7c4c5404aaa1f6d2a48adfda4" });
+        rig.AddService("x.service");
+        foreach (string name in (string[])["a.timer", "b.timer"])
+            rig.Add(name, new TimerSettings { Unit = "x.service", Values = [new TimerValue(TimerBase.Active, 0)], RandomizedDelayUSec = 3600 * Second, FixedRandomDelay = true });
+        ulong Delay(string name)
+        {
+            rig.Start(name);
+            ulong delay = rig.Kind<TimerKind>(name).NextElapseMonotonicUSec - rig.Clock.MonotonicUSec;
+            rig.Stop(name);
+            return delay;
+        }
+        ulong first = Delay("a.timer");
+        Assert.InRange(first, 0UL, 3600 * Second - 1);
+        Assert.Equal(first, Delay("a.timer"));
+        Assert.NotEqual(first, Delay("b.timer"));
+    }
+
+    [Fact]
     public void Persistent_catches_up_on_a_calendar_event_missed_since_the_stamp_and_stamps_each_trigger()
     {
         string stamps = Directory.CreateTempSubdirectory("units-timer-stamps-").FullName;

@@ -1,4 +1,5 @@
-using System.Security.Cryptography;
+using System.Buffers.Binary;
+using System.Numerics;
 using System.Text;
 using Units.Core.Jobs;
 using Units.Core.Manager;
@@ -49,8 +50,11 @@ public sealed class TimerEnvironment
     /// <summary>In a container OnBootSec= counts from the manager's start, as the host's boot is not ours.</summary>
     public bool InContainer { get; init; }
 
-    /// <summary>/etc/machine-id's value: FixedRandomDelay= is stable per machine, manager and unit.</summary>
+    /// <summary>/etc/machine-id's value: FixedRandomDelay= is stable per machine, manager, user and unit.</summary>
     public string MachineId { get; init; } = "";
+
+    /// <summary>The manager's user ID (FixedRandomDelay= differs between users' managers).</summary>
+    public uint UserId { get; init; }
 
     /// <summary>Random numbers for RandomizedDelaySec=.</summary>
     public Func<ulong> Random { get; init; } = static () => (ulong)System.Random.Shared.NextInt64();
@@ -472,10 +476,66 @@ public sealed class TimerKind : UnitKind
         return next + delay < next ? Infinity - 1 : next + delay;
     }
 
+    /// <summary>timer_get_fixed_delay_hash(): SipHash-2-4, under systemd's key, of the machine ID, whether this is the
+    /// system manager, the manager's user ID and the unit's name, so the delay is the one systemd would pick.</summary>
     private ulong FixedDelayHash()
     {
-        string key = $"{_environment.MachineId}\n{Host.Scope}\n{Environment.UserName}\n{Unit.Id}";
-        return BitConverter.ToUInt64(SHA256.HashData(Encoding.UTF8.GetBytes(key)), 0);
+        var data = new List<byte>(64);
+        data.AddRange(ParseMachineId(_environment.MachineId));
+        data.Add(Host.Scope == ManagerScope.System ? (byte)1 : (byte)0);
+        data.AddRange(BitConverter.GetBytes(_environment.UserId));
+        data.AddRange(Encoding.UTF8.GetBytes(Unit.Id));
+        return SipHash24(s_fixedDelayKey, [.. data]);
+    }
+
+    private static readonly byte[] s_fixedDelayKey =
+        [0x51, 0x0a, 0xdb, 0x76, 0x29, 0x51, 0x42, 0xc2, 0x80, 0x35, 0xea, 0xe6, 0x8e, 0x3a, 0x37, 0xbd];
+
+    /// <summary>The 128-bit ID written as 32 hex digits; all zeros (SD_ID128_NULL) when there is none.</summary>
+    private static byte[] ParseMachineId(string text)
+    {
+        try
+        {
+            return text.Length == 32 ? Convert.FromHexString(text) : new byte[16];
+        }
+        catch (FormatException)
+        {
+            return new byte[16];
+        }
+    }
+
+    /// <summary>SipHash-2-4 (Aumasson and Bernstein) of <paramref name="data"/> under a 16-byte key.</summary>
+    internal static ulong SipHash24(ReadOnlySpan<byte> key, ReadOnlySpan<byte> data)
+    {
+        ulong k0 = BinaryPrimitives.ReadUInt64LittleEndian(key), k1 = BinaryPrimitives.ReadUInt64LittleEndian(key[8..]);
+        ulong v0 = 0x736f6d6570736575UL ^ k0, v1 = 0x646f72616e646f6dUL ^ k1, v2 = 0x6c7967656e657261UL ^ k0, v3 = 0x7465646279746573UL ^ k1;
+        int whole = data.Length - (data.Length % 8);
+        for (int i = 0; i < whole; i += 8)
+            Compress(BinaryPrimitives.ReadUInt64LittleEndian(data[i..]), ref v0, ref v1, ref v2, ref v3);
+        ulong last = (ulong)data.Length << 56;
+        for (int i = whole; i < data.Length; i++)
+            last |= (ulong)data[i] << (8 * (i - whole));
+        Compress(last, ref v0, ref v1, ref v2, ref v3);
+        v2 ^= 0xff;
+        for (int i = 0; i < 4; i++)
+            Round(ref v0, ref v1, ref v2, ref v3);
+        return v0 ^ v1 ^ v2 ^ v3;
+
+        static void Compress(ulong m, ref ulong v0, ref ulong v1, ref ulong v2, ref ulong v3)
+        {
+            v3 ^= m;
+            Round(ref v0, ref v1, ref v2, ref v3);
+            Round(ref v0, ref v1, ref v2, ref v3);
+            v0 ^= m;
+        }
+
+        static void Round(ref ulong v0, ref ulong v1, ref ulong v2, ref ulong v3)
+        {
+            v0 += v1; v1 = BitOperations.RotateLeft(v1, 13); v1 ^= v0; v0 = BitOperations.RotateLeft(v0, 32);
+            v2 += v3; v3 = BitOperations.RotateLeft(v3, 16); v3 ^= v2;
+            v0 += v3; v3 = BitOperations.RotateLeft(v3, 21); v3 ^= v0;
+            v2 += v1; v1 = BitOperations.RotateLeft(v1, 17); v1 ^= v2; v2 = BitOperations.RotateLeft(v2, 32);
+        }
     }
 
     private void Debug(string message) => Host.Log.Write(LogPriority.Debug, Unit.Id, message);
