@@ -56,6 +56,8 @@ public sealed partial class TriggerUnitTests(ITestOutputHelper output)
         {
             ["list-timers", "--all", "--no-pager"], ["list-timers", "--no-pager"],
             new[] { "status", "tick.timer", "nightly.timer", "never.timer", "--no-pager", "-n", "0" },
+            // A reload keeps waiting timers waiting for the same times.
+            ["daemon-reload"], ["list-timers", "--all", "--no-pager"],
         })
         {
             CommandResult expected = systemd.Ctl(command);

@@ -257,4 +257,20 @@ public sealed class TimerKindTests
         Assert.Equal(["Before shutdown.target", "Before timers.target", "Before x.service", "Conflicts shutdown.target", "Triggers x.service"], dependencies);
         Assert.Contains(rig.Unit("x.service").Dependencies, static d => d.Type == UnitDependency.TriggeredBy && d.Other.Id == "x.timer");
     }
+
+    [Fact]
+    public void In_the_system_manager_a_calendar_timer_also_needs_sysinit_and_waits_for_the_clock_to_be_set()
+    {
+        var rig = new TriggerRig(scope: ManagerScope.System);
+        rig.AddService("x.service");
+        rig.Add("x.timer", Timer(new TimerValue(TimerBase.Calendar, 0, new Every(Second))), defaultDependencies: true);
+        rig.Add("y.timer", Timer(new TimerValue(TimerBase.Active, Second)), defaultDependencies: true);
+        List<string> Dependencies(string unit) =>
+            [.. rig.Unit(unit).Dependencies.Where(static d => d.Type != UnitDependency.References).Select(static d => $"{d.Type} {d.Other.Id}").Order()];
+        Assert.Equal(
+            ["After sysinit.target", "After time-set.target", "After time-sync.target", "Before shutdown.target", "Before timers.target",
+             "Before x.service", "Conflicts shutdown.target", "Requires sysinit.target", "Triggers x.service"],
+            Dependencies("x.timer"));
+        Assert.DoesNotContain("After time-sync.target", Dependencies("y.timer"));
+    }
 }

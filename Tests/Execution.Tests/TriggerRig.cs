@@ -14,7 +14,7 @@ internal sealed class TriggerRig
 {
     private readonly Dictionary<string, UnitDefinition> _units = new(StringComparer.Ordinal);
 
-    public TriggerRig(TimerEnvironment? environment = null, IPathWatcher? watcher = null)
+    public TriggerRig(TimerEnvironment? environment = null, IPathWatcher? watcher = null, ManagerScope scope = ManagerScope.User)
     {
         var kinds = UnitKinds.WithCoreKinds();
         kinds.Register(UnitType.Service, static () => new FakeServiceKind());
@@ -25,7 +25,7 @@ internal sealed class TriggerRig
         };
         TimerKind.Register(kinds, Environment);
         PathKind.Register(kinds, watcher ?? Watcher);
-        Manager = new UnitManager(new ManagerOptions { Scope = ManagerScope.User, Loader = new Loader(_units), Kinds = kinds, Log = Log, Clock = Clock, Debug = true });
+        Manager = new UnitManager(new ManagerOptions { Scope = scope, Loader = new Loader(_units), Kinds = kinds, Log = Log, Clock = Clock, Debug = true });
     }
 
     public FakeClock Clock { get; } = new();
