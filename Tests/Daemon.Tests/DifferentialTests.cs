@@ -19,6 +19,8 @@ public sealed class DifferentialTests(ITestOutputHelper output)
         ["web.service"] = "[Unit]\nDescription=Long-running\n[Service]\nExecStart=/bin/sleep infinity\nExecReload=/bin/true\n[Install]\nWantedBy=default.target\n",
         ["once.service"] = "[Unit]\nDescription=Oneshot\n[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/true\n",
         ["bad.service"] = "[Unit]\nDescription=Fails\n[Service]\nType=oneshot\nExecStart=/bin/false\n",
+        // Failed units stay loaded, so their start limit's history does (an inactive unit is collected, and forgets).
+        ["limited.service"] = "[Unit]\nDescription=Start-limited\nStartLimitBurst=2\nStartLimitIntervalSec=1h\n[Service]\nType=oneshot\nExecStart=/bin/false\n",
         ["note.service"] = "[Unit]\nDescription=Notifies\n[Service]\nType=notify\nNotifyAccess=all\nExecStart=/bin/sh -c 'systemd-notify --ready; exec sleep infinity'\n",
     };
 
@@ -50,6 +52,7 @@ public sealed class DifferentialTests(ITestOutputHelper output)
         "start web.service ; is-active web.service ; show -p ActiveState,SubState,Result,NRestarts,Type,Restart web.service ; reload web.service ; restart web.service ; try-restart web.service ; reload-or-restart web.service ; stop web.service ; is-active web.service",
         "start once.service ; show -p ActiveState,SubState,Result,ExecMainCode,ExecMainStatus once.service ; status once.service --no-pager -n 0 ; stop once.service ; status once.service --no-pager -n 0",
         "start bad.service ; is-failed bad.service ; show -p ActiveState,SubState,Result,ExecMainCode,ExecMainStatus bad.service ; reset-failed bad.service ; is-failed bad.service",
+        "start limited.service ; start limited.service ; start limited.service ; show -p Result,ActiveState,SubState limited.service ; is-failed limited.service ; reset-failed limited.service ; start limited.service ; show -p Result,ActiveState limited.service",
         "start note.service ; show -p ActiveState,SubState,Type note.service ; kill note.service ; is-active note.service",
         "start web.service ; list-dependencies web.service --no-pager ; list-dependencies --reverse web.service --no-pager ; cat once.service ; list-timers --no-pager ; list-sockets --no-pager",
         "set-environment FOO=bar ; show-environment ; unset-environment FOO ; show-environment",

@@ -28,4 +28,22 @@ public sealed class ServiceTypeEndToEndTests
         Assert.True(Wait.ForFile(marker), "the idle service's command never ran");
         Assert.Equal("after\n", File.ReadAllText(marker));
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void StartLimitAction_runs_when_a_service_hits_its_start_limit(bool unitsd)
+    {
+        using ManagerInstance manager = ManagerInstance.Start("slim", unitsd ? Paths.Unitsd : null);
+        File.WriteAllText(Path.Combine(manager.UnitDirectory, "loop.service"),
+            "[Unit]\nStartLimitBurst=3\nStartLimitIntervalSec=1h\nStartLimitAction=exit-force\n[Service]\nExecStart=/bin/false\nRestart=always\nRestartSec=0\n");
+        Assert.Equal(0, manager.Ctl("daemon-reload").ExitCode);
+        using var process = System.Diagnostics.Process.GetProcessById(manager.ManagerPid());
+
+        // Restarted until the limit is hit; exit-force: then the manager exits at once.
+        manager.Ctl("start", "--no-block", "loop.service");
+
+        Assert.True(process.WaitForExit(TimeSpan.FromSeconds(30)), "the manager did not exit");
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(manager.ManagerLog(), "Start request repeated too quickly"));
+    }
 }

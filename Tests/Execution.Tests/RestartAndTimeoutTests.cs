@@ -1,4 +1,5 @@
 using Units.Execution.Cgroups;
+using Units.Core.Manager;
 using Units.Execution.Service;
 using Units.Execution.Spawning;
 
@@ -114,25 +115,28 @@ public sealed class RestartAndTimeoutTests
         Assert.Equal(0u, svc.Machine.NRestarts);
     }
 
-    [Fact]
-    public void Start_limit_stops_a_restart_loop_with_start_limit_hit()
+    [Theory]
+    [InlineData("exit 0", ServiceResult.StartLimitHit)]
+    [InlineData("exit 1", ServiceResult.ExitCode)]
+    public void Start_limit_stops_a_restart_loop(string script, ServiceResult result)
     {
         var svc = Rig.Service(new ServiceSettings
         {
             Restart = ServiceRestart.Always,
             RestartUsec = 0,
-            StartLimitBurst = 3,
-            StartLimitIntervalUsec = 60_000_000,
-            ExecStart = [Rig.Sh("exit 1")],
+            ExecStart = [Rig.Sh(script)],
         });
+        svc.StartLimit = new RateLimit(60_000_000, 3);
         svc.Start();
-        svc.Loop().RunUntil(() => svc.Machine.Result == ServiceResult.StartLimitHit, "the start limit");
-        Assert.Equal(ServiceState.Failed, svc.Machine.State);
+        svc.RunUntil(ServiceState.Failed);
+        // As in systemd 252: start-limit-hit replaces only a success; an earlier failure's result stands.
+        Assert.Equal(result, svc.Machine.Result);
         Assert.Equal(3u, svc.Machine.NRestarts);
         Assert.Equal(ServiceOperation.Failed, svc.Machine.Start()); // still limited
         svc.Machine.ResetFailed();
+        svc.StartLimit = new RateLimit(60_000_000, 3); // reset-failed: the core forgets the start limit's history
         Assert.Equal(ServiceState.Dead, svc.Machine.State);
-        Assert.Equal(ServiceOperation.InProgress, svc.Machine.Start()); // reset-failed clears the limit
+        Assert.Equal(ServiceOperation.InProgress, svc.Machine.Start());
         svc.StopAndWait();
     }
 

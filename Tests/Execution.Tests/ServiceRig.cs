@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Units.Core.Manager;
 using Units.Execution.Service;
 
 namespace Units.Execution.Tests;
@@ -78,6 +79,9 @@ internal sealed class TestService : IServiceHost
     public List<string> Log { get; } = [];
     public bool StopJobPending { get; set; }
 
+    /// <summary>The unit's start limit, as the core keeps it (systemd's defaults: 5 starts in 10 s).</summary>
+    public RateLimit StartLimit { get; set; } = new(10_000_000, 5);
+
     public ulong NowUSec => _loop.NowUSec;
 
     public IDisposable AddTimer(ulong dueUSec, Action callback) => _loop.AddTimer(dueUSec, callback);
@@ -102,6 +106,14 @@ internal sealed class TestService : IServiceHost
         string id = Guid.NewGuid().ToString("N");
         Invocations.Add(id);
         return id;
+    }
+
+    bool IServiceHost.TestStartLimit()
+    {
+        var limit = StartLimit;
+        bool below = limit.Below(NowUSec);
+        StartLimit = limit;
+        return below;
     }
 
     /// <summary>What the core's restart job does: stop (auto-restart → dead), then start.</summary>

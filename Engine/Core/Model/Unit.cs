@@ -115,6 +115,10 @@ public sealed class Unit
 
     private RateLimit? _startLimit;
 
+    /// <summary>The unit's last start was refused by its start limit (systemd's start_limit_hit): units that
+    /// trigger it give up too. Cleared by the next start it lets through and by reset-failed.</summary>
+    public bool StartLimitHit { get; private set; }
+
     /// <summary>
     /// For unit types with a start rate limit (services, sockets, mounts...): counts a start and returns false when
     /// StartLimitBurst= starts happened within StartLimitIntervalSec= (logging it and running StartLimitAction=).
@@ -128,6 +132,7 @@ public sealed class Unit
         var limit = _startLimit.Value;
         bool below = limit.Below(Manager.Clock.MonotonicUSec);
         _startLimit = limit;
+        StartLimitHit = !below;
         if (below)
             return true;
         Manager.LogUnit(LogPriority.Warning, this, "Start request repeated too quickly.");
@@ -149,7 +154,11 @@ public sealed class Unit
     }
 
     /// <summary>reset-failed also forgets the starts counted against the start limit.</summary>
-    internal void ResetStartLimit() => _startLimit = null;
+    internal void ResetStartLimit()
+    {
+        _startLimit = null;
+        StartLimitHit = false;
+    }
 
     public void Pin() => ClientReferences++;
 

@@ -81,10 +81,6 @@ public abstract class UnitKind
     /// <summary>Logged when the unit is unloaded, e.g. "Consumed 1.234s CPU time."; null for nothing.</summary>
     public virtual string? AccountingSummary => null;
 
-    /// <summary>The unit's last start was refused by its start rate limit (its Result= is start-limit-hit): units
-    /// that trigger it give up too.</summary>
-    public virtual bool StartLimitHit => false;
-
     /// <summary>True while an automatic restart is pending (Restart=): the unit still counts as needed.</summary>
     public virtual bool WillRestart => false;
 

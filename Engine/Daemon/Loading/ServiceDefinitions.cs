@@ -48,8 +48,6 @@ internal static class ServiceDefinitions
             SuccessExitStatus = ExitStatuses(service.SuccessExitStatus),
             RestartPreventExitStatus = ExitStatuses(service.RestartPreventExitStatus),
             RestartForceExitStatus = ExitStatuses(service.RestartForceExitStatus),
-            StartLimitIntervalUsec = unit.StartLimitIntervalUsec ?? 10_000_000,
-            StartLimitBurst = unit.StartLimitBurst ?? 5,
             ExecCondition = Commands(service.ExecCondition),
             ExecStartPre = Commands(service.ExecStartPre),
             ExecStart = Commands(service.ExecStart),

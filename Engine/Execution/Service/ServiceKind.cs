@@ -102,7 +102,6 @@ public sealed class ServiceKind : UnitKind, IServiceHost
 
     public override bool HoldsResources => _processes is not null && !_processes.IsGroupEmpty;
 
-    public override bool StartLimitHit => _machine?.Result == ServiceResult.StartLimitHit;
 
     public override bool WillRestart => _machine?.State == ServiceState.AutoRestart;
 
@@ -123,6 +122,8 @@ public sealed class ServiceKind : UnitKind, IServiceHost
     }
 
     void IServiceHost.PropertiesChanged() => Unit.NotifyPropertiesChanged();
+
+    bool IServiceHost.TestStartLimit() => Unit.TestStartLimit();
 
     void IServiceHost.Log(int priority, string message) => Host.Log.Write((LogPriority)priority, Unit.Id, message);
 

@@ -14,7 +14,6 @@ public sealed class ServiceMachine
 {
     private readonly IServiceHost _host;
     private readonly IServiceProcesses _processes;
-    private readonly Queue<ulong> _startTimes = new();
     private ServiceSettings _settings;
     private IDisposable? _timer;
     private IDisposable? _watchdogTimer;
@@ -78,10 +77,9 @@ public sealed class ServiceMachine
             return ServiceOperation.Invalid;
         }
         bool autoRestart = State == ServiceState.AutoRestart;
-        if (!TestStartLimit())
+        if (!_host.TestStartLimit())
         {
-            _host.Log(3, "Start request repeated too quickly.");
-            Result = ServiceResult.StartLimitHit;
+            // As in systemd, an earlier failure's result stands: start-limit-hit only replaces a success.
             EnterDead(ServiceResult.StartLimitHit, allowRestart: false);
             return ServiceOperation.Failed;
         }
@@ -165,14 +163,13 @@ public sealed class ServiceMachine
         return any;
     }
 
-    /// <summary>reset-failed: leaves the failed state and forgets the start-limit history.</summary>
+    /// <summary>reset-failed: leaves the failed state (the manager forgets the start-limit history).</summary>
     public void ResetFailed()
     {
         if (State == ServiceState.Failed)
             SetState(ServiceState.Dead);
         Result = ServiceResult.Success;
         NRestarts = 0;
-        _startTimes.Clear();
     }
 
     /// <summary>
@@ -522,19 +519,6 @@ public sealed class ServiceMachine
             ServiceRestart.OnAbort => Result is ServiceResult.Signal or ServiceResult.CoreDump,
             _ => false,
         };
-    }
-
-    private bool TestStartLimit()
-    {
-        if (_settings.StartLimitIntervalUsec == 0 || _settings.StartLimitBurst == 0)
-            return true;
-        ulong now = _host.NowUSec;
-        while (_startTimes.Count > 0 && now - _startTimes.Peek() >= _settings.StartLimitIntervalUsec)
-            _startTimes.Dequeue();
-        if (_startTimes.Count >= _settings.StartLimitBurst)
-            return false;
-        _startTimes.Enqueue(now);
-        return true;
     }
 
     // ---- control processes -------------------------------------------------------------------

@@ -24,6 +24,10 @@ public interface IServiceHost
     /// invocation ID, returned as 32 hex digits for $INVOCATION_ID.</summary>
     string BeginInvocation();
 
+    /// <summary>Counts a start against the unit's start limit (StartLimitIntervalSec=, StartLimitBurst=); false when it
+    /// is hit, which the manager has then logged and acted on (StartLimitAction=).</summary>
+    bool TestStartLimit();
+
     /// <summary>Enqueues the restart job of Restart=; false when a stop job is pending, so no restart happens.</summary>
     bool QueueRestart();
 }

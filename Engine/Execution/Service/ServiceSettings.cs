@@ -92,9 +92,6 @@ public sealed class ServiceSettings
     public ExitStatusSet SuccessExitStatus { get; init; } = ExitStatusSet.Empty;
     public ExitStatusSet RestartPreventExitStatus { get; init; } = ExitStatusSet.Empty;
     public ExitStatusSet RestartForceExitStatus { get; init; } = ExitStatusSet.Empty;
-    /// <summary>StartLimitIntervalSec= ([Unit] in systemd); 0 disables the limit.</summary>
-    public ulong StartLimitIntervalUsec { get; init; } = 10_000_000;
-    public uint StartLimitBurst { get; init; } = 5;
     /// <summary>ReloadSignal= of Type=notify-reload.</summary>
     public int ReloadSignal { get; init; } = 1;
 

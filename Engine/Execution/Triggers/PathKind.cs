@@ -77,7 +77,6 @@ public sealed class PathKind : UnitKind
         _ => "dead",
     };
 
-    public override bool StartLimitHit => Result == PathResult.StartLimitHit;
 
     public static string ToSystemdString(PathResult result) => result switch
     {
@@ -170,7 +169,7 @@ public sealed class PathKind : UnitKind
     {
         if (State is not (PathState.Waiting or PathState.Running))
             return;
-        if (triggered.Kind.StartLimitHit)
+        if (triggered.StartLimitHit)
         {
             EnterDead(PathResult.UnitStartLimitHit);
             return;

@@ -115,7 +115,6 @@ public sealed class TimerKind : UnitKind
         _ => "dead",
     };
 
-    public override bool StartLimitHit => Result == TimerResult.StartLimitHit;
 
     public static string ToSystemdString(TimerResult result) => result switch
     {
