@@ -150,6 +150,24 @@ public sealed class PathKindTests : IDisposable
     }
 
     [Fact]
+    public void A_reload_does_not_make_a_changed_path_look_changed()
+    {
+        string file = Path.Combine(_directory, "data");
+        File.WriteAllText(file, "");
+        var rig = Rig(new PathSpec(PathType.Changed, file));
+        rig.Start("x.path");
+        rig.Manager.DaemonReload();
+        rig.Manager.RunPending();
+        Assert.Equal("waiting", rig.Kind<PathKind>("x.path").SubState);
+        Assert.Equal(0, rig.Service("x.service").StartCount);
+        Assert.Contains(file, rig.Watcher.Watched);
+
+        File.Delete(file);
+        rig.Event(() => rig.Watcher.Fire(file, 0x400 /* IN_DELETE_SELF */));
+        Assert.Equal(1, rig.Service("x.service").StartCount);
+    }
+
+    [Fact]
     public void Default_dependencies_order_it_before_paths_target()
     {
         var rig = new TriggerRig();

@@ -106,8 +106,13 @@ public sealed class PathKind : UnitKind
     {
         _settings = definition.TypeSettings as PathSettings ?? new PathSettings();
         Unwatch();
-        // systemd prepends each path to its list: the last one configured is checked first.
-        _specs = [.. _settings.Specs.Reverse().Select(static s => new WatchedPath(s))];
+        // systemd prepends each path to its list: the last one configured is checked first. What was seen of a path
+        // before a reload is kept (systemd serialises it), or a PathChanged= file would look changed by the reload.
+        var previous = _specs;
+        _specs = [.. _settings.Specs.Reverse().Select(spec => new WatchedPath(spec)
+        {
+            PreviousExists = Array.Find(previous, old => old.Spec == spec)?.PreviousExists ?? false,
+        })];
         _triggerLimit = new RateLimit(_settings.TriggerLimitIntervalUSec, _settings.TriggerLimitBurst);
         if (State == PathState.Waiting)
             Host.Post(() =>
