@@ -77,7 +77,6 @@ public sealed class PathKind : UnitKind
         _ => "dead",
     };
 
-
     public static string ToSystemdString(PathResult result) => result switch
     {
         PathResult.Resources => "resources",

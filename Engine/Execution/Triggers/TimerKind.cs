@@ -115,7 +115,6 @@ public sealed class TimerKind : UnitKind
         _ => "dead",
     };
 
-
     public static string ToSystemdString(TimerResult result) => result switch
     {
         TimerResult.Resources => "resources",
