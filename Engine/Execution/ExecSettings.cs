@@ -103,6 +103,9 @@ public sealed class ExecSettings
     public IReadOnlyList<string> ConfigurationDirectory { get; init; } = [];
     public int ConfigurationDirectoryMode { get; init; } = 0x1ED;
     public bool NoNewPrivileges { get; init; }
+
+    /// <summary>RemoveIPC=: the IPC objects the unit's user and group leave are removed once none of its units runs.</summary>
+    public bool RemoveIPC { get; init; }
     /// <summary>CapabilityBoundingSet= as a mask (bit n = capability n); null leaves the set unchanged.</summary>
     public ulong? CapabilityBoundingSet { get; init; }
     public ulong AmbientCapabilities { get; init; }
@@ -134,7 +137,7 @@ public static class ExecSettingsCheck
     {
         var missing = new List<string>();
         if (settings.DynamicUser)
-            missing.Add("DynamicUser= implies RemoveIPC= and RestrictSUIDSGID=, which are not applied yet.");
+            missing.Add("DynamicUser= implies RestrictSUIDSGID=, which is not applied yet.");
         return missing;
     }
 }

@@ -66,6 +66,7 @@ public sealed class ExecutionRuntime : IProcessEvents, IPathWatcher, IDisposable
     private readonly IdlePipe _idle = new();
     private readonly Inotify? _inotify;
     private readonly DynamicUsers _dynamicUsers;
+    private readonly IpcCleaner _ipc;
     // Loop-thread state: which unit a pid or a cgroup belongs to.
     private readonly Dictionary<int, UnitProcesses> _byPid = [];
     private readonly Dictionary<string, UnitProcesses> _byCgroup = new(StringComparer.Ordinal);
@@ -74,6 +75,7 @@ public sealed class ExecutionRuntime : IProcessEvents, IPathWatcher, IDisposable
     {
         _options = options;
         _dynamicUsers = new DynamicUsers(options.DynamicUserDirectory);
+        _ipc = new IpcCleaner(options.Log);
         Cgroups = CgroupHierarchy.Open(options.CgroupRoot);
         var inotify = _inotify = Inotify.TryCreate(out string? inotifyError);
         if (inotify is null)
@@ -125,6 +127,8 @@ public sealed class ExecutionRuntime : IProcessEvents, IPathWatcher, IDisposable
     internal int? IdleFd() => _options.JobsQueued() ? _idle.ReadEnd() : null;
 
     internal DynamicUsers DynamicUsers => _dynamicUsers;
+
+    internal IpcCleaner Ipc => _ipc;
 
     /// <summary>The processes of one service unit; attach its machine with <see cref="UnitProcesses.Machine"/>.</summary>
     public UnitProcesses CreateUnit(string unitName, string? slice, ServiceSettings settings) =>
@@ -223,6 +227,7 @@ public sealed class UnitProcesses : IServiceProcesses
     private ServiceSettings _settings;
     private (string Tmp, string VarTmp)? _privateTmp;
     private DynamicCredentials? _dynamicUser;
+    private (uint Uid, uint Gid)? _ipcOwner;
     private bool _emptyReported;
 
     internal UnitProcesses(ExecutionRuntime runtime, string unitName, string? slice, ServiceSettings settings)
@@ -293,6 +298,7 @@ public sealed class UnitProcesses : IServiceProcesses
             IdleFd = _settings.Type == ServiceType.Idle && role == ServiceCommand.Start ? _runtime.IdleFd() : null,
             DynamicUser = DynamicUser(),
         };
+        ReferenceIpcOwner(parameters.DynamicUser);
         var prepared = ExecContextBuilder.Build(settings, command, parameters);
         int pid = _runtime.Supervisor.Spawn(prepared, watchExec);
         journal?.Started(pid);
@@ -322,6 +328,34 @@ public sealed class UnitProcesses : IServiceProcesses
         }
         return _dynamicUser;
     }
+
+    /// <summary>RemoveIPC=: the start's user and group count as the unit's until it is dead (root's are not counted).</summary>
+    private void ReferenceIpcOwner(DynamicCredentials? dynamicUser)
+    {
+        ExecSettings exec = _settings.Exec;
+        if (!exec.RemoveIPC || _ipcOwner is not null)
+            return;
+        (uint Uid, uint Gid)? owner = dynamicUser is not null ? (dynamicUser.Uid, dynamicUser.Gid)
+            : exec.User is { } user ? Credentials(user, exec.Group)
+            : exec.Group is { } group && GroupId(group) is { } gid ? (0u, gid) : null;
+        if (owner is not { } ids)
+            return;
+        _runtime.Ipc.Reference(ids.Uid, ids.Gid);
+        _ipcOwner = ids;
+    }
+
+    private static (uint, uint)? Credentials(string user, string? group)
+    {
+        (uint Uid, uint Gid)? ids = uint.TryParse(user, NumberStyles.None, CultureInfo.InvariantCulture, out uint numeric)
+            ? (numeric, numeric)
+            : Native.Libc.UserIds(user);
+        if (ids is not { } found)
+            return null;
+        return group is not null && GroupId(group) is { } gid ? (found.Uid, gid) : found;
+    }
+
+    private static uint? GroupId(string group) =>
+        uint.TryParse(group, NumberStyles.None, CultureInfo.InvariantCulture, out uint numeric) ? numeric : Native.Libc.GroupId(group);
 
     /// <summary>The command's own journal stream when its standard output or error goes to the journal (systemd
     /// connects one per process, the two sharing it), with the unit's syslog and log settings.</summary>
@@ -405,6 +439,11 @@ public sealed class UnitProcesses : IServiceProcesses
     public void Release()
     {
         _sessions.Clear();
+        if (_ipcOwner is { } owner)
+        {
+            _runtime.Ipc.Release(owner.Uid, owner.Gid);
+            _ipcOwner = null;
+        }
         if (_dynamicUser is { } dynamicUser)
         {
             _runtime.DynamicUsers.Release(dynamicUser);

@@ -128,6 +128,7 @@ internal static class ServiceDefinitions
             ConfigurationDirectory = exec.Directories(Files.ExecDirectoryType.Configuration),
             ConfigurationDirectoryMode = (int)exec.DirectoryMode(Files.ExecDirectoryType.Configuration),
             NoNewPrivileges = exec.NoNewPrivileges,
+            RemoveIPC = exec.RemoveIPC,
             CapabilityBoundingSet = exec.CapabilityBoundingSet == Files.Values.Capabilities.All ? null : exec.CapabilityBoundingSet,
             AmbientCapabilities = exec.AmbientCapabilities,
             RestrictNamespaces = exec.RestrictNamespaces is { } allowed && allowed != Files.Values.NamespaceFlags.All ? allowed : null,

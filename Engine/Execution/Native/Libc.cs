@@ -79,12 +79,34 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "stat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int stat_raw(string path, byte* buffer);
 
-    /// <summary>The owner of a file (x86-64 struct stat: st_uid at byte 28), or null when it cannot be read.</summary>
-    public static uint? OwnerOf(string path)
+    [LibraryImport(Lib, EntryPoint = "lstat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int lstat_raw(string path, byte* buffer);
+
+    /// <summary>The owner of a file, following links, or null when it cannot be read.</summary>
+    public static uint? OwnerOf(string path) => Owners(path, follow: true)?.Uid;
+
+    /// <summary>The owning user and group of a file itself (a link is not followed), or null.</summary>
+    public static (uint Uid, uint Gid)? OwnerIds(string path) => Owners(path, follow: false);
+
+    // x86-64 struct stat: st_uid at byte 28, st_gid at 32.
+    private static (uint Uid, uint Gid)? Owners(string path, bool follow)
     {
         byte* buffer = stackalloc byte[256];
-        return stat_raw(path, buffer) == 0 ? *(uint*)(buffer + 28) : null;
+        return (follow ? stat_raw(path, buffer) : lstat_raw(path, buffer)) == 0 ? (*(uint*)(buffer + 28), *(uint*)(buffer + 32)) : null;
     }
+
+    public const int IPC_RMID = 0;
+    public const int EINVAL = 22;
+    public const int EIDRM = 43;
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int shmctl(int id, int command, nint buffer);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int semctl(int id, int number, int command);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int msgctl(int id, int command, nint buffer);
 
     public static bool GroupExists(uint gid) => getgrgid(gid) != 0;
 

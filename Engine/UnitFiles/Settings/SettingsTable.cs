@@ -363,7 +363,7 @@ internal static class SettingsTable
         add(x, "PassEnvironment", (in SettingInput i) => EnvironmentNames(i, pass: true), Acts);
         add(x, "UnsetEnvironment", (in SettingInput i) => EnvironmentNames(i, pass: false), Acts);
         add(x, "DynamicUser", FatalBool(static (s, v) => s.Exec!.DynamicUser = v), NotYet);
-        add(x, "RemoveIPC", Bool(static (s, v) => s.Exec!.RemoveIPC = v), NotYet);
+        add(x, "RemoveIPC", Bool(static (s, v) => s.Exec!.RemoveIPC = v), Acts);
         add(x, "StandardInput", StandardInput, Acts);
         add(x, "StandardOutput", StandardOutputOrError, Acts);
         add(x, "StandardError", StandardOutputOrError, Acts);
