@@ -4,6 +4,7 @@ using System.Text;
 using Units.Core.Jobs;
 using Units.Core.Manager;
 using Units.Core.Model;
+using Units.UnitFiles.Hashing;
 
 namespace Units.Execution.Triggers;
 
@@ -483,7 +484,7 @@ public sealed class TimerKind : UnitKind
         data.Add(Host.Scope == ManagerScope.System ? (byte)1 : (byte)0);
         data.AddRange(BitConverter.GetBytes(_environment.UserId));
         data.AddRange(Encoding.UTF8.GetBytes(Unit.Id));
-        return SipHash24(s_fixedDelayKey, [.. data]);
+        return SipHash.Hash24([.. data], s_fixedDelayKey);
     }
 
     private static readonly byte[] s_fixedDelayKey =
@@ -499,40 +500,6 @@ public sealed class TimerKind : UnitKind
         catch (FormatException)
         {
             return new byte[16];
-        }
-    }
-
-    /// <summary>SipHash-2-4 (Aumasson and Bernstein) of <paramref name="data"/> under a 16-byte key.</summary>
-    internal static ulong SipHash24(ReadOnlySpan<byte> key, ReadOnlySpan<byte> data)
-    {
-        ulong k0 = BinaryPrimitives.ReadUInt64LittleEndian(key), k1 = BinaryPrimitives.ReadUInt64LittleEndian(key[8..]);
-        ulong v0 = 0x736f6d6570736575UL ^ k0, v1 = 0x646f72616e646f6dUL ^ k1, v2 = 0x6c7967656e657261UL ^ k0, v3 = 0x7465646279746573UL ^ k1;
-        int whole = data.Length - (data.Length % 8);
-        for (int i = 0; i < whole; i += 8)
-            Compress(BinaryPrimitives.ReadUInt64LittleEndian(data[i..]), ref v0, ref v1, ref v2, ref v3);
-        ulong last = (ulong)data.Length << 56;
-        for (int i = whole; i < data.Length; i++)
-            last |= (ulong)data[i] << (8 * (i - whole));
-        Compress(last, ref v0, ref v1, ref v2, ref v3);
-        v2 ^= 0xff;
-        for (int i = 0; i < 4; i++)
-            Round(ref v0, ref v1, ref v2, ref v3);
-        return v0 ^ v1 ^ v2 ^ v3;
-
-        static void Compress(ulong m, ref ulong v0, ref ulong v1, ref ulong v2, ref ulong v3)
-        {
-            v3 ^= m;
-            Round(ref v0, ref v1, ref v2, ref v3);
-            Round(ref v0, ref v1, ref v2, ref v3);
-            v0 ^= m;
-        }
-
-        static void Round(ref ulong v0, ref ulong v1, ref ulong v2, ref ulong v3)
-        {
-            v0 += v1; v1 = BitOperations.RotateLeft(v1, 13); v1 ^= v0; v0 = BitOperations.RotateLeft(v0, 32);
-            v2 += v3; v3 = BitOperations.RotateLeft(v3, 16); v3 ^= v2;
-            v0 += v3; v3 = BitOperations.RotateLeft(v3, 21); v3 ^= v0;
-            v2 += v1; v1 = BitOperations.RotateLeft(v1, 17); v1 ^= v2; v2 = BitOperations.RotateLeft(v2, 32);
         }
     }
 

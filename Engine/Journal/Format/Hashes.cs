@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Numerics;
+using Units.UnitFiles.Hashing;
 
 namespace Units.Journal.Format;
 
@@ -63,45 +64,6 @@ internal static class Hashes
     {
         Span<byte> keyBytes = stackalloc byte[16];
         key.WriteTo(keyBytes);
-        ulong k0 = BinaryPrimitives.ReadUInt64LittleEndian(keyBytes);
-        ulong k1 = BinaryPrimitives.ReadUInt64LittleEndian(keyBytes[8..]);
-        return SipHash24(data, k0, k1);
-    }
-
-    public static ulong SipHash24(ReadOnlySpan<byte> data, ulong k0, ulong k1)
-    {
-        ulong v0 = k0 ^ 0x736f6d6570736575UL;
-        ulong v1 = k1 ^ 0x646f72616e646f6dUL;
-        ulong v2 = k0 ^ 0x6c7967656e657261UL;
-        ulong v3 = k1 ^ 0x7465646279746573UL;
-        ulong lengthByte = (ulong)data.Length << 56;
-        while (data.Length >= 8)
-        {
-            ulong m = BinaryPrimitives.ReadUInt64LittleEndian(data);
-            v3 ^= m;
-            Round(ref v0, ref v1, ref v2, ref v3);
-            Round(ref v0, ref v1, ref v2, ref v3);
-            v0 ^= m;
-            data = data[8..];
-        }
-        ulong last = lengthByte;
-        for (int i = 0; i < data.Length; i++)
-            last |= (ulong)data[i] << (8 * i);
-        v3 ^= last;
-        Round(ref v0, ref v1, ref v2, ref v3);
-        Round(ref v0, ref v1, ref v2, ref v3);
-        v0 ^= last;
-        v2 ^= 0xff;
-        for (int i = 0; i < 4; i++)
-            Round(ref v0, ref v1, ref v2, ref v3);
-        return v0 ^ v1 ^ v2 ^ v3;
-    }
-
-    private static void Round(ref ulong v0, ref ulong v1, ref ulong v2, ref ulong v3)
-    {
-        v0 += v1; v1 = BitOperations.RotateLeft(v1, 13); v1 ^= v0; v0 = BitOperations.RotateLeft(v0, 32);
-        v2 += v3; v3 = BitOperations.RotateLeft(v3, 16); v3 ^= v2;
-        v0 += v3; v3 = BitOperations.RotateLeft(v3, 21); v3 ^= v0;
-        v2 += v1; v1 = BitOperations.RotateLeft(v1, 17); v1 ^= v2; v2 = BitOperations.RotateLeft(v2, 32);
+        return SipHash.Hash24(data, keyBytes);
     }
 }

@@ -1,6 +1,6 @@
-using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
+using Units.UnitFiles.Hashing;
 
 namespace Units.UnitFiles.Names;
 
@@ -17,7 +17,7 @@ public static class DynamicUserNames
         string prefix = at >= 0 ? unitId[..at] : unitId[..unitId.LastIndexOf('.')];
         return IsValidUserName(prefix)
             ? prefix
-            : "_du" + SipHash24(Encoding.UTF8.GetBytes(prefix), s_hashKey).ToString("x16", CultureInfo.InvariantCulture);
+            : "_du" + SipHash.Hash24(Encoding.UTF8.GetBytes(prefix), s_hashKey).ToString("x16", CultureInfo.InvariantCulture);
     }
 
     /// <summary>systemd's strict valid_user_group_name: a letter or "_", then letters, digits, "_" and "-", at most 31.</summary>
@@ -29,42 +29,5 @@ public static class DynamicUserNames
             if (!char.IsAsciiLetterOrDigit(c) && c is not ('_' or '-'))
                 return false;
         return true;
-    }
-
-    private static ulong SipHash24(ReadOnlySpan<byte> data, ReadOnlySpan<byte> key)
-    {
-        ulong k0 = BinaryPrimitives.ReadUInt64LittleEndian(key), k1 = BinaryPrimitives.ReadUInt64LittleEndian(key[8..]);
-        ulong v0 = 0x736f6d6570736575UL ^ k0, v1 = 0x646f72616e646f6dUL ^ k1, v2 = 0x6c7967656e657261UL ^ k0, v3 = 0x7465646279746573UL ^ k1;
-        void Round()
-        {
-            v0 += v1; v1 = ulong.RotateLeft(v1, 13); v1 ^= v0; v0 = ulong.RotateLeft(v0, 32);
-            v2 += v3; v3 = ulong.RotateLeft(v3, 16); v3 ^= v2;
-            v0 += v3; v3 = ulong.RotateLeft(v3, 21); v3 ^= v0;
-            v2 += v1; v1 = ulong.RotateLeft(v1, 17); v1 ^= v2; v2 = ulong.RotateLeft(v2, 32);
-        }
-        int whole = data.Length & ~7;
-        for (int i = 0; i < whole; i += 8)
-        {
-            ulong m = BinaryPrimitives.ReadUInt64LittleEndian(data[i..]);
-            v3 ^= m;
-            Round();
-            Round();
-            v0 ^= m;
-        }
-        Span<byte> last = stackalloc byte[8];
-        last.Clear();
-        data[whole..].CopyTo(last);
-        last[7] = (byte)data.Length;
-        ulong b = BinaryPrimitives.ReadUInt64LittleEndian(last);
-        v3 ^= b;
-        Round();
-        Round();
-        v0 ^= b;
-        v2 ^= 0xff;
-        Round();
-        Round();
-        Round();
-        Round();
-        return v0 ^ v1 ^ v2 ^ v3;
     }
 }
