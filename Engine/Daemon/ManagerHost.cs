@@ -8,6 +8,7 @@ using Units.Core.Model;
 using Units.Daemon.Host;
 using Units.Execution.Service;
 using Units.Execution.Triggers;
+using Units.Execution.Socket;
 using Units.Execution;
 using Units.Execution.Spawning;
 using Units.Daemon.Loading;
@@ -90,6 +91,7 @@ internal sealed class ManagerHost : IManagerObserver, IDisposable
         var startedAt = new DualTimestamp(SystemClock.Instance.RealtimeUSec, SystemClock.Instance.MonotonicUSec);
         TimerKind.Register(kinds, TimerEnvironment(user, startedAt));
         PathKind.Register(kinds, execution);
+        SocketKind.Register(kinds, execution);
 
         _manager = manager = new UnitManager(new ManagerOptions
         {
@@ -277,13 +279,14 @@ internal sealed class ManagerHost : IManagerObserver, IDisposable
         return block;
     }
 
-    /// <summary>What a unit's type needs beyond the core's model: a service's execution settings, what a timer or
-    /// path unit waits for.</summary>
+    /// <summary>What a unit's type needs beyond the core's model: a service's or a socket's execution settings, what
+    /// a timer or path unit waits for.</summary>
     private static object? TypeSettings(LoadedUnit unit, ManagerConfiguration configuration) => unit.Settings switch
     {
         { Service: not null } settings => ServiceDefinitions.From(settings, configuration),
         { Timer: not null } settings => TriggerDefinitions.Timer(unit.Name, settings),
         { Path: not null } settings => TriggerDefinitions.Path(unit.Name, settings),
+        { Socket: not null } settings => SocketDefinitions.From(settings, configuration),
         _ => null,
     };
 

@@ -116,6 +116,11 @@ public sealed class ExecutionRuntime : IProcessEvents, IPathWatcher, IDisposable
 
     public ProcessSupervisor Supervisor => _supervisor;
 
+    private Socket.SocketWatcher? _socketWatcher;
+
+    /// <summary>Watches the listening sockets of socket units (its thread starts with the first socket unit).</summary>
+    internal Socket.SocketWatcher SocketWatcher => _socketWatcher ??= new Socket.SocketWatcher(_options.Post);
+
     public string? NotifySocketPath => _notify?.Path;
 
     public IBusNameWatcher? BusNames => _options.BusNames;
@@ -130,7 +135,8 @@ public sealed class ExecutionRuntime : IProcessEvents, IPathWatcher, IDisposable
 
     internal IpcCleaner Ipc => _ipc;
 
-    /// <summary>The processes of one service unit; attach its machine with <see cref="UnitProcesses.Machine"/>.</summary>
+    /// <summary>The processes of one unit (a service, or a socket's control commands); attach whom they report to
+    /// with <see cref="UnitProcesses.Owner"/>.</summary>
     public UnitProcesses CreateUnit(string unitName, string? slice, ServiceSettings settings) =>
         new(this, unitName, slice, settings);
 
@@ -141,7 +147,7 @@ public sealed class ExecutionRuntime : IProcessEvents, IPathWatcher, IDisposable
     void IProcessEvents.ExecSucceeded(int pid) => _options.Post(() =>
     {
         if (_byPid.TryGetValue(pid, out var unit))
-            unit.Machine?.OnExecSucceeded(pid);
+            unit.Owner?.OnExecSucceeded(pid);
     });
 
     private void OnExit(ProcessExit exit)
@@ -153,13 +159,13 @@ public sealed class ExecutionRuntime : IProcessEvents, IPathWatcher, IDisposable
             unit = byCgroup;
         else if (Cgroups is null)
             unit = _byCgroup.Values.FirstOrDefault(u => u.OwnsSession(exit.Pid));
-        unit?.Machine?.OnProcessExit(exit);
+        unit?.Owner?.OnProcessExit(exit);
     }
 
     private void OnCgroupEmpty(string path)
     {
         if (_byCgroup.TryGetValue(path, out var unit) && unit.IsGroupEmpty)
-            unit.Machine?.OnGroupEmpty();
+            unit.Owner?.OnGroupEmpty();
     }
 
     private void OnNotify(NotifyMessage message)
@@ -173,8 +179,8 @@ public sealed class ExecutionRuntime : IProcessEvents, IPathWatcher, IDisposable
         }
         if (unit is null)
             _byPid.TryGetValue(message.Pid, out unit);
-        if (unit?.Machine is { } machine)
-            machine.OnNotify(message);
+        if (unit?.Owner is { } owner)
+            owner.OnNotify(message);
         else
             _options.Log(7, $"Cannot find unit for notify message of PID {message.Pid}, ignoring.");
     }
@@ -243,8 +249,11 @@ public sealed class UnitProcesses : IServiceProcesses
     /// <summary>The unit's cgroup directory; null in the fallback mode.</summary>
     public string? CgroupPath { get; }
 
-    /// <summary>The state machine that receives this unit's events.</summary>
-    public ServiceMachine? Machine { get; set; }
+    /// <summary>Who receives this unit's process events.</summary>
+    public IProcessOwner? Owner { get; set; }
+
+    /// <summary>The sockets a service's processes receive (systemd's service_collect_fds); null for none.</summary>
+    public Func<ServiceSockets>? Sockets { get; set; }
 
     /// <summary>Problems met while applying resource control, for the unit's status.</summary>
     public IReadOnlyList<string> ResourceProblems { get; private set; } = [];
@@ -285,8 +294,11 @@ public sealed class UnitProcesses : IServiceProcesses
         using IJournalStream? journal = OpenJournalStream(settings, command);
         if (journal is { DeviceInode.Length: > 0 })
             extra.Add("JOURNAL_STREAM=" + journal.DeviceInode);
+        var (socketFd, listenFds) = PassedSockets(settings, role, extra);
         var parameters = new ExecParameters
         {
+            SocketFd = socketFd,
+            ListenFds = listenFds,
             CgroupPath = CgroupPath,
             ManagerEnvironment = options.ManagerEnvironment,
             ExtraEnvironment = extra,
@@ -357,6 +369,30 @@ public sealed class UnitProcesses : IServiceProcesses
     private static uint? GroupId(string group) =>
         uint.TryParse(group, NumberStyles.None, CultureInfo.InvariantCulture, out uint numeric) ? numeric : Native.Libc.GroupId(group);
 
+    /// <summary>
+    /// The descriptors a command gets from the sockets that trigger its service (systemd's service_spawn and
+    /// exec_child): ExecStart= gets them all as $LISTEN_FDS, and so does any command that reads or writes a socket;
+    /// StandardInput=/StandardOutput=socket takes the one connection as its stream instead.
+    /// </summary>
+    private (int? SocketFd, IReadOnlyList<(int Fd, string Name)> ListenFds) PassedSockets(ExecSettings settings, ServiceCommand role, List<string> environment)
+    {
+        if (Sockets?.Invoke() is not { } sockets)
+            return (null, []);
+        environment.AddRange(sockets.Environment);
+        bool socketStdio = settings.StandardInput.Kind == StdioKind.Socket || settings.StandardOutput.Kind == StdioKind.Socket
+            || settings.StandardError.Kind == StdioKind.Socket;
+        if (role != ServiceCommand.Start && !socketStdio)
+            return (null, []);
+        if (!socketStdio)
+            return (null, sockets.Fds);
+        return sockets.Fds.Count switch
+        {
+            1 => (sockets.Fds[0].Fd, []),
+            0 => throw new ExecSetupException("Got no socket."),
+            _ => throw new ExecSetupException("Got more than one socket."),
+        };
+    }
+
     /// <summary>The command's own journal stream when its standard output or error goes to the journal (systemd
     /// connects one per process, the two sharing it), with the unit's syslog and log settings.</summary>
     private IJournalStream? OpenJournalStream(ExecSettings settings, ExecCommand command)
@@ -368,7 +404,7 @@ public sealed class UnitProcesses : IServiceProcesses
         return streams.Open(new JournalStreamRequest
         {
             Unit = _unitName,
-            InvocationId = Machine?.InvocationId ?? "",
+            InvocationId = Owner?.InvocationId ?? "",
             Identifier = settings.SyslogIdentifier ?? Path.GetFileName(command.Path),
             Priority = (settings.SyslogFacility << 3) | settings.SyslogLevel,
             LevelPrefix = settings.SyslogLevelPrefix,
@@ -538,3 +574,24 @@ internal static class ProcTable
         return pids;
     }
 }
+
+/// <summary>What a unit's processes report to: a service's state machine, or a socket unit for its control commands.
+/// Called on the manager loop.</summary>
+public interface IProcessOwner
+{
+    /// <summary>The activation's $INVOCATION_ID (32 hex digits), or empty.</summary>
+    string InvocationId { get; }
+
+    void OnProcessExit(ProcessExit exit);
+
+    void OnExecSucceeded(int pid);
+
+    void OnGroupEmpty();
+
+    void OnNotify(NotifyMessage message);
+}
+
+/// <summary>The sockets a service's processes receive: the connection of an Accept=yes instance (named
+/// "connection") or the listening sockets of the units that trigger it, and $REMOTE_ADDR/$REMOTE_PORT of a
+/// connection.</summary>
+public sealed record ServiceSockets(IReadOnlyList<(int Fd, string Name)> Fds, IReadOnlyList<string> Environment);

@@ -69,7 +69,7 @@ internal sealed class TestService : IServiceHost
         Name = name;
         Processes = runtime.CreateUnit(name, "units-test.slice", settings);
         Machine = new ServiceMachine(settings, this, Processes);
-        Processes.Machine = Machine;
+        Processes.Owner = Machine;
     }
 
     public string Name { get; }

@@ -128,7 +128,7 @@ internal static class RestartLatency
         };
         var processes = runtime.CreateUnit("bench-restart.service", "units-bench.slice", settings);
         var machine = new ServiceMachine(settings, host, processes);
-        processes.Machine = machine;
+        processes.Owner = machine;
         host.Machine = machine;
         machine.Start();
         var samples = new List<double>();

@@ -216,7 +216,7 @@ internal static class ContextProperties
         if (Exec(v) is null)
             return "inherit";
         if (stream is not { } s)
-            return managerDefault;
+            return Exec(v)!.OutputInheritsInput ? "inherit" : managerDefault;
         return s.Kind switch
         {
             ExecOutput.Inherit => "inherit",

@@ -3,6 +3,7 @@ using Units.Api.Properties;
 using Units.Core.Model;
 using Units.DBus;
 using Units.Execution.Triggers;
+using Units.Execution.Socket;
 using Units.UnitFiles.Settings;
 using PathSpec = Units.UnitFiles.Settings.PathSpec;
 using PathType = Units.UnitFiles.Settings.PathType;
@@ -37,7 +38,7 @@ internal static class TypeProperties
     private static PropertyTable<UnitView> Socket()
     {
         PropertyTable<UnitView> table = Table("socket");
-        table.Add("Listen", static (v, ref w) => WriteListen(ref w, v.Settings?.Socket?.Listen ?? []))
+        table.Add("Listen", static (v, ref w) => WriteListen(ref w, v))
             .Add("Accept", static (v, ref w) => Variant.Boolean(ref w, v.Settings?.Socket?.Accept ?? false))
             .Add("BindIPv6Only", static (v, ref w) => Variant.String(ref w, Last(v, "Socket", "BindIPv6Only") ?? "default"))
             .Add("Backlog", static (v, ref w) => Variant.UInt32(ref w, v.Settings?.Socket?.Backlog is { } b && b != 4096 ? b : int.MaxValue))
@@ -58,9 +59,16 @@ internal static class TypeProperties
             .Add("IPTTL", static (_, ref w) => Variant.Int32(ref w, -1))
             .Add("Mark", static (_, ref w) => Variant.Int32(ref w, -1))
             .Add("Timestamping", static (_, ref w) => Variant.String(ref w, "off"))
-            .Add("Result", static (_, ref w) => Variant.String(ref w, "success"))
-            .Add("TriggerLimitIntervalUSec", static (_, ref w) => Variant.UInt64(ref w, 2_000_000))
-            .Add("TriggerLimitBurst", static (_, ref w) => Variant.UInt32(ref w, 200));
+            .Add("Result", static (v, ref w) => Variant.String(ref w, (SocketOf(v)?.Result ?? SocketResult.Success).ToSystemdString()))
+            .Add("NConnections", static (v, ref w) => Variant.UInt32(ref w, SocketOf(v)?.NConnections ?? 0))
+            .Add("NAccepted", static (v, ref w) => Variant.UInt32(ref w, SocketOf(v)?.NAccepted ?? 0))
+            .Add("NRefused", static (v, ref w) => Variant.UInt32(ref w, SocketOf(v)?.NRefused ?? 0))
+            .Add("ControlPID", static (v, ref w) => Variant.UInt32(ref w, (uint)(SocketOf(v)?.ControlPid ?? 0)))
+            .Add("ControlGroup", static (v, ref w) => Variant.String(ref w, SocketOf(v)?.ControlGroupPath is { } path
+                ? ServiceProperties.RelativeControlGroup(path) : ""))
+            .Add("TriggerLimitIntervalUSec", static (v, ref w) => Variant.UInt64(ref w, SocketOf(v)?.Settings.EffectiveTriggerLimitIntervalUsec ?? 2_000_000))
+            .Add("TriggerLimitBurst", static (v, ref w) => Variant.UInt32(ref w, SocketOf(v)?.Settings.EffectiveTriggerLimitBurst
+                ?? (v.Settings?.Socket?.Accept == true ? 200u : 20u)));
         foreach ((string property, SocketCommand command) in new[]
         {
             ("ExecStartPre", SocketCommand.StartPre), ("ExecStartPost", SocketCommand.StartPost),
@@ -218,11 +226,26 @@ internal static class TypeProperties
         return path.Append('/').Append(unit.Id).ToString();
     }
 
-    private static void WriteListen(ref MessageWriter writer, IReadOnlyList<SocketListen> listens)
+    private static SocketKind? SocketOf(UnitView v) => v.Unit.Kind as SocketKind;
+
+    /// <summary>a(ss): kind and address of each Listen…=; a loaded socket shows its parsed addresses ("[::]:80" for
+    /// "80"), as systemd does.</summary>
+    private static void WriteListen(ref MessageWriter writer, UnitView v)
     {
         writer.BeginVariant("a(ss)");
         ArrayStart array = writer.WriteArrayStart('(');
-        foreach (SocketListen listen in listens)
+        if (SocketOf(v) is { Ports.Count: > 0 } socket)
+        {
+            foreach (SocketPort port in socket.Ports)
+            {
+                writer.WriteStructStart();
+                writer.WriteString(port.Spec.TypeName);
+                writer.WriteString(port.DisplayAddress);
+            }
+            writer.WriteArrayEnd(array);
+            return;
+        }
+        foreach (SocketListen listen in v.Settings?.Socket?.Listen ?? [])
         {
             writer.WriteStructStart();
             writer.WriteString(listen.Type switch

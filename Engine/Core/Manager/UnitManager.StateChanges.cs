@@ -61,7 +61,7 @@ public sealed partial class UnitManager
     }
 
     /// <summary>
-    /// The units that trigger <paramref name="unit"/> (timers, paths) are told about its change once the event
+    /// The units that trigger <paramref name="unit"/> (timers, paths, sockets) are told about its change once the event
     /// settled (systemd's unit_trigger_notify, called from unit_notify and when a job finishes).
     /// </summary>
     internal void QueueTriggerNotify(Unit unit)

@@ -180,6 +180,26 @@ public sealed class Unit
     /// <summary>A property other than the state changed: clients get one coalesced PropertiesChanged.</summary>
     public void NotifyPropertiesChanged() => Manager.QueueDbus(this);
 
+    /// <summary>
+    /// A dependency the unit's type adds while running (a socket's Before= and Triggers= on the service instance of
+    /// one connection), with its inverse on <paramref name="other"/>; it references nothing, so it keeps neither
+    /// side loaded.
+    /// </summary>
+    public void AddRuntimeDependency(UnitDependency type, Unit other)
+    {
+        AddDependency(type, other);
+        Manager.QueueDbus(this);
+        Manager.QueueDbus(other);
+    }
+
+    /// <summary>Replaces the description for this run of the manager (systemd's unit_set_description: an
+    /// Accept=yes service instance is described with its peer).</summary>
+    public void SetDescription(string description)
+    {
+        Definition = Definition with { Description = description };
+        NotifyPropertiesChanged();
+    }
+
     public override string ToString() => Id;
 
     // ---- dependencies ----

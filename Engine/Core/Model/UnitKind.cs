@@ -102,7 +102,7 @@ public abstract class UnitKind
     }
 
     /// <summary>
-    /// For types that trigger another unit (timers, paths): <paramref name="triggered"/>, a loaded unit this one
+    /// For types that trigger another unit (timers, paths, sockets): <paramref name="triggered"/>, a loaded unit this one
     /// triggers, changed state or lost its job (systemd's trigger_notify). Called once the event's state changes
     /// and job completions are done, with the triggered unit's state at that moment.
     /// </summary>

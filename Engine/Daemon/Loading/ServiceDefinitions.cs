@@ -15,7 +15,6 @@ internal static class ServiceDefinitions
     public static ServiceSettings From(Files.UnitSettings unit, ManagerConfiguration defaults)
     {
         Files.ServiceSettings service = unit.Service!;
-        Files.ExecSettings exec = unit.Exec!;
         Files.KillSettings kill = unit.Kill!;
         return new ServiceSettings
         {
@@ -55,24 +54,28 @@ internal static class ServiceDefinitions
             ExecReload = Commands(service.ExecReload),
             ExecStop = Commands(service.ExecStop),
             ExecStopPost = Commands(service.ExecStopPost),
-            Exec = Exec(unit, exec, service, defaults),
-            Kill = new KillSettings
-            {
-                KillMode = SettingConversions.Same<KillMode>(kill.KillMode),
-                KillSignal = kill.KillSignal,
-                RestartKillSignal = kill.RestartKillSignal,
-                FinalKillSignal = kill.FinalKillSignal,
-                WatchdogSignal = kill.WatchdogSignal,
-                SendSIGKILL = kill.SendSIGKILL,
-                SendSIGHUP = kill.SendSIGHUP,
-            },
+            Exec = Exec(unit, "Service", service, defaults),
+            Kill = Kill(kill),
             Resources = Resources(unit.ResourceControl),
         };
     }
 
-    private static ExecSettings Exec(Files.UnitSettings unit, Files.ExecSettings exec, Files.ServiceSettings service, ManagerConfiguration defaults)
+    internal static KillSettings Kill(Files.KillSettings kill) => new()
     {
-        string section = "Service";
+        KillMode = SettingConversions.Same<KillMode>(kill.KillMode),
+        KillSignal = kill.KillSignal,
+        RestartKillSignal = kill.RestartKillSignal,
+        FinalKillSignal = kill.FinalKillSignal,
+        WatchdogSignal = kill.WatchdogSignal,
+        SendSIGKILL = kill.SendSIGKILL,
+        SendSIGHUP = kill.SendSIGHUP,
+    };
+
+    /// <summary>The exec context of a unit's <paramref name="section"/> ([Service], [Socket]); PermissionsStartOnly=
+    /// and RootDirectoryStartOnly= exist for services only.</summary>
+    internal static ExecSettings Exec(Files.UnitSettings unit, string section, Files.ServiceSettings? service, ManagerConfiguration defaults)
+    {
+        Files.ExecSettings exec = unit.Exec!;
         var limits = new Dictionary<ResourceLimit, LimitValue>();
         foreach ((string name, Files.ResourceLimit limit) in exec.Limits)
         {
@@ -100,8 +103,10 @@ internal static class ServiceDefinitions
             OOMScoreAdjust = exec.OOMScoreAdjust,
             Limits = limits,
             StandardInput = exec.StandardInput is { } input ? Input(input) : StdioSetting.Null,
-            StandardOutput = exec.StandardOutput is { } output ? Output(output) : Output(DefaultStream(defaults.DefaultStandardOutput)),
-            StandardError = exec.StandardError is { } error ? Output(error) : Output(DefaultStream(defaults.DefaultStandardError)),
+            StandardOutput = exec.StandardOutput is { } output ? Output(output)
+                : exec.OutputInheritsInput ? StdioSetting.Inherit : Output(DefaultStream(defaults.DefaultStandardOutput)),
+            StandardError = exec.StandardError is { } error ? Output(error)
+                : exec.OutputInheritsInput ? StdioSetting.Inherit : Output(DefaultStream(defaults.DefaultStandardError)),
             TTYPath = exec.TTYPath,
             SyslogIdentifier = exec.SyslogIdentifier,
             SyslogFacility = exec.SyslogFacility ?? ExecSettings.Default.SyslogFacility,
@@ -156,12 +161,12 @@ internal static class ServiceDefinitions
             ProtectKernelTunables = Boolean(unit, section, "ProtectKernelTunables"),
             ProtectKernelModules = Boolean(unit, section, "ProtectKernelModules"),
             ProtectKernelLogs = Boolean(unit, section, "ProtectKernelLogs"),
-            PermissionsStartOnly = service.PermissionsStartOnly,
-            RootDirectoryStartOnly = service.RootDirectoryStartOnly,
+            PermissionsStartOnly = service?.PermissionsStartOnly ?? false,
+            RootDirectoryStartOnly = service?.RootDirectoryStartOnly ?? false,
         };
     }
 
-    private static ResourceControlSettings Resources(Files.ResourceControlSettings? resources)
+    internal static ResourceControlSettings Resources(Files.ResourceControlSettings? resources)
     {
         if (resources is null)
             return ResourceControlSettings.None;
@@ -185,7 +190,7 @@ internal static class ServiceDefinitions
         { Bytes: var bytes } => bytes,
     };
 
-    private static List<ExecCommand> Commands(IReadOnlyList<Files.ExecCommand> commands)
+    internal static List<ExecCommand> Commands(IReadOnlyList<Files.ExecCommand> commands)
     {
         var mapped = new List<ExecCommand>(commands.Count);
         foreach (Files.ExecCommand command in commands)
@@ -246,7 +251,7 @@ internal static class ServiceDefinitions
     private static bool Boolean(Files.UnitSettings unit, string section, string key)
         => unit.LastValue(section, key) is string value && IsTrue(value);
 
-    private static bool IsTrue(string value) => Numbers.TryParseBoolean(value, out bool b) && b;
+    internal static bool IsTrue(string value) => Numbers.TryParseBoolean(value, out bool b) && b;
 
     private static List<string> Paths(Files.UnitSettings unit, string section, string key, string alias)
     {

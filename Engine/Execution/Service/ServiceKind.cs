@@ -1,6 +1,7 @@
 using Units.Core.Jobs;
 using Units.Core.Manager;
 using Units.Core.Model;
+using Units.Execution.Socket;
 
 namespace Units.Execution.Service;
 
@@ -16,6 +17,10 @@ public sealed class ServiceKind : UnitKind, IServiceHost
     private UnitProcesses? _processes;
     private string? _watchedBusName;
     private IDisposable? _busNameWatch;
+    private Connection? _connection;
+
+    /// <summary>The connection an Accept=yes socket handed this instance (systemd's socket_fd and accept_socket).</summary>
+    private sealed record Connection(int Fd, SocketKind Socket, string? Source, IReadOnlyList<string> Environment);
 
     private ServiceKind(ExecutionRuntime runtime) => _runtime = runtime;
 
@@ -47,7 +52,8 @@ public sealed class ServiceKind : UnitKind, IServiceHost
         {
             _processes = _runtime.CreateUnit(Unit.Id, Unit.SliceName, settings);
             _machine = new ServiceMachine(settings, this, _processes);
-            _processes.Machine = _machine;
+            _processes.Owner = _machine;
+            _processes.Sockets = CollectSockets;
         }
         else
         {
@@ -69,7 +75,11 @@ public sealed class ServiceKind : UnitKind, IServiceHost
         _watchedBusName = name;
     }
 
-    public override void Unload() => WatchBusName(null);
+    public override void Unload()
+    {
+        WatchBusName(null);
+        CloseConnection();
+    }
 
     public override void AddDependencies(UnitDefinition definition, bool defaults, DependencySink sink)
     {
@@ -118,7 +128,56 @@ public sealed class ServiceKind : UnitKind, IServiceHost
         bool idle = _machine?.Settings.Type == ServiceType.Idle;
         var flags = (reloadFailure ? UnitNotifyFlags.ReloadFailure : UnitNotifyFlags.None) |
                     (willAutoRestart ? UnitNotifyFlags.WillAutoRestart : UnitNotifyFlags.None);
+        // A connection lives as long as the instance runs (service_set_state's service_close_socket_fd).
+        if (newState is ServiceState.Failed or ServiceState.AutoRestart || (newState == ServiceState.Dead && Unit.Job is null))
+            CloseConnection();
         Unit.NotifyStateChanged(Map(oldState.ToActiveState(idle)), Map(newState.ToActiveState(idle)), flags);
+    }
+
+    /// <summary>
+    /// An Accept=yes socket hands this instance its connection (systemd's service_set_socket_fd): the instance owns
+    /// the descriptor from now on and describes itself with the peer. Returns why not when it cannot take one.
+    /// </summary>
+    internal string? TakeConnection(int fd, SocketKind socket, string? source, SocketKind.Peer peer)
+    {
+        if (_machine is null)
+            return $"{Unit.Id} is not loaded.";
+        if (_connection is not null)
+            return $"{Unit.Id} has a connection already.";
+        if (_machine.State != ServiceState.Dead)
+            return $"{Unit.Id} is not dead.";
+        if (SocketAddress.PeerText(peer.Remote, peer.Credentials) is { } text)
+            Unit.SetDescription(Unit.Definition.Description.Length > 0 ? $"{Unit.Definition.Description} ({text})" : text);
+        _connection = new Connection(fd, socket, source, [.. SocketAddress.RemoteEnvironment(peer.Remote)]);
+        return null;
+    }
+
+    /// <summary>Closes the connection and tells its socket (service_close_socket_fd).</summary>
+    internal void CloseConnection()
+    {
+        if (_connection is not { } connection)
+            return;
+        _connection = null;
+        Native.Libc.close(connection.Fd);
+        connection.Socket.ConnectionClosed(connection.Source);
+    }
+
+    /// <summary>systemd's service_collect_fds: the connection of an Accept=yes instance, else the listening sockets
+    /// of every socket unit that triggers this service, named by their FileDescriptorName=.</summary>
+    private ServiceSockets CollectSockets()
+    {
+        if (_connection is { } connection)
+            return new ServiceSockets([(connection.Fd, "connection")], connection.Environment);
+        var fds = new List<(int Fd, string Name)>();
+        foreach (Unit trigger in Unit.DependenciesOf(UnitDependency.TriggeredBy))
+        {
+            if (trigger.Kind is not SocketKind socket)
+                continue;
+            foreach (SocketPort port in socket.Ports)
+                if (port.IsOpen)
+                    fds.Add((port.Fd, socket.FileDescriptorName));
+        }
+        return new ServiceSockets(fds, []);
     }
 
     void IServiceHost.PropertiesChanged() => Unit.NotifyPropertiesChanged();

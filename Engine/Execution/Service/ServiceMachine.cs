@@ -10,7 +10,7 @@ namespace Units.Execution.Service;
 /// the current state. Runs on the manager loop only; processes and time come through <see cref="IServiceProcesses"/>
 /// and <see cref="IServiceHost"/>.
 /// </summary>
-public sealed class ServiceMachine
+public sealed class ServiceMachine : IProcessOwner
 {
     private readonly IServiceHost _host;
     private readonly IServiceProcesses _processes;

@@ -65,6 +65,14 @@ public sealed class ExecSettings
     /// <summary>StandardInput=; null when unset (null input, or socket for Accept=yes instances — decided at load).</summary>
     public StandardStream<ExecInput>? StandardInput { get; internal set; }
 
+    /// <summary>
+    /// Whether an unset StandardOutput=/StandardError= stays "inherit" (a copy of standard input) instead of the
+    /// manager's default: when the input is a terminal, a socket or a named descriptor, streams that go both ways
+    /// (systemd's service_fix_stdio).
+    /// </summary>
+    public bool OutputInheritsInput => StandardInput?.Kind is ExecInput.Tty or ExecInput.TtyForce or ExecInput.TtyFail
+        or ExecInput.Socket or ExecInput.NamedFd;
+
     public StandardStream<ExecOutput>? StandardOutput { get; internal set; }
 
     public StandardStream<ExecOutput>? StandardError { get; internal set; }

@@ -211,9 +211,9 @@ internal static class SettingsTable
         }
 
         add(K, "SocketProtocol", NameIn("Failed to parse socket protocol", ["udplite", "sctp"]), NotYet);
-        add(K, "BindIPv6Only", NameIn("Failed to parse bind IPv6 only value", ["default", "both", "ipv6-only"], acceptsBoolean: true), NotYet);
+        add(K, "BindIPv6Only", NameIn("Failed to parse bind IPv6 only value", ["default", "both", "ipv6-only"], acceptsBoolean: true), Acts);
         add(K, "Backlog", Unsigned(static (s, v) => s.Socket!.Backlog = v), Acts);
-        add(K, "BindToDevice", String(), NotYet);
+        add(K, "BindToDevice", String(), Acts);
         foreach (var which in Enum.GetValues<SocketCommand>())
         {
             var command = which;
@@ -227,39 +227,39 @@ internal static class SettingsTable
         add(K, "DirectoryMode", Mode(static (s, v) => s.Socket!.DirectoryMode = v), Acts);
         add(K, "Accept", Bool(static (s, v) => s.Socket!.Accept = v), Acts);
         add(K, "FlushPending", Bool(), NotYet);
-        add(K, "Writable", Bool(), NotYet);
+        add(K, "Writable", Bool(), Acts);
         add(K, "MaxConnections", Unsigned(static (s, v) => s.Socket!.MaxConnections = v), Acts);
         add(K, "MaxConnectionsPerSource", Unsigned(static (s, v) => s.Socket!.MaxConnectionsPerSource = v), Acts);
-        add(K, "KeepAlive", Bool(), NotYet);
+        add(K, "KeepAlive", Bool(), Acts);
         add(K, "KeepAliveTimeSec", Seconds(), NotYet);
         add(K, "KeepAliveIntervalSec", Seconds(), NotYet);
         add(K, "KeepAliveProbes", Unsigned(), NotYet);
         add(K, "DeferAcceptSec", Seconds(), NotYet);
-        add(K, "NoDelay", Bool(), NotYet);
+        add(K, "NoDelay", Bool(), Acts);
         add(K, "Priority", Int(), NotYet);
-        add(K, "ReceiveBuffer", IecSize(), NotYet);
-        add(K, "SendBuffer", IecSize(), NotYet);
+        add(K, "ReceiveBuffer", IecSize(), Acts);
+        add(K, "SendBuffer", IecSize(), Acts);
         add(K, "IPTOS", IpTos, NotYet);
         add(K, "IPTTL", Int(), NotYet);
         add(K, "Mark", Int(), NotYet);
         add(K, "PipeSize", IecSize(), NotYet);
-        add(K, "FreeBind", Bool(), NotYet);
-        add(K, "Transparent", Bool(), NotYet);
-        add(K, "Broadcast", Bool(), NotYet);
+        add(K, "FreeBind", Bool(), Acts);
+        add(K, "Transparent", Bool(), Acts);
+        add(K, "Broadcast", Bool(), Acts);
         add(K, "PassCredentials", Bool(static (s, v) => s.Socket!.PassCredentials = v), Acts);
-        add(K, "PassSecurity", Bool(), NotYet);
+        add(K, "PassSecurity", Bool(), Acts);
         add(K, "PassPacketInfo", Bool(), NotYet);
         add(K, "Timestamping", NameIn("Failed to parse timestamping precision", ["off", "us", "ns", "usec", "µs", "nsec"]), NotYet);
         add(K, "TCPCongestion", Literal(), NotYet);
-        add(K, "ReusePort", Bool(), NotYet);
+        add(K, "ReusePort", Bool(), Acts);
         add(K, "MessageQueueMaxMessages", Long(), NotYet);
         add(K, "MessageQueueMessageSize", Long(), NotYet);
         add(K, "RemoveOnStop", Bool(static (s, v) => s.Socket!.RemoveOnStop = v), Acts);
         add(K, "Symlinks", PathList(static s => s.Socket!.SymlinkList, static s => s.Socket!.ResetSymlinks()), Acts);
         add(K, "FileDescriptorName", FileDescriptorName, Acts);
         add(K, "Service", SocketService, Acts);
-        add(K, "TriggerLimitIntervalSec", Seconds(), NotYet);
-        add(K, "TriggerLimitBurst", Unsigned(), NotYet);
+        add(K, "TriggerLimitIntervalSec", Seconds(), Acts);
+        add(K, "TriggerLimitBurst", Unsigned(), Acts);
         add(K, "SmackLabel", String(), NotYet);
         add(K, "SmackLabelIPIn", String(), NotYet);
         add(K, "SmackLabelIPOut", String(), NotYet);
