@@ -13,7 +13,7 @@ using TimerValue = Units.UnitFiles.Settings.TimerValue;
 namespace Units.Api.Objects;
 
 /// <summary>The type interfaces of the unit types other than services: what their files set, the runtime state of
-/// the types that run (timers, paths), and for the types that do not run under unitsd yet systemd's values of a unit
+/// the types that run (sockets, timers, paths), and for the types that do not run under unitsd yet systemd's values of a unit
 /// that never ran.</summary>
 internal static class TypeProperties
 {
