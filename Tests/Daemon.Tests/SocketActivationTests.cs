@@ -36,6 +36,8 @@ public sealed class SocketActivationTests(ITestOutputHelper output) : IDisposabl
             ["echo.socket"] = "[Unit]\nDescription=Echo socket\n[Socket]\nListenStream=%t/echo.sock\nListenFIFO=%t/echo.fifo\nFileDescriptorName=echo\n",
             ["echo.service"] = $"[Unit]\nDescription=Echo\n[Service]\nExecStart=/usr/bin/python3 {server}\n",
             ["inetd.socket"] = "[Unit]\nDescription=Inetd socket\n[Socket]\nListenStream=%t/inetd.sock\nAccept=yes\n",
+            ["named.socket"] = "[Socket]\nListenDatagram=%t/named.dgram\nFileDescriptorName=talk\n",
+            ["named.service"] = "[Service]\nStandardInput=fd:talk\nExecStart=/bin/sh -c 'head -c 5 > %t/named.out; echo \" $$LISTEN_FDNAMES\" >> %t/named.out'\n",
             ["spin.socket"] = "[Socket]\nListenStream=%t/spin.sock\n",
             ["spin.service"] = "[Service]\nExecStart=/bin/false\n",
             ["inetd@.service"] = "[Unit]\nDescription=Inetd\n[Service]\nExecStart=/bin/sh -c 'read line; echo \"got $line\"'\nStandardInput=socket\n",
@@ -93,6 +95,28 @@ public sealed class SocketActivationTests(ITestOutputHelper output) : IDisposabl
         }
         Same(systemd, unitsd, "show", "-p", "ActiveState,SubState,Result,NAccepted,NConnections,NRefused,Triggers", "inetd.socket");
         Same(systemd, unitsd, "stop", "inetd.socket");
+    }
+
+    [Fact]
+    public void StandardInput_fd_reads_the_socket_of_that_FileDescriptorName()
+    {
+        var units = Units();
+        using ManagerInstance systemd = ManagerInstance.Start("sd", binary: null, units);
+        using ManagerInstance unitsd = ManagerInstance.Start("us", Paths.Unitsd, units);
+        Same(systemd, unitsd, "start", "named.socket");
+        foreach (ManagerInstance manager in new[] { systemd, unitsd })
+        {
+            using var client = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+            client.SendTo(Encoding.UTF8.GetBytes("hello"), new UnixDomainSocketEndPoint(Path.Combine(manager.InstanceDirectory, "xdg", "named.dgram")));
+            string written = Path.Combine(manager.InstanceDirectory, "xdg", "named.out");
+            // The datagram starts the service; once it wrote its file and exited, the socket listens again.
+            for (var deadline = DateTime.UtcNow.AddSeconds(30); !File.Exists(written) && DateTime.UtcNow < deadline;)
+                Thread.Sleep(50);
+            WaitFor(manager, "named.service", "ActiveState", "inactive");
+            WaitFor(manager, "named.socket", "SubState", "listening");
+            Assert.Equal("hello talk\n", File.ReadAllText(written));
+        }
+        Same(systemd, unitsd, "show", "-p", "ActiveState,SubState,Result", "named.socket", "named.service");
     }
 
     [Fact]
