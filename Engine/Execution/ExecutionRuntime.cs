@@ -235,6 +235,10 @@ public sealed class UnitProcesses : IServiceProcesses
     private DynamicCredentials? _dynamicUser;
     private (uint Uid, uint Gid)? _ipcOwner;
     private bool _emptyReported;
+    // systemd's cpu_usage_base and cpu_usage_last: the cgroup's counter when this activation began (a cgroup kept
+    // across an automatic restart has counted the runs before), and the last reading, kept once the cgroup is gone.
+    private ulong _cpuUsageBase;
+    private ulong? _cpuUsageLast;
 
     internal UnitProcesses(ExecutionRuntime runtime, string unitName, string? slice, ServiceSettings settings)
     {
@@ -266,6 +270,8 @@ public sealed class UnitProcesses : IServiceProcesses
         {
             ResourceProblems = cgroups.Realize(CgroupPath, _settings.Resources);
             _emptyReported = _runtime.RegisterCgroup(CgroupPath, this);
+            _cpuUsageBase = CgroupHierarchy.Usage(CgroupPath).CpuUsageNSec ?? 0;
+            _cpuUsageLast = null;
         }
         if (_settings.Exec.PrivateTmp && _privateTmp is null)
         {
@@ -472,6 +478,21 @@ public sealed class UnitProcesses : IServiceProcesses
 
     public IDisposable WatchFile(string path, Action changed) => _runtime.WatchFile(path, changed);
 
+    /// <summary>The CPU time this activation's processes consumed (the cgroup's cpu.stat usage_usec since the start),
+    /// read now while the cgroup exists, else the reading kept when it was removed; null without a cgroup or with
+    /// CPUAccounting=no (systemd's unit_get_cpu_usage).</summary>
+    public ulong? ReadCpuUsage()
+    {
+        if (CgroupPath is null || !_settings.Resources.CPUAccounting)
+            return null;
+        if (CgroupHierarchy.Usage(CgroupPath).CpuUsageNSec is ulong raw)
+            _cpuUsageLast = raw > _cpuUsageBase ? raw - _cpuUsageBase : 0;
+        return _cpuUsageLast;
+    }
+
+    /// <summary>What <see cref="ReadCpuUsage"/> read last, without reading again (so a message and its fields agree).</summary>
+    public ulong? LastCpuUsageNSec => _settings.Resources.CPUAccounting ? _cpuUsageLast : null;
+
     public void Release()
     {
         _sessions.Clear();
@@ -485,6 +506,7 @@ public sealed class UnitProcesses : IServiceProcesses
             _runtime.DynamicUsers.Release(dynamicUser);
             _dynamicUser = null;
         }
+        ReadCpuUsage(); // the last reading outlives the cgroup, for a unit that stops later (RemainAfterExit=)
         if (CgroupPath is not null && CgroupHierarchy.Remove(CgroupPath))
         {
             _runtime.UnwatchCgroup(CgroupPath); // the directory is made again (and watched) at the next start

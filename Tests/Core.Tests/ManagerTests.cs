@@ -76,7 +76,7 @@ public sealed class ManagerTests
     public void Unreferenced_units_are_collected_and_loaded_again_on_demand()
     {
         var h = new Harness();
-        h.Define(Svc.New("lone.service").Fake(new() { AccountingSummary = "Consumed 1.500s CPU time." }));
+        h.Define(Svc.New("lone.service").Fake(new() { CpuUsageNSec = 1_500_000_000 }));
         var first = h.Load("lone.service");
         h.Manager.RunPending();
         h.Happen(() => { });
@@ -90,7 +90,11 @@ public sealed class ManagerTests
 
         h.Stop("lone.service");
         Assert.Null(h.Manager.GetUnit("lone.service"));
-        Assert.Contains("lone.service: Consumed 1.500s CPU time.", h.Log.Messages);
+        // unit_log_resources: when it stopped, after its job's message (it is collected after that).
+        var messages = h.Log.Messages.ToList();
+        int consumed = messages.LastIndexOf("lone.service: Consumed 1.500s CPU time.");
+        int stopped = messages.FindLastIndex(m => m.StartsWith("Stopped lone", StringComparison.Ordinal));
+        Assert.True(stopped >= 0 && consumed > stopped, string.Join(" | ", messages));
     }
 
     [Fact]

@@ -56,6 +56,14 @@ public sealed class JournalTests(ITestOutputHelper output)
             LogRateLimitBurst=3
             ExecStart=/bin/sh -c 'echo "<7>debug is dropped"; i=0; while [ $i -lt 100 ]; do echo "line $i"; i=$((i+1)); done; sleep 1.5; echo after the interval'
             """,
+        // Burns at least 1.5 s of CPU (bash's own user time, field 14 of /proc/PID/stat, in 1/100 s), then exits.
+        ["burner.service"] = """
+            [Unit]
+            Description=Burns CPU
+            [Service]
+            Type=oneshot
+            ExecStart=/bin/bash -c 'p=$BASHPID; until [ $(cut -d" " -f14 /proc/$p/stat) -ge 150 ]; do for i in {1..2000}; do :; done; done'
+            """,
         // A daemon that logs as under systemd: systemd-cat connects to /run/systemd/journal/stdout itself.
         ["catting.service"] = """
             [Unit]
@@ -153,6 +161,34 @@ public sealed class JournalTests(ITestOutputHelper output)
         Assert.Equal("3", Field(failed, "PRIORITY"));
         Assert.Equal("failing.service", Field(failed, "USER_UNIT"));
 
+        AssertVerifies(unitsd);
+    }
+
+    /// <summary>systemd 252's unit_log_resources (src/core/unit.c): "NAME: Consumed 1.234s CPU time." (format_timespan to the
+    /// millisecond, the unit's name, not its description), MESSAGE_ID=ae8f7b86..., CPU_USAGE_NSEC=, at info level above
+    /// one second of CPU (debug below, so not stored), after the job's own "Finished" message.</summary>
+    [Fact]
+    public void A_unit_that_burnt_cpu_logs_the_cpu_time_it_consumed_when_it_stops()
+    {
+        using ManagerInstance unitsd = ManagerInstance.Start("jr", Paths.Unitsd, s_units);
+        AssertSucceeded(unitsd.Ctl("start", "burner.service"));
+        List<JsonElement> entries = WaitForEntries(unitsd, ["--user-unit", "burner.service"],
+            all => all.Any(e => Field(e, "MESSAGE_ID") == "ae8f7b866b0347b9af31fe1c80b127c0"));
+        JsonElement consumed = Assert.Single(entries, e => Field(e, "MESSAGE_ID") == "ae8f7b866b0347b9af31fe1c80b127c0");
+        ulong nsec = ulong.Parse(Field(consumed, "CPU_USAGE_NSEC")!, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(nsec, 1_500_000_000UL, 600_000_000_000UL);
+        Assert.Equal($"burner.service: Consumed {nsec / 1_000_000_000}.{nsec / 1_000_000 % 1000:D3}s CPU time.", Field(consumed, "MESSAGE"));
+        Assert.Equal("6", Field(consumed, "PRIORITY"));
+        Assert.Equal("burner.service", Field(consumed, "USER_UNIT"));
+        Assert.Equal("systemd", Field(consumed, "SYSLOG_IDENTIFIER"));
+        int finished = entries.FindIndex(e => Field(e, "MESSAGE_ID") == "39f53479d3a045ac8e11786248231fbf" && Field(e, "JOB_RESULT") == "done");
+        int deactivated = entries.FindIndex(e => Field(e, "MESSAGE_ID") == "7ad2d189f7e94e70a38c781354912448");
+        // The activation's invocation ID, as on the manager's other messages about it (the unit itself is collected once
+        // inactive, so its InvocationID property is gone by now).
+        Assert.Matches("^[0-9a-f]{32}$", Field(consumed, "USER_INVOCATION_ID"));
+        Assert.Equal(Field(entries[deactivated], "USER_INVOCATION_ID"), Field(consumed, "USER_INVOCATION_ID"));
+        Assert.True(deactivated >= 0 && deactivated < finished && finished < entries.IndexOf(consumed),
+            string.Join("\n", entries.Select(e => Field(e, "MESSAGE"))));
         AssertVerifies(unitsd);
     }
 

@@ -90,8 +90,6 @@ public sealed partial class UnitManager
     {
         if (!IsLoaded(unit))
             return;
-        if (unit.Kind.AccountingSummary is string summary)
-            LogUnit(LogPriority.Info, unit, summary);
         LogDebug(unit, "Collecting.");
         foreach (var other in unit.DependencyUnits.ToList())
         {

@@ -39,6 +39,8 @@ public sealed partial class UnitManager
                 RunEmergencyAction(unit.Definition.FailureAction, $"unit {unit.Id} failed");
             else if (!oldState.IsInactiveOrFailed() && newState == ActiveState.Inactive)
                 RunEmergencyAction(unit.Definition.SuccessAction, $"unit {unit.Id} succeeded");
+            if (newState.IsInactiveOrFailed() && !oldState.IsInactiveOrFailed())
+                LogResources(unit);
         }
 
         QueueDbus(unit);
@@ -86,6 +88,19 @@ public sealed partial class UnitManager
                     trigger.Kind.TriggerNotify(unit);
         }
         return true;
+    }
+
+    /// <summary>
+    /// systemd 252's unit_log_resources, when a unit has just stopped or failed (after its job's own message):
+    /// "NAME: Consumed 1.234s CPU time." (format_timespan to the millisecond), at debug level up to one second of CPU,
+    /// info above, notice above ten minutes.
+    /// </summary>
+    private void LogResources(Unit unit)
+    {
+        if (unit.Kind.CpuUsageNSec is not ulong nsec)
+            return;
+        LogPriority level = nsec > 600_000_000_000UL ? LogPriority.Notice : nsec > 1_000_000_000UL ? LogPriority.Info : LogPriority.Debug;
+        LogUnit(level, unit, $"Consumed {TimeSpanText.Format(nsec / 1000, 1000)} CPU time.");
     }
 
     /// <summary>Whether the new state completes or contradicts the unit's job (unit_process_job); true when unexpected.</summary>

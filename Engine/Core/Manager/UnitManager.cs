@@ -305,13 +305,10 @@ public sealed partial class UnitManager : IUnitHost
             return;
         _startupPending = false;
         ulong took = Clock.MonotonicUSec - _startupBeganUSec;
-        Log.Write(LogPriority.Info, null, $"Startup finished in {FormatTimespan(took)}.");
+        Log.Write(LogPriority.Info, null, $"Startup finished in {TimeSpanText.Format(took, 1000)}.");
         foreach (var o in _observers)
             o.StartupFinished(took);
     }
-
-    internal static string FormatTimespan(ulong usec) =>
-        usec >= 1_000_000 ? $"{usec / 1_000_000.0:0.###}s" : $"{usec / 1000}ms";
 
     /// <summary>The D-Bus Exit() call: the manager (a user instance) should exit.</summary>
     public void Exit() => SetObjective(ManagerObjective.Exit);

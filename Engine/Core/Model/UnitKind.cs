@@ -78,8 +78,10 @@ public abstract class UnitKind
     /// <summary>True while the type still owns something (processes, a cgroup, a mount): the unit is not collected.</summary>
     public virtual bool HoldsResources => false;
 
-    /// <summary>Logged when the unit is unloaded, e.g. "Consumed 1.234s CPU time."; null for nothing.</summary>
-    public virtual string? AccountingSummary => null;
+    /// <summary>The CPU time the unit's processes consumed in its current or last activation, in nanoseconds (systemd's
+    /// unit_get_cpu_usage); null when the type has none or it is not accounted. Read when the unit becomes inactive
+    /// or failed, for "NAME: Consumed 1.234s CPU time.".</summary>
+    public virtual ulong? CpuUsageNSec => null;
 
     /// <summary>True while an automatic restart is pending (Restart=): the unit still counts as needed.</summary>
     public virtual bool WillRestart => false;

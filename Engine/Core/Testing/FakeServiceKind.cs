@@ -27,8 +27,8 @@ public sealed record FakeServiceSettings
 
     public int Nice { get; init; }
 
-    /// <summary>Reported by <see cref="UnitKind.AccountingSummary"/> when the unit is collected.</summary>
-    public string? AccountingSummary { get; init; }
+    /// <summary>Reported as <see cref="UnitKind.CpuUsageNSec"/>.</summary>
+    public ulong? CpuUsageNSec { get; init; }
 }
 
 /// <summary>
@@ -60,7 +60,7 @@ public sealed class FakeServiceKind : UnitKind
 
     public override int Nice => _settings.Nice;
 
-    public override string? AccountingSummary => _settings.AccountingSummary;
+    public override ulong? CpuUsageNSec => _settings.CpuUsageNSec;
 
     /// <summary>How many times the unit was started (each Start call that began an activation).</summary>
     public int StartCount { get; private set; }

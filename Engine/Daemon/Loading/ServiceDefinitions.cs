@@ -56,7 +56,7 @@ internal static class ServiceDefinitions
             ExecStopPost = Commands(service.ExecStopPost),
             Exec = Exec(unit, "Service", service, defaults),
             Kill = Kill(kill),
-            Resources = Resources(unit.ResourceControl),
+            Resources = Resources(unit.ResourceControl, cpuAccountingSet: unit.LastValue("Service", "CPUAccounting") is not null),
         };
     }
 
@@ -166,7 +166,7 @@ internal static class ServiceDefinitions
         };
     }
 
-    internal static ResourceControlSettings Resources(Files.ResourceControlSettings? resources)
+    internal static ResourceControlSettings Resources(Files.ResourceControlSettings? resources, bool cpuAccountingSet)
     {
         if (resources is null)
             return ResourceControlSettings.None;
@@ -178,6 +178,7 @@ internal static class ServiceDefinitions
             CPUQuotaPerSecUSec = resources.CPUQuotaPerSecUsec == ulong.MaxValue ? null : resources.CPUQuotaPerSecUsec,
             CPUWeight = resources.CPUWeight,
             IOWeight = resources.IOWeight,
+            CPUAccounting = !cpuAccountingSet || resources.CPUAccounting,
         };
     }
 

@@ -61,7 +61,7 @@ internal static class SocketDefinitions
             ExecStopPost = ServiceDefinitions.Commands(socket.Commands(Files.SocketCommand.StopPost)),
             Exec = ServiceDefinitions.Exec(unit, Section, service: null, defaults),
             Kill = ServiceDefinitions.Kill(unit.Kill!),
-            Resources = ServiceDefinitions.Resources(unit.ResourceControl),
+            Resources = ServiceDefinitions.Resources(unit.ResourceControl, cpuAccountingSet: unit.LastValue("Socket", "CPUAccounting") is not null),
         };
     }
 

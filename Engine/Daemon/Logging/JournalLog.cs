@@ -9,8 +9,9 @@ namespace Units.Daemon.Logging;
 
 /// <summary>What the manager knows about a unit when it logs about it: the description its job status
 /// messages are worded with, its current job's id (0 when none), its current or last activation's
-/// invocation ID (null before its first start) and its LogLevelMax= (null: none).</summary>
-internal readonly record struct UnitLogFacts(string Description, uint JobId, string? InvocationId, int? LogLevelMax);
+/// invocation ID (null before its first start), its LogLevelMax= (null: none) and the CPU time its
+/// activation consumed as last read (null: not accounted).</summary>
+internal readonly record struct UnitLogFacts(string Description, uint JobId, string? InvocationId, int? LogLevelMax, ulong? CpuUsageNSec);
 
 /// <summary>
 /// The manager's messages as journal entries with the fields systemd's log_unit_struct() sends
@@ -75,6 +76,8 @@ internal sealed partial class JournalLog(JournalService journal, bool userManage
         string prefix = unit + ": ";
         string body = message.StartsWith(prefix, StringComparison.Ordinal) ? message[prefix.Length..] : message;
         var identity = new UnitIdentity(unit, facts?.Description, facts?.InvocationId);
+        if (facts?.CpuUsageNSec is ulong cpu && ConsumedCpu().IsMatch(body) && _messages.Resources(identity, cpu) is { } resources)
+            return resources;
         return UnitResult(priority, identity, body) ?? Plain(priority, identity, prefix + body);
     }
 
@@ -147,6 +150,9 @@ internal sealed partial class JournalLog(JournalService journal, bool userManage
 
     [GeneratedRegex(@"^Skipped due to '([^']+)'\.$")]
     private static partial Regex SkippedDueTo();
+
+    [GeneratedRegex(@"^Consumed .+ CPU time\.$")]
+    private static partial Regex ConsumedCpu();
 
     [GeneratedRegex(@"^Scheduled restart job, restart counter is at (\d+)\.$")]
     private static partial Regex RestartScheduled();

@@ -181,7 +181,8 @@ internal sealed class ManagerJournal : IManagerObserver, IDisposable
     private UnitLogFacts? Facts(string unit) =>
         _manager?.GetUnit(unit) is { } known
             ? new UnitLogFacts(known.Description, known.Job?.Id ?? 0, known.InvocationId.IsEmpty ? null : known.InvocationId.ToString(),
-                known.Kind is ServiceKind { Machine: { } machine } ? machine.Settings.Exec.LogLevelMax : null)
+                known.Kind is ServiceKind { Machine: { } machine } ? machine.Settings.Exec.LogLevelMax : null,
+                (known.Kind as ServiceKind)?.Processes?.LastCpuUsageNSec)
             : null;
 
     /// <summary>Records which unit a service's main and control processes belong to, so that a message a client of

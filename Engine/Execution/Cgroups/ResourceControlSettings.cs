@@ -12,6 +12,9 @@ public sealed class ResourceControlSettings
     public ulong? CPUQuotaPerSecUSec { get; init; }
     public ulong? CPUWeight { get; init; }
     public ulong? IOWeight { get; init; }
+    /// <summary>CPUAccounting=: whether the CPU time the unit's processes consumed is accounted (and logged when it stops);
+    /// on unless the unit turns it off, as the manager's DefaultCPUAccounting=yes says.</summary>
+    public bool CPUAccounting { get; init; } = true;
 
     public static ResourceControlSettings None { get; } = new();
 

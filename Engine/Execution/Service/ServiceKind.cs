@@ -113,6 +113,9 @@ public sealed class ServiceKind : UnitKind, IServiceHost
     public override bool HoldsResources => _processes is not null && !_processes.IsGroupEmpty;
 
 
+    /// <summary>From the cgroup's cpu.stat while it exists, else the last reading (see <see cref="UnitProcesses.ReadCpuUsage"/>).</summary>
+    public override ulong? CpuUsageNSec => _processes?.ReadCpuUsage();
+
     public override bool WillRestart => _machine?.State == ServiceState.AutoRestart;
 
     private ServiceMachine Loaded => _machine ?? throw new InvalidOperationException($"{Unit.Id} is not loaded.");

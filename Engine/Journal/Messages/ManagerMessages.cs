@@ -1,4 +1,5 @@
 using System.Globalization;
+using Units.Core.Manager;
 using Units.Journal.Capture;
 
 namespace Units.Journal.Messages;
@@ -191,7 +192,7 @@ public sealed class ManagerMessages(bool userManager, StatusUnitFormat format = 
         if (cpuNanoseconds is { } cpu)
         {
             fields.Add(("CPU_USAGE_NSEC", cpu));
-            parts.Add($"consumed {FormatTimespan(cpu / 1000, 1000)} CPU time");
+            parts.Add($"consumed {TimeSpanText.Format(cpu / 1000, 1000)} CPU time");
             Raise(cpu > 1_000_000_000UL, cpu > 600_000_000_000UL);
         }
         void Bytes(ulong? value, string field, string text)
@@ -228,51 +229,6 @@ public sealed class ManagerMessages(bool userManager, StatusUnitFormat format = 
             ? Base(start, SyslogPriority.Warning, null, $"{start.Id}: Job {d.Unit.Id}/{d.JobType} deleted to break ordering cycle starting with {start.Id}/{startJobType}")
             : Base(start, SyslogPriority.Error, null, $"{start.Id}: Unable to break cycle starting with {start.Id}/{startJobType}"));
         return entries;
-    }
-
-    /// <summary>systemd's format_timespan(): "1.234s", "2min 3.456s", "500us"; accuracy in µs.</summary>
-    public static string FormatTimespan(ulong usec, ulong accuracy)
-    {
-        (string Suffix, ulong Usec)[] table =
-        [
-            ("y", 31557600UL * 1000000), ("month", 2629800UL * 1000000), ("w", 7UL * 86400 * 1000000),
-            ("d", 86400UL * 1000000), ("h", 3600UL * 1000000), ("min", 60UL * 1000000),
-            ("s", 1000000), ("ms", 1000), ("us", 1),
-        ];
-        if (usec == ulong.MaxValue) return "infinity";
-        if (usec == 0) return "0";
-        if (accuracy == 0) accuracy = 1;
-        var text = new System.Text.StringBuilder();
-        bool something = false;
-        ulong t = usec;
-        foreach (var (suffix, unitUsec) in table)
-        {
-            if (t == 0) break;
-            if (t < accuracy && something) break;
-            if (t < unitUsec) continue;
-            ulong a = t / unitUsec, b = t % unitUsec;
-            bool done = false;
-            if (t < 60UL * 1000000 && b > 0)
-            {
-                int j = 0;
-                for (ulong cc = unitUsec; cc > 1; cc /= 10) j++;
-                for (ulong cc = accuracy; cc > 1; cc /= 10) { b /= 10; j--; }
-                if (j > 0)
-                {
-                    text.Append(text.Length > 0 ? " " : "").Append(a.ToString(CultureInfo.InvariantCulture)).Append('.')
-                        .Append(b.ToString(CultureInfo.InvariantCulture).PadLeft(j, '0')).Append(suffix);
-                    t = 0;
-                    done = true;
-                }
-            }
-            if (!done)
-            {
-                text.Append(text.Length > 0 ? " " : "").Append(a.ToString(CultureInfo.InvariantCulture)).Append(suffix);
-                t = b;
-            }
-            something = true;
-        }
-        return text.ToString();
     }
 
     /// <summary>systemd's format_bytes(): "1.2M", "1.0K", "512B" (base 1024, one decimal).</summary>
