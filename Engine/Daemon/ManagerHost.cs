@@ -146,6 +146,7 @@ internal sealed class ManagerHost : IManagerObserver, IDisposable
             BeforeReload = source.Reload,
         };
         api.Register(tree);
+        _journal.ServeQueries(tree);
         _bus = new ApiBus(ApiBus.Address(user, runtimeDirectory, Environment.GetEnvironmentVariable), tree, api, busNames, _manager, log);
         _owned.Add(_bus);
         _owned.Add(PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnTerminate));

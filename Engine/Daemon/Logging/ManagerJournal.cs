@@ -6,6 +6,8 @@ using Units.Core.Model;
 using Units.Execution;
 using Units.Execution.Service;
 using Units.Journal;
+using Units.DBus;
+using Units.Journal.Bus;
 using Units.Journal.Capture;
 using Units.Journal.Format;
 using Units.Journal.Writing;
@@ -25,7 +27,9 @@ internal sealed class ManagerJournal : IManagerObserver, IDisposable
     // manager loop, read by the journal's socket threads): a client of the journal's sockets already gone when its
     // message is read is still filed under its unit.
     private readonly ConcurrentDictionary<int, string> _unitOfProcess;
+    private readonly bool _user;
     private UnitManager? _manager;
+    private JournalBusInterface? _queries;
 
     private ManagerJournal(ICoreLog fallback, JournalService? journal, ConcurrentDictionary<int, string> unitOfProcess,
         FileStream? writerLock, bool user, LogPriority maxPriority)
@@ -33,6 +37,7 @@ internal sealed class ManagerJournal : IManagerObserver, IDisposable
         _journal = journal;
         _unitOfProcess = unitOfProcess;
         _writerLock = writerLock;
+        _user = user;
         ServiceStreams = journal is null ? null : new ServiceLogStreams(journal, user);
         // SYSTEMD_LOG_TARGET= as systemd reads it: "console" keeps the manager's messages on standard error
         // (services' output still goes to the journal), "null" drops them. By default they go to the journal,
@@ -199,10 +204,21 @@ internal sealed class ManagerJournal : IManagerObserver, IDisposable
             _unitOfProcess.Clear(); // Old entries only matter for messages still unread.
     }
 
+    /// <summary>Serves the query API (org.units1.Journal at /org/units1/journal, Journal/Bus) over this journal's files
+    /// on <paramref name="tree"/>; nothing without a journal.</summary>
+    public void ServeQueries(ObjectTree tree)
+    {
+        if (_journal?.Store.ActivePath is not { } active)
+            return;
+        _queries = new JournalBusInterface(Path.GetDirectoryName(active)!, Path.GetFileNameWithoutExtension(active), _user);
+        tree.Add(new DBusObject(JournalBusInterface.ObjectPath, _queries));
+    }
+
     /// <summary>Writes what is queued (streams of services still running end within the journal's drain time)
     /// and closes the files.</summary>
     public void Dispose()
     {
+        _queries?.Dispose();
         _journal?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _writerLock?.Dispose();
     }

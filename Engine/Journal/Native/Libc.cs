@@ -3,7 +3,8 @@ using System.Runtime.InteropServices;
 namespace Units.Journal.Native;
 
 /// <summary>The few system calls the journal needs that .NET does not expose: anonymous
-/// mappings for the file image, positional writes, preallocation, fsync and RENAME_EXCHANGE.</summary>
+/// mappings for the file image, positional writes, preallocation, fsync, RENAME_EXCHANGE and the
+/// socket pairs that carry followed entries to D-Bus clients.</summary>
 internal static unsafe partial class Libc
 {
     public const int PROT_READ = 1, PROT_WRITE = 2;
@@ -17,6 +18,11 @@ internal static unsafe partial class Libc
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int open(string path, int flags, int mode);
+
+    public const int AF_UNIX = 1, SOCK_STREAM = 1, SOCK_CLOEXEC = 0x80000;
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int socketpair(int domain, int type, int protocol, int* fds);
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial int close(int fd);

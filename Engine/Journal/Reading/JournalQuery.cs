@@ -28,8 +28,11 @@ public sealed record JournalQuery
     public DateTimeOffset? Until { get; init; }
 
     /// <summary>-g: a regular expression MESSAGE must match; case-insensitive when it has no
-    /// uppercase letter, as journalctl does.</summary>
+    /// uppercase letter, as journalctl does, unless <see cref="CaseSensitive"/> says.</summary>
     public string? Grep { get; init; }
+
+    /// <summary>--case-sensitive: whether <see cref="Grep"/> tells case apart; null is journalctl's smart case.</summary>
+    public bool? CaseSensitive { get; init; }
 
     /// <summary>FIELD=VALUE matches: different fields must all match, values of one field are
     /// alternatives (journalctl's rule).</summary>
@@ -37,6 +40,10 @@ public sealed record JournalQuery
 
     /// <summary>-n: only the last N matching entries.</summary>
     public int? Lines { get; init; }
+
+    /// <summary>Only the first N matching entries (after <see cref="Lines"/> chose its last ones): one page of a
+    /// result read in pages, each starting after the cursor of the one before.</summary>
+    public int? First { get; init; }
 
     /// <summary>--cursor / --after-cursor.</summary>
     public JournalCursor? Cursor { get; init; }

@@ -21,6 +21,10 @@ public sealed class JournalReader
         _directories = directories;
     }
 
+    /// <summary>When set, only this writer's files are read: BASE.journal and its archives BASE@*.journal(~), not the
+    /// other files of a shared directory (journald's, other users').</summary>
+    public string? FileBaseName { get; init; }
+
     /// <summary>Errors met in files that could not be read (the query goes on without them).</summary>
     public IReadOnlyList<string> Problems => _problems;
     private readonly List<string> _problems = [];
@@ -36,6 +40,8 @@ public sealed class JournalReader
             {
                 string name = Path.GetFileName(path);
                 if (name.StartsWith('.')) continue;
+                if (FileBaseName is { } own && !name.StartsWith(own + ".journal", StringComparison.Ordinal) && !name.StartsWith(own + "@", StringComparison.Ordinal))
+                    continue;
                 if (name.EndsWith(".journal", StringComparison.Ordinal) || name.EndsWith(".journal~", StringComparison.Ordinal))
                     yield return path;
             }
@@ -77,12 +83,18 @@ public sealed class JournalReader
                     if (file.State == FileState.Archived)
                         follow.Complete[path] = (info.Length, info.LastWriteTimeUtc);
                 }
-                for (int i = start; i < offsets.Count; i++)
+                // A page needs no more than its first N entries of each file: a file's entries are in order.
+                int perFile = follow == null && query.Lines is null && query.First is int first ? first : int.MaxValue;
+                for (int i = start, matched = 0; i < offsets.Count && matched < perFile; i++)
                 {
                     var head = file.EntryHead(offsets[i]);
                     if (!filter.PositionMatches(file.SeqnumId, head.Seqnum, head.BootId, head.Monotonic, head.Realtime)) continue;
                     var record = file.ReadEntry(offsets[i]);
-                    if (filter.FieldsMatch(record)) records.Add(record);
+                    if (filter.FieldsMatch(record))
+                    {
+                        records.Add(record);
+                        matched++;
+                    }
                 }
             }
             catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
@@ -94,7 +106,45 @@ public sealed class JournalReader
         Deduplicate(records);
         if (query.Lines is int n && records.Count > n)
             records.RemoveRange(0, records.Count - n);
+        if (query.First is int m && records.Count > m)
+            records.RemoveRange(m, records.Count - m);
         return records;
+    }
+
+    /// <summary>The boots the files hold entries of, oldest first (journalctl --list-boots), with the reception time
+    /// of each boot's first and last entry.</summary>
+    public IReadOnlyList<(Id128 BootId, ulong FirstRealtime, ulong LastRealtime)> Boots()
+    {
+        var boots = new Dictionary<Id128, (ulong First, ulong Last)>();
+        _problems.Clear();
+        foreach (var path in Files())
+        {
+            try
+            {
+                var file = JournalFileReader.Open(path);
+                foreach (long offset in file.EntryOffsets())
+                {
+                    var head = file.EntryHead(offset);
+                    boots[head.BootId] = boots.TryGetValue(head.BootId, out var known)
+                        ? (Math.Min(known.First, head.Realtime), Math.Max(known.Last, head.Realtime))
+                        : (head.Realtime, head.Realtime);
+                }
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+            {
+                _problems.Add(e.Message);
+            }
+        }
+        return [.. boots.OrderBy(b => b.Value.First).Select(b => (b.Key, b.Value.First, b.Value.Last))];
+    }
+
+    /// <summary>The boot journalctl -b OFFSET means: 0 (or less) counts back from the last boot, more than 0
+    /// counts from the first (1 is the first); null when there is no such boot.</summary>
+    public Id128? BootAt(int offset)
+    {
+        var boots = Boots();
+        int index = offset > 0 ? offset - 1 : boots.Count - 1 + offset;
+        return index >= 0 && index < boots.Count ? boots[index].BootId : null;
     }
 
     /// <summary>The same entry can be in two files (a copy of an archive beside it): keep one.</summary>
@@ -170,8 +220,8 @@ public sealed class JournalReader
             _until = query.Until is { } u ? (ulong)Math.Max(0, (u - DateTimeOffset.UnixEpoch).Ticks / 10) : ulong.MaxValue;
             if (query.Grep is { } pattern)
             {
-                bool smartCase = !pattern.Any(char.IsUpper);
-                _grep = new Regex(pattern, smartCase ? RegexOptions.IgnoreCase | RegexOptions.CultureInvariant : RegexOptions.CultureInvariant);
+                bool ignoreCase = !(query.CaseSensitive ?? pattern.Any(char.IsUpper));
+                _grep = new Regex(pattern, ignoreCase ? RegexOptions.IgnoreCase | RegexOptions.CultureInvariant : RegexOptions.CultureInvariant);
             }
             foreach (var (field, value) in query.Matches)
             {
