@@ -195,6 +195,22 @@ internal sealed class FakeManager : IManagerConnection, IManagerConnector
 
     public Task SubscribeAsync(CancellationToken cancellation) => Done("Subscribe()");
 
+    /// <summary>The journal API's pages, answered in turn; null answers UnknownObject, as real systemd does.</summary>
+    public Queue<JournalPage>? JournalPages { get; set; }
+
+    public List<JournalRequest> JournalRequests { get; } = [];
+
+    public Task<JournalPage> ReadJournalAsync(JournalRequest request, CancellationToken cancellation)
+    {
+        JournalRequests.Add(request);
+        return JournalPages is { } pages
+            ? Task.FromResult(pages.Dequeue())
+            : throw new ManagerCallException(DBusErrorNames.UnknownObject, "Unknown object '/org/units1/journal'.");
+    }
+
+    public Task<Stream> FollowJournalAsync(JournalRequest request, CancellationToken cancellation) =>
+        throw new ManagerCallException(DBusErrorNames.UnknownObject, "Unknown object '/org/units1/journal'.");
+
     public IDisposable WatchSignals(Action<ManagerSignal> handler)
     {
         lock (_watchers)

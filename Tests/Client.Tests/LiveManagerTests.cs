@@ -134,6 +134,33 @@ public sealed class RealSystemdTests(SystemdFixture manager) : ManagerContractTe
         }
     }
 
+    /// <summary>systemd has no journal API: it answers UnknownObject, and Get-UnitLog's client reads with journalctl on the
+    /// host (what the flags do there is JournalFileTests' business, against journal files and the real journalctl).</summary>
+    [Fact]
+    public async Task Without_a_journal_api_the_log_is_read_and_followed_with_journalctl_on_the_host()
+    {
+        var shell = new FakeShell { Result = new ShellResult(0, """{"MESSAGE":"Started X","PRIORITY":"6","_SYSTEMD_USER_UNIT":"x.service","__REALTIME_TIMESTAMP":"1700000000000000"}""", "") };
+        shell.Lines.Add("""{"MESSAGE":"Stopped X","PRIORITY":"6","__REALTIME_TIMESTAMP":"1700000000000001"}""");
+        var client = new ManagerClient(manager.Target, Client.Connection, shell);
+        var query = new LogQuery
+        {
+            Units = ["x"], Since = new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc), Until = new DateTime(2026, 1, 3, 0, 0, 0, DateTimeKind.Utc),
+            Priority = LogPriority.Warning, Boot = 0, Last = 5, Match = "^Started",
+        };
+        var entry = Assert.Single(await client.ReadLogAsync(query, CancellationToken.None));
+        Assert.Equal(("Started X", "x.service"), (entry.Message, entry.Unit));
+        Assert.Equal(["journalctl", "--output=json", "--no-pager", "--quiet", "--user-unit=x.service", "--since=2026-01-02 03:04:05 UTC",
+            "--until=2026-01-03 00:00:00 UTC", "--priority=4", "--boot=0", "--lines=5"], shell.Commands.Single());
+
+        var followed = new List<string>();
+        await foreach (var next in client.FollowLogAsync(query with { Match = null }, CancellationToken.None))
+        {
+            followed.Add(next.Message);
+        }
+        Assert.Equal(["Stopped X"], followed);
+        Assert.Contains("--follow", shell.Commands[^1]);
+    }
+
     // Not in the shared contract yet: unitsd does not implement SetUnitProperties (its control drop-ins), so the
     // module's Set-UnitProperty -Runtime works against systemd only. Move this back when unitsd does.
     [Fact]
@@ -152,7 +179,84 @@ public sealed class RealSystemdTests(SystemdFixture manager) : ManagerContractTe
 
 /// <summary>The same tests against unitsd: the module must work identically on both.</summary>
 [Collection("unitsd")]
-public sealed class UnitsdTests(UnitsdFixture manager) : ManagerContractTests(manager);
+public sealed class UnitsdTests(UnitsdFixture manager) : ManagerContractTests(manager)
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    /// <summary>unitsd serves its journal over D-Bus (org.units1.Journal): Get-UnitLog's parameters become its query,
+    /// the entries come back in pages and, followed, over a passed socket; journalctl is never run.</summary>
+    [Fact]
+    public async Task The_log_is_read_and_followed_through_unitsds_journal_api_with_every_filter()
+    {
+        await File.WriteAllTextAsync(Path.Combine(manager.UnitDirectory, "logger.service"),
+            "[Service]\nType=oneshot\nStandardOutput=journal\nExecStart=/bin/sh -c 'echo \"<3>logger error\"; echo \"logger info one\"; echo \"logger info two\"'\n");
+        await Client.ReloadAsync(CancellationToken.None);
+        var shell = new FakeShell();
+        var client = new ManagerClient(manager.Target, Client.Connection, shell);
+        await StartAsync(client, "logger.service");
+        var query = new LogQuery { Units = ["logger"] };
+        var all = await WaitForAsync(client, query, entries => entries.Any(e => e.Message == "logger info two"));
+        Assert.Equal(["logger error", "logger info one", "logger info two"], all.Where(e => e.Identifier == "sh").Select(e => e.Message));
+        Assert.All(all, e => Assert.Equal("logger.service", e.Unit));
+        Assert.All(all, e => Assert.Matches("^s=[0-9a-f]{32};i=", e.Cursor));
+        var error = all.Single(e => e.Message == "logger error");
+        Assert.Equal(LogPriority.Error, error.Priority);
+        Assert.NotNull(error.ProcessId);
+        Assert.Equal(File.ReadAllText("/proc/sys/kernel/random/boot_id").Trim().Replace("-", "", StringComparison.Ordinal), error.BootId);
+
+        Assert.Equal(["logger error"], (await client.ReadLogAsync(query with { Priority = LogPriority.Error }, CancellationToken.None)).Select(e => e.Message));
+        Assert.Equal(["logger info two"], (await client.ReadLogAsync(query with { Match = "info t" }, CancellationToken.None)).Select(e => e.Message));
+        Assert.Empty(await client.ReadLogAsync(query with { Match = "INFO" }, CancellationToken.None)); // case-sensitive, as on journalctl's output
+        Assert.Equal([all[^1].Cursor], (await client.ReadLogAsync(query with { Last = 1 }, CancellationToken.None)).Select(e => e.Cursor));
+        Assert.Equal(all.Select(e => e.Cursor), (await client.ReadLogAsync(query with { Boot = 0, Since = all[0].Time, Until = all[^1].Time }, CancellationToken.None)).Select(e => e.Cursor));
+        Assert.Empty(await client.ReadLogAsync(query with { Since = all[^1].Time.AddSeconds(1) }, CancellationToken.None));
+        Assert.Empty(await client.ReadLogAsync(query with { Until = all[0].Time.AddSeconds(-1) }, CancellationToken.None));
+        var noBoot = await Assert.ThrowsAsync<UnitOperationException>(() => client.ReadLogAsync(query with { Boot = -1 }, CancellationToken.None));
+        Assert.Contains("No boot at offset -1", noBoot.Error.Message, StringComparison.Ordinal);
+        Assert.Empty(shell.Commands);
+
+        // Following: the last entry, then what the next run logs, until cancelled.
+        using var stop = new CancellationTokenSource(Patience);
+        var followed = new List<UnitLogEntry>();
+        await foreach (var entry in client.FollowLogAsync(query with { Last = 1, Match = "^logger (error|info)" }, stop.Token))
+        {
+            followed.Add(entry);
+            if (followed.Count == 1)
+            {
+                await StartAsync(client, "logger.service");
+            }
+            if (entry.Message == "logger info two" && followed.Count > 1)
+            {
+                stop.Cancel();
+            }
+        }
+        Assert.Equal(["logger info two", "logger error", "logger info one", "logger info two"], followed.Select(e => e.Message));
+        Assert.Empty(shell.Commands);
+    }
+
+    private static async Task StartAsync(ManagerClient client, string name)
+    {
+        using var tracker = await client.TrackJobsAsync(CancellationToken.None);
+        var unit = await client.FindUnitAsync(name, CancellationToken.None) ?? throw new InvalidOperationException(name + " not found");
+        var pending = await client.QueueJobAsync(tracker, unit, UnitJobMethod.StartUnit, JobMode.Replace, CancellationToken.None);
+        await pending.Completion!.WaitAsync(Patience);
+    }
+
+    private static async Task<IReadOnlyList<UnitLogEntry>> WaitForAsync(ManagerClient client, LogQuery query, Func<IReadOnlyList<UnitLogEntry>, bool> complete)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (true)
+        {
+            var entries = await client.ReadLogAsync(query, CancellationToken.None);
+            if (complete(entries))
+            {
+                return entries;
+            }
+            Assert.True(DateTime.UtcNow < deadline, "journal entries did not arrive: " + string.Join(" | ", entries.Select(e => e.Message)));
+            await Task.Delay(100);
+        }
+    }
+}
 
 /// <summary>What every cmdlet's client calls do against a live manager.</summary>
 public abstract class ManagerContractTests(ManagerFixture systemd)

@@ -186,6 +186,35 @@ public sealed class JournalTests
     }
 
     [Fact]
+    public void Against_a_journal_api_the_pages_are_read_until_the_last_N_entries_are_in()
+    {
+        var manager = new FakeManager();
+        static Dictionary<string, string> Entry(string message) => new() { ["MESSAGE"] = message, ["__REALTIME_TIMESTAMP"] = "1", ["_SYSTEMD_UNIT"] = "x.service" };
+        manager.JournalPages = new([new([Entry("one"), Entry("two")], "cursor-two", More: true), new([Entry("three")], "cursor-three", More: true)]);
+        var entries = manager.Client().ReadLogAsync(new LogQuery { Units = ["x"], Last = 3, Match = "^t", Priority = LogPriority.Warning, Boot = -1 }, CancellationToken.None).GetAwaiter().GetResult();
+        Assert.Equal(["one", "two", "three"], entries.Select(entry => entry.Message));
+        Assert.Equal("x.service", entries[0].Unit);
+        Assert.Empty(manager.Shell.Commands);
+        var first = manager.JournalRequests[0];
+        Assert.Equal(["x.service"], first.Units);
+        Assert.Equal((3, "^t", true, 4, -1, (string?)null), (first.Lines, first.Grep, first.CaseSensitive, first.Priority, first.BootOffset, first.AfterCursor));
+        var second = manager.JournalRequests[1];
+        Assert.Equal(((int?)null, "cursor-two", 1), (second.Lines, second.AfterCursor, second.Limit));
+    }
+
+    [Fact]
+    public void A_manager_without_a_journal_api_is_read_with_journalctl_and_not_asked_again()
+    {
+        var manager = new FakeManager();
+        manager.Shell.Result = new ShellResult(0, """{"MESSAGE":"Started x","__REALTIME_TIMESTAMP":"1"}""", "");
+        var client = manager.Client();
+        Assert.Equal("Started x", Assert.Single(client.ReadLogAsync(new LogQuery(), CancellationToken.None).GetAwaiter().GetResult()).Message);
+        client.ReadLogAsync(new LogQuery(), CancellationToken.None).GetAwaiter().GetResult();
+        Assert.Single(manager.JournalRequests);
+        Assert.Equal(2, manager.Shell.Commands.Count);
+    }
+
+    [Fact]
     public void A_failing_journalctl_is_a_read_error()
     {
         var manager = new FakeManager();

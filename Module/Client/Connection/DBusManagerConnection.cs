@@ -260,6 +260,109 @@ internal sealed class DBusManagerConnection : IManagerConnection
         return ValueTask.CompletedTask;
     }
 
+    private const string JournalPath = "/org/units1/journal";
+    private const string JournalInterface = "org.units1.Journal";
+
+    public Task<JournalPage> ReadJournalAsync(JournalRequest request, CancellationToken cancellation)
+    {
+        var call = Call(JournalPath, JournalInterface, "Read", "a{sv}");
+        WriteJournalQuery(ref call, request);
+        return Invoke(call.Finish(), static reply =>
+        {
+            var reader = reply.GetBodyReader();
+            var bytes = new List<byte>();
+            var end = reader.ReadArrayStart('y');
+            while (reader.HasNext(end))
+            {
+                bytes.Add(reader.ReadByte());
+            }
+            var entries = JournalExportFormat.ParseAll(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(bytes));
+            return new JournalPage(entries, reader.ReadString(), reader.ReadBoolean());
+        }, cancellation);
+    }
+
+    public Task<Stream> FollowJournalAsync(JournalRequest request, CancellationToken cancellation)
+    {
+        if (!_connection.UnixFdsEnabled)
+        {
+            // The stream is a passed fd: ssh's stdio bridge, for one, cannot carry it.
+            throw new ManagerCallException(DBusErrorNames.NotSupported, "This connection does not pass file descriptors.");
+        }
+        var call = Call(JournalPath, JournalInterface, "Follow", "a{sv}");
+        WriteJournalQuery(ref call, request);
+        return Invoke<Stream>(call.Finish(), static reply =>
+        {
+            var reader = reply.GetBodyReader();
+            using var fd = reply.TakeUnixFd(reader.ReadUnixFdIndex());
+            // A socket: read through the socket layer, so reads wait without a thread and cancel.
+            var socket = new System.Net.Sockets.Socket(new System.Net.Sockets.SafeSocketHandle(fd.DangerousGetHandle(), ownsHandle: true));
+            fd.SetHandleAsInvalid();
+            return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+        }, cancellation);
+    }
+
+    private static void WriteJournalQuery(ref MessageWriter call, JournalRequest request)
+    {
+        var entries = call.WriteArrayStart('{');
+        void Entry(ref MessageWriter writer, string key)
+        {
+            writer.WriteStructStart();
+            writer.WriteString(key.AsSpan());
+        }
+        if (request.Units.Count > 0)
+        {
+            Entry(ref call, "units");
+            call.BeginVariant("as");
+            call.WriteStringArray(request.Units);
+        }
+        if (request.Priority is { } priority)
+        {
+            Entry(ref call, "priority");
+            call.WriteVariantUInt32((uint)priority);
+        }
+        if (request.BootOffset is { } boot)
+        {
+            Entry(ref call, "boot");
+            call.WriteVariantInt32(boot);
+        }
+        if (request.SinceUSec is { } since)
+        {
+            Entry(ref call, "since");
+            call.WriteVariantUInt64(since);
+        }
+        if (request.UntilUSec is { } until)
+        {
+            Entry(ref call, "until");
+            call.WriteVariantUInt64(until);
+        }
+        if (request.Grep is { } grep)
+        {
+            Entry(ref call, "grep");
+            call.WriteVariantString(grep);
+        }
+        if (request.CaseSensitive is { } caseSensitive)
+        {
+            Entry(ref call, "case_sensitive");
+            call.WriteVariantBoolean(caseSensitive);
+        }
+        if (request.Lines is { } lines)
+        {
+            Entry(ref call, "lines");
+            call.WriteVariantUInt32((uint)lines);
+        }
+        if (request.AfterCursor is { } cursor)
+        {
+            Entry(ref call, "after_cursor");
+            call.WriteVariantString(cursor);
+        }
+        if (request.Limit is { } limit)
+        {
+            Entry(ref call, "limit");
+            call.WriteVariantUInt32((uint)limit);
+        }
+        call.WriteArrayEnd(entries);
+    }
+
     private MessageWriter Call(string path, string @interface, string member, string? signature = null) =>
         MessageWriter.CreateMethodCall(Destination, path, @interface, member, signature, _flags);
 

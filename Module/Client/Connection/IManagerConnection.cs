@@ -80,7 +80,51 @@ public interface IManagerConnection : IAsyncDisposable
     /// connection is delivered as the signal org.freedesktop.DBus.Local.Disconnected.
     /// </summary>
     IDisposable WatchSignals(Action<ManagerSignal> handler);
+
+    /// <summary>One page of unitsd's journal query API (org.units1.Journal.Read at /org/units1/journal): real systemd
+    /// has none and answers UnknownObject.</summary>
+    Task<JournalPage> ReadJournalAsync(JournalRequest request, CancellationToken cancellation);
+
+    /// <summary>unitsd's org.units1.Journal.Follow: a stream of the query's entries in the Journal Export Format, then
+    /// of new ones as they are written, until it is disposed; NotSupported on a connection that cannot pass fds.</summary>
+    Task<Stream> FollowJournalAsync(JournalRequest request, CancellationToken cancellation);
 }
+
+/// <summary>A query of unitsd's journal API, in its keys (Engine/Journal/README.md): unset members are left out.</summary>
+public sealed record JournalRequest
+{
+    /// <summary>"units": the manager's units (user units of a user manager).</summary>
+    public IReadOnlyList<string> Units { get; init; } = [];
+
+    /// <summary>"priority": the least important syslog priority wanted.</summary>
+    public int? Priority { get; init; }
+
+    /// <summary>"boot": an offset as journalctl -b takes it (0 the current boot, -1 the one before...).</summary>
+    public int? BootOffset { get; init; }
+
+    /// <summary>"since" and "until": microseconds since the epoch.</summary>
+    public ulong? SinceUSec { get; init; }
+
+    public ulong? UntilUSec { get; init; }
+
+    /// <summary>"grep" and "case_sensitive".</summary>
+    public string? Grep { get; init; }
+
+    public bool? CaseSensitive { get; init; }
+
+    /// <summary>"lines": only the last N entries.</summary>
+    public int? Lines { get; init; }
+
+    /// <summary>"after_cursor": the page after this entry.</summary>
+    public string? AfterCursor { get; init; }
+
+    /// <summary>"limit": entries in a page.</summary>
+    public int? Limit { get; init; }
+}
+
+/// <summary>A page of journal entries (each entry's fields by name), the cursor the next page starts after, and
+/// whether there is one.</summary>
+public sealed record JournalPage(IReadOnlyList<IReadOnlyDictionary<string, string>> Entries, string ResumeAfter, bool More);
 
 /// <summary>The Manager methods that queue a job for one unit, named exactly as on D-Bus.</summary>
 public enum UnitJobMethod { StartUnit, StopUnit, ReloadUnit, RestartUnit, TryRestartUnit, ReloadOrRestartUnit, ReloadOrTryRestartUnit }
@@ -167,6 +211,8 @@ public static class DBusErrorNames
     public const string ServiceUnknown = "org.freedesktop.DBus.Error.ServiceUnknown";
     public const string UnknownMethod = "org.freedesktop.DBus.Error.UnknownMethod";
     public const string UnknownObject = "org.freedesktop.DBus.Error.UnknownObject";
+    public const string UnknownInterface = "org.freedesktop.DBus.Error.UnknownInterface";
+    public const string NotSupported = "org.freedesktop.DBus.Error.NotSupported";
     public const string NoSuchUnit = "org.freedesktop.systemd1.NoSuchUnit";
     public const string NoUnitForPID = "org.freedesktop.systemd1.NoUnitForPID";
     public const string NoUnitForInvocationID = "org.freedesktop.systemd1.NoUnitForInvocationID";

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Units.Client.Connection;
 
 namespace Units.Client;
 
@@ -35,9 +36,16 @@ public sealed record LogQuery
 
 public sealed partial class ManagerClient
 {
-    /// <summary>Reads journal entries on the manager's host (journalctl -o json), oldest first.</summary>
+    /// <summary>
+    /// Reads journal entries, oldest first: from the manager's journal API when it has one (unitsd's org.units1.Journal,
+    /// in pages), else by running journalctl -o json on the manager's host (real systemd, or a <see cref="LogQuery.Directory"/>).
+    /// </summary>
     public async Task<IReadOnlyList<UnitLogEntry>> ReadLogAsync(LogQuery query, CancellationToken cancellation)
     {
+        if (query.Directory is null && _journalApi != false && await ReadLogFromManagerAsync(query, cancellation).ConfigureAwait(false) is { } entries)
+        {
+            return entries;
+        }
         var result = await Shell.RunAsync(JournalCommand(query, Target.Scope, follow: false), null, cancellation).ConfigureAwait(false);
         // Nothing to read is no error: journalctl says so on stderr ("No entries", or no journal files at all).
         var nothing = result.StandardError.Contains("No entries", StringComparison.Ordinal) || result.StandardError.Contains("No journal files", StringComparison.Ordinal);
@@ -46,20 +54,32 @@ public sealed partial class ManagerClient
             throw new UnitOperationException(new UnitError("JournalReadFailed", UnitErrorCategory.ReadError, $"journalctl on {ComputerName} failed: {result.StandardError.Trim()}", query.Units.FirstOrDefault()));
         }
         var match = query.Match is null ? null : new Regex(query.Match, RegexOptions.CultureInvariant);
-        var entries = new List<UnitLogEntry>();
+        var read = new List<UnitLogEntry>();
         foreach (var line in result.StandardOutput.Split('\n'))
         {
             if (ParseJournalLine(line, ComputerName) is { } entry && (match is null || match.IsMatch(entry.Message)))
             {
-                entries.Add(entry);
+                read.Add(entry);
             }
         }
-        return entries;
+        return read;
     }
 
-    /// <summary>Follows the journal (journalctl -f) until cancelled.</summary>
+    /// <summary>Follows the journal until cancelled: the journal API's stream when the manager has one and the
+    /// connection passes fds, else journalctl -f on the manager's host.</summary>
     public async IAsyncEnumerable<UnitLogEntry> FollowLogAsync(LogQuery query, [EnumeratorCancellation] CancellationToken cancellation)
     {
+        if (query.Directory is null && _journalApi != false && await FollowFromManagerAsync(query, cancellation).ConfigureAwait(false) is { } stream)
+        {
+            await using (stream.ConfigureAwait(false))
+            {
+                await foreach (var fields in JournalExportFormat.ReadAsync(stream, cancellation).ConfigureAwait(false))
+                {
+                    yield return EntryFromFields(fields, ComputerName);
+                }
+            }
+            yield break;
+        }
         var match = query.Match is null ? null : new Regex(query.Match, RegexOptions.CultureInvariant);
         await foreach (var line in Shell.ReadLinesAsync(JournalCommand(query, Target.Scope, follow: true), cancellation).ConfigureAwait(false))
         {
@@ -69,6 +89,88 @@ public sealed partial class ManagerClient
             }
         }
     }
+
+    // Whether the manager serves the journal API: unknown until asked, false once it said it has no such object
+    // (real systemd), so later reads go to journalctl at once.
+    private bool? _journalApi;
+
+    /// <summary>The journal API's pages, read until the query is answered; null when the manager has no such API.</summary>
+    private async Task<IReadOnlyList<UnitLogEntry>?> ReadLogFromManagerAsync(LogQuery query, CancellationToken cancellation)
+    {
+        var request = JournalRequestFor(query);
+        var entries = new List<UnitLogEntry>();
+        try
+        {
+            while (true)
+            {
+                var page = await Connection.ReadJournalAsync(request, cancellation).ConfigureAwait(false);
+                _journalApi = true;
+                entries.AddRange(page.Entries.Select(fields => EntryFromFields(fields, ComputerName)));
+                int? wanted = query.Last - entries.Count;
+                if (!page.More || wanted <= 0)
+                {
+                    return entries;
+                }
+                // The next page starts after this one; the last N were chosen by the first page already.
+                request = request with { Lines = null, AfterCursor = page.ResumeAfter, Limit = wanted is int rest ? Math.Min(rest, MaxJournalPage) : null };
+            }
+        }
+        catch (ManagerCallException exception) when (HasNoJournalApi(exception))
+        {
+            _journalApi = false;
+            return null;
+        }
+        catch (ManagerCallException exception)
+        {
+            throw new UnitOperationException(new UnitError("JournalReadFailed", UnitErrorCategory.ReadError, $"Reading the journal of {ComputerName} failed: {exception.Message}", query.Units.FirstOrDefault()));
+        }
+    }
+
+    /// <summary>The journal API's stream for the query; null when the manager has none or the connection cannot pass it.</summary>
+    private async Task<Stream?> FollowFromManagerAsync(LogQuery query, CancellationToken cancellation)
+    {
+        try
+        {
+            var stream = await Connection.FollowJournalAsync(JournalRequestFor(query), cancellation).ConfigureAwait(false);
+            _journalApi = true;
+            return stream;
+        }
+        catch (ManagerCallException exception) when (HasNoJournalApi(exception))
+        {
+            _journalApi = false;
+            return null;
+        }
+        catch (ManagerCallException exception) when (exception.ErrorName == DBusErrorNames.NotSupported)
+        {
+            return null;
+        }
+        catch (ManagerCallException exception)
+        {
+            throw new UnitOperationException(new UnitError("JournalReadFailed", UnitErrorCategory.ReadError, $"Following the journal of {ComputerName} failed: {exception.Message}", query.Units.FirstOrDefault()));
+        }
+    }
+
+    // unitsd's largest page (JournalBusInterface.MaxPageEntries).
+    private const int MaxJournalPage = 10_000;
+
+    private static bool HasNoJournalApi(ManagerCallException exception) =>
+        exception.ErrorName is DBusErrorNames.UnknownObject or DBusErrorNames.UnknownInterface or DBusErrorNames.UnknownMethod or DBusErrorNames.ServiceUnknown;
+
+    /// <summary>The journal API's query for Get-UnitLog's parameters; -Match is a case-sensitive .NET regular
+    /// expression, as it is applied to journalctl's output.</summary>
+    internal static JournalRequest JournalRequestFor(LogQuery query) => new()
+    {
+        Units = [.. query.Units.Select(SystemdNames.Mangle)],
+        SinceUSec = query.Since is { } since ? Microseconds(since) : null,
+        UntilUSec = query.Until is { } until ? Microseconds(until) : null,
+        Priority = query.Priority is { } priority ? (int)priority : null,
+        BootOffset = query.Boot,
+        Lines = query.Last,
+        Grep = query.Match,
+        CaseSensitive = query.Match is null ? null : true,
+    };
+
+    private static ulong Microseconds(DateTime time) => (ulong)Math.Max(0, (time.ToUniversalTime() - DateTime.UnixEpoch).Ticks / 10);
 
     /// <summary>The journalctl command line for a query.</summary>
     public static IReadOnlyList<string> JournalCommand(LogQuery query, ManagerScope scope, bool follow)
@@ -134,6 +236,12 @@ public sealed partial class ManagerClient
         {
             return null;
         }
+        return EntryFromFields(fields, computerName);
+    }
+
+    /// <summary>An entry from its fields by journal field name (journalctl -o json's or the journal API's).</summary>
+    internal static UnitLogEntry EntryFromFields(IReadOnlyDictionary<string, string> fields, string computerName)
+    {
         string Field(string name) => fields.TryGetValue(name, out var value) ? value : "";
         var time = ulong.TryParse(Field("__REALTIME_TIMESTAMP"), NumberStyles.None, CultureInfo.InvariantCulture, out var micros)
             ? PropertyBag.FromMicroseconds(micros)
@@ -142,7 +250,9 @@ public sealed partial class ManagerClient
             ? (LogPriority)level
             : LogPriority.Informational;
         uint? pid = uint.TryParse(Field("_PID"), NumberStyles.None, CultureInfo.InvariantCulture, out var parsedPid) ? parsedPid : null;
-        var unit = new[] { "_SYSTEMD_USER_UNIT", "_SYSTEMD_UNIT", "USER_UNIT", "UNIT" }.Select(Field).FirstOrDefault(value => value.Length > 0) ?? "";
+        // The unit an entry is about: the manager's messages name it in USER_UNIT=/UNIT= (their sender's own unit is
+        // init.scope); a service's output only has its sender's unit.
+        var unit = new[] { "USER_UNIT", "UNIT", "_SYSTEMD_USER_UNIT", "_SYSTEMD_UNIT" }.Select(Field).FirstOrDefault(value => value.Length > 0) ?? "";
         var identifier = Field("SYSLOG_IDENTIFIER") is { Length: > 0 } syslog ? syslog : Field("_COMM");
         var host = Field("_HOSTNAME") is { Length: > 0 } hostname ? hostname : computerName;
         return new UnitLogEntry(time, unit, priority, identifier, pid, Field("MESSAGE"), host, Field("_BOOT_ID"), Field("__CURSOR")) { Fields = fields };
