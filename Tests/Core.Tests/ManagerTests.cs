@@ -33,6 +33,10 @@ public sealed class ManagerTests
         Assert.Equal(ActiveState.Active, h.State("svc.service"));
         Assert.Equal(ActiveState.Active, h.State(SpecialUnits.RootSlice));
         Assert.Contains(h.Log.Messages, m => m.StartsWith("Startup finished in ", StringComparison.Ordinal));
+        // A target's and a slice's job messages in their types' own words (job_done_message_format), a service's in the common ones.
+        Assert.Contains("Reached target Multi-User System.", h.Log.Messages);
+        Assert.Contains("Started svc.service.", h.Log.Messages);
+        Assert.DoesNotContain(h.Log.Messages, m => m.StartsWith("Started multi-user", StringComparison.Ordinal));
         // Targets are ordered after what they pull in (default target dependencies).
         Assert.Contains(h.Unit("multi-user.target").DependenciesOf(UnitDependency.After), u => u.Id == "svc.service");
     }

@@ -187,6 +187,8 @@ public sealed class JournalTests(ITestOutputHelper output)
         // inactive, so its InvocationID property is gone by now).
         Assert.Matches("^[0-9a-f]{32}$", Field(consumed, "USER_INVOCATION_ID"));
         Assert.Equal(Field(entries[deactivated], "USER_INVOCATION_ID"), Field(consumed, "USER_INVOCATION_ID"));
+        // A oneshot service's start job ends "Finished", not "Started" (service_finished_job).
+        Assert.Equal("Finished burner.service - Burns CPU.", Field(entries[finished], "MESSAGE"));
         Assert.True(deactivated >= 0 && deactivated < finished && finished < entries.IndexOf(consumed),
             string.Join("\n", entries.Select(e => Field(e, "MESSAGE"))));
         AssertVerifies(unitsd);

@@ -22,6 +22,8 @@ public sealed class ManagerMessageTests
         Assert.Equal("Stopped foo.service - Foo Daemon.", _system.JobDone(Foo, 43, "stop", "done")!.Get("MESSAGE"));
         Assert.Equal("Dependency failed for Foo Daemon.", new ManagerMessages(false, StatusUnitFormat.Description).JobDone(Foo, 1, "start", "dependency")!.Get("MESSAGE"));
         Assert.Equal("Started bar.service.", _system.JobDone(new UnitIdentity("bar.service"), 1, "start", "done")!.Get("MESSAGE"));
+        var reached = _system.JobDone(new UnitIdentity("multi-user.target", "Multi-User System"), 7, "start", "done", "Reached target {0}.")!;
+        Assert.Equal(("Reached target multi-user.target - Multi-User System.", MessageIds.UnitStarted), (reached.Get("MESSAGE"), reached.Get("MESSAGE_ID")));
     }
 
     [Fact]

@@ -355,9 +355,19 @@ public sealed partial class UnitManager
 
     private void LogJobDone(Unit unit, JobType type, JobResult result)
     {
-        string? format = (type, result) switch
+        string? format = type == JobType.Start && result == JobResult.Done && unit.ConditionResult is { Result: false }
+            ? "Condition check resulted in {0} being skipped."
+            : unit.Kind.FinishedJobFormat(type, result) ?? GenericFinishedJobFormat(type, result);
+        if (format is null)
+            return;
+        var priority = result == JobResult.Done ? LogPriority.Info : LogPriority.Error;
+        Log.Write(priority, unit.Id, string.Format(System.Globalization.CultureInfo.InvariantCulture, format, unit.Description));
+    }
+
+    /// <summary>job_done_message_format's generic wording, for types without their own.</summary>
+    private static string? GenericFinishedJobFormat(JobType type, JobResult result) =>
+        (type, result) switch
         {
-            (JobType.Start, JobResult.Done) when unit.ConditionResult is { Result: false } => "Condition check resulted in {0} being skipped.",
             (JobType.Start, JobResult.Done) => "Started {0}.",
             (JobType.Start, JobResult.Failed) => "Failed to start {0}.",
             (JobType.Start, JobResult.Dependency) => "Dependency failed for {0}.",
@@ -373,11 +383,6 @@ public sealed partial class UnitManager
             (JobType.Reload, JobResult.Timeout) => "Timed out reloading {0}.",
             _ => null,
         };
-        if (format is null)
-            return;
-        var priority = result == JobResult.Done ? LogPriority.Info : LogPriority.Error;
-        Log.Write(priority, unit.Id, string.Format(System.Globalization.CultureInfo.InvariantCulture, format, unit.Description));
-    }
 
     /// <summary>
     /// Ends a job with <paramref name="result"/> (job_finish_and_invalidate): a successful restart turns into a

@@ -1,3 +1,5 @@
+using Units.Core.Jobs;
+
 namespace Units.Core.Model;
 
 /// <summary>Names of systemd.special(7) units the core refers to.</summary>
@@ -133,6 +135,13 @@ public abstract class InstantKind : UnitKind
 /// <summary>target units: synchronisation points that only group and order other units.</summary>
 public sealed class TargetKind : InstantKind
 {
+    public override string? FinishedJobFormat(JobType type, JobResult result) => (type, result) switch
+    {
+        (JobType.Start, JobResult.Done) => "Reached target {0}.",
+        (JobType.Stop or JobType.Restart, JobResult.Done) => "Stopped target {0}.",
+        _ => null,
+    };
+
     public override void AddDependencies(UnitDefinition definition, bool defaults, DependencySink sink)
     {
         // The After= towards pulled-in units is added once they are loaded (see the manager's target queue).
@@ -147,6 +156,13 @@ public sealed class SliceKind : InstantKind
     public override bool UsesSlice => true;
 
     public override bool IgnoresIsolateByDefault => true;
+
+    public override string? FinishedJobFormat(JobType type, JobResult result) => (type, result) switch
+    {
+        (JobType.Start, JobResult.Done) => "Created slice {0}.",
+        (JobType.Stop or JobType.Restart, JobResult.Done) => "Removed slice {0}.",
+        _ => null,
+    };
 
     public override void AddDependencies(UnitDefinition definition, bool defaults, DependencySink sink)
     {

@@ -78,6 +78,11 @@ public abstract class UnitKind
     /// <summary>True while the type still owns something (processes, a cgroup, a mount): the unit is not collected.</summary>
     public virtual bool HoldsResources => false;
 
+    /// <summary>The type's own wording of a finished start, stop or restart job, e.g. "Reached target {0}." ({0} is the
+    /// unit as the status messages name it), or null for the common wording (systemd's finished_job and
+    /// finished_start_job/finished_stop_job status message formats).</summary>
+    public virtual string? FinishedJobFormat(JobType type, JobResult result) => null;
+
     /// <summary>The CPU time the unit's processes consumed in its current or last activation, in nanoseconds (systemd's
     /// unit_get_cpu_usage); null when the type has none or it is not accounted. Read when the unit becomes inactive
     /// or failed, for "NAME: Consumed 1.234s CPU time.".</summary>

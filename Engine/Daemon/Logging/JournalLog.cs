@@ -89,7 +89,7 @@ internal sealed partial class JournalLog(JournalService journal, bool userManage
             if (message != string.Format(CultureInfo.InvariantCulture, format, facts.Description))
                 continue;
             var identity = new UnitIdentity(unit, facts.Description, facts.InvocationId);
-            return result is null ? _messages.JobStarting(identity, facts.JobId, type) : _messages.JobDone(identity, facts.JobId, type, result);
+            return result is null ? _messages.JobStarting(identity, facts.JobId, type) : _messages.JobDone(identity, facts.JobId, type, result, format);
         }
         return null;
     }
@@ -100,6 +100,9 @@ internal sealed partial class JournalLog(JournalService journal, bool userManage
         ("Stopping {0}...", "stop", null),
         ("Reloading {0}...", "reload", null),
         ("Started {0}.", "start", "done"),
+        ("Finished {0}.", "start", "done"),
+        ("Reached target {0}.", "start", "done"),
+        ("Created slice {0}.", "start", "done"),
         ("Failed to start {0}.", "start", "failed"),
         ("Dependency failed for {0}.", "start", "dependency"),
         ("Timed out starting {0}.", "start", "timeout"),
@@ -107,6 +110,8 @@ internal sealed partial class JournalLog(JournalService journal, bool userManage
         ("Starting of {0} unsupported.", "start", "unsupported"),
         ("Unit {0} has been started before and cannot be started again.", "start", "once"),
         ("Stopped {0}.", "stop", "done"),
+        ("Stopped target {0}.", "stop", "done"),
+        ("Removed slice {0}.", "stop", "done"),
         ("Stopped {0} with error.", "stop", "failed"),
         ("Timed out stopping {0}.", "stop", "timeout"),
         ("Reloaded {0}.", "reload", "done"),

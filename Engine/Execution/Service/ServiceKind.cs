@@ -113,6 +113,10 @@ public sealed class ServiceKind : UnitKind, IServiceHost
     public override bool HoldsResources => _processes is not null && !_processes.IsGroupEmpty;
 
 
+    /// <summary>service_finished_job: a oneshot service that ran to its end is "Finished", not "Started".</summary>
+    public override string? FinishedJobFormat(JobType type, JobResult result) =>
+        type == JobType.Start && result == JobResult.Done && _machine?.Settings.Type == ServiceType.Oneshot ? "Finished {0}." : null;
+
     /// <summary>From the cgroup's cpu.stat while it exists, else the last reading (see <see cref="UnitProcesses.ReadCpuUsage"/>).</summary>
     public override ulong? CpuUsageNSec => _processes?.ReadCpuUsage();
 

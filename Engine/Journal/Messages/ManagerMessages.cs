@@ -71,10 +71,11 @@ public sealed class ManagerMessages(bool userManager, StatusUnitFormat format = 
         return entry;
     }
 
-    /// <summary>"Started X.", "Failed to start X.", "Stopped X.", ... when a job finishes.</summary>
-    public JournalEntry? JobDone(UnitIdentity unit, uint jobId, string jobType, string jobResult)
+    /// <summary>"Started X.", "Failed to start X.", "Stopped X.", ... when a job finishes; <paramref name="wording"/> is the
+    /// unit type's own format when it has one ("Reached target {0}.", "Finished {0}."), {0} the unit.</summary>
+    public JournalEntry? JobDone(UnitIdentity unit, uint jobId, string jobType, string jobResult, string? wording = null)
     {
-        string? text = jobType switch
+        string? text = wording ?? jobType switch
         {
             "start" => jobResult switch
             {
