@@ -125,6 +125,14 @@ public sealed class ApiBusTests(ITestOutputHelper output)
         string denied = RunFails("busctl", Outsider, "--address=" + address, "set-property", Systemd1, ManagerPath, ManagerInterface, "LogLevel", "s", "debug");
         Assert.Contains("Access denied", denied, StringComparison.Ordinal);
 
+        // Reading logs through the journal API (org.units1.Journal) needs the same privilege on the bus, as journald
+        // lets only privileged users read the manager's journal.
+        string[] readLastLine = ["--address=" + address, "call", Systemd1, "/org/units1/journal", "org.units1.Journal", "Read", "a{sv}", "1", "lines", "u", "1"];
+        Assert.Contains("Access denied", RunFails("busctl", Outsider, readLastLine), StringComparison.Ordinal);
+        (int readExit, string page, string readError) = Execute("setpriv", ["--reuid=" + Member, "--regid=" + Member, "--init-groups", "busctl", .. readLastLine]);
+        Assert.True(readExit == 0, readError);
+        Assert.Matches("^aysb [1-9][0-9]* .* \"s=[0-9a-f]{32};i=[0-9a-f]+;b=[0-9a-f]{32};m=[0-9a-f]+;t=[0-9a-f]+;x=[0-9a-f]+\" false\n$", page);
+
         Succeeds(OnBus(unitsd, Member, address, "start", "m.service"));
         Assert.Equal("active\n", unitsd.Ctl("is-active", "m.service").Output);
         Succeeds(OnBus(unitsd, Member, address, "stop", "m.service"));
