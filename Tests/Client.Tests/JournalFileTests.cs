@@ -16,15 +16,19 @@ public sealed class JournalFileTests : IDisposable
         {
             throw new InvalidOperationException("These tests need journalctl (Debian package systemd).");
         }
-        using var store = JournalStore.Open(new JournalStoreOptions { Directory = _directory.FullName, MachineId = Id128.NewRandom(), BootId = Id128.NewRandom() });
+        // Of this boot, with the _BOOT_ID= field journald gives every entry: -Boot 0 (and -Follow, which journalctl
+        // limits to the current boot) mean these entries.
+        using var store = JournalStore.Open(new JournalStoreOptions { Directory = _directory.FullName, MachineId = Id128.NewRandom(), BootId = ThisBoot });
         void Write(string unit, int priority, string message) => store.Append(new JournalEntry()
-            .Add("MESSAGE", message).Add("PRIORITY", priority).Add("_SYSTEMD_UNIT", unit)
+            .Add("MESSAGE", message).Add("PRIORITY", priority).Add("_SYSTEMD_UNIT", unit).Add("_BOOT_ID", ThisBoot.ToString())
             .Add("SYSLOG_IDENTIFIER", unit.Split('.')[0]).Add("_PID", 4242).Add("_HOSTNAME", "web1"));
         Write("x.service", 6, "Started X");
         Write("y.service", 6, "Started Y");
         Write("x.service", 3, "X failed: boom");
         Write("x.service", 6, "Stopped X");
     }
+
+    private static readonly Id128 ThisBoot = Id128.ReadFile("/proc/sys/kernel/random/boot_id")!.Value;
 
     private static ManagerClient Client() => new(ManagerTarget.LocalSystem, new FakeManager(), new LocalShell());
 
@@ -46,6 +50,38 @@ public sealed class JournalFileTests : IDisposable
         Assert.Equal(["X failed: boom"], client.ReadLogAsync(new LogQuery { Units = ["x"], Priority = LogPriority.Warning, Directory = _directory.FullName }, CancellationToken.None).GetAwaiter().GetResult().Select(entry => entry.Message));
         Assert.Equal(["Stopped X"], client.ReadLogAsync(new LogQuery { Units = ["x"], Last = 1, Directory = _directory.FullName }, CancellationToken.None).GetAwaiter().GetResult().Select(entry => entry.Message));
         Assert.Equal(["Started X", "Started Y"], client.ReadLogAsync(new LogQuery { Match = "^Started", Directory = _directory.FullName }, CancellationToken.None).GetAwaiter().GetResult().Select(entry => entry.Message));
+    }
+
+    [Fact]
+    public void Since_until_and_boot_narrow_the_entries()
+    {
+        var client = Client();
+        List<string> Read(LogQuery query) => [.. client.ReadLogAsync(query with { Units = ["x"], Directory = _directory.FullName }, CancellationToken.None).GetAwaiter().GetResult().Select(entry => entry.Message)];
+        Assert.Equal(["Started X", "X failed: boom", "Stopped X"], Read(new LogQuery { Since = DateTime.Now.AddHours(-1), Until = DateTime.Now.AddHours(1), Boot = 0 }));
+        Assert.Empty(Read(new LogQuery { Since = DateTime.Now.AddHours(1) }));
+        Assert.Empty(Read(new LogQuery { Until = DateTime.Now.AddHours(-1) }));
+    }
+
+    [Fact]
+    public async Task Following_yields_the_last_entries_then_new_ones()
+    {
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var followed = new List<string>();
+        await foreach (var entry in Client().FollowLogAsync(new LogQuery { Units = ["x"], Last = 1, Directory = _directory.FullName }, stop.Token))
+        {
+            followed.Add(entry.Message);
+            if (followed.Count == 1)
+            {
+                // Another writer's file in the directory, as a second service's would be.
+                using var store = JournalStore.Open(new JournalStoreOptions { Directory = _directory.FullName, FileBaseName = "user-1000", MachineId = Id128.NewRandom(), BootId = ThisBoot });
+                store.Append(new JournalEntry().Add("MESSAGE", "Started X again").Add("PRIORITY", 6).Add("_SYSTEMD_UNIT", "x.service").Add("_BOOT_ID", ThisBoot.ToString()));
+            }
+            else
+            {
+                stop.Cancel();
+            }
+        }
+        Assert.Equal(["Stopped X", "Started X again"], followed);
     }
 
     [Fact]
