@@ -23,6 +23,14 @@ public sealed class SocketAddress
 
     public AddressFamily Family { get; }
 
+    /// <summary>Linux's AF_* number of <see cref="Family"/> (.NET's numbers are Windows's: AF_INET6 is 23 there).</summary>
+    public int NativeFamily => Family switch
+    {
+        AddressFamily.Unix => 1,
+        AddressFamily.InterNetwork => 2,
+        _ => 10,
+    };
+
     /// <summary>The struct sockaddr bytes bind() takes, with the length it takes.</summary>
     public byte[] Sockaddr { get; }
 

@@ -68,7 +68,7 @@ public sealed unsafe class SocketPort
             SocketPortType.SequentialPacket => Libc.SOCK_SEQPACKET,
             _ => Libc.SOCK_STREAM,
         };
-        int fd = Libc.socket((int)address.Family, type | Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC, 0);
+        int fd = Libc.socket(address.NativeFamily, type | Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC, 0);
         if (fd < 0)
             throw Error($"Failed to create socket for {address}");
         try
