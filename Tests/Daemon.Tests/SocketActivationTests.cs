@@ -38,6 +38,12 @@ public sealed class SocketActivationTests(ITestOutputHelper output) : IDisposabl
             ["inetd.socket"] = "[Unit]\nDescription=Inetd socket\n[Socket]\nListenStream=%t/inetd.sock\nAccept=yes\n",
             ["named.socket"] = "[Socket]\nListenDatagram=%t/named.dgram\nFileDescriptorName=talk\n",
             ["named.service"] = "[Service]\nStandardInput=fd:talk\nExecStart=/bin/sh -c 'head -c 5 > %t/named.out; echo \" $$LISTEN_FDNAMES\" >> %t/named.out'\n",
+            ["ctl.socket"] = "[Socket]\nListenStream=%t/ctl.sock\nExecStartPre=/bin/sh -c 'echo pre > %t/ctl.log'\n"
+                + "ExecStartPost=/bin/sh -c 'test -S %t/ctl.sock && echo post >> %t/ctl.log'\nExecStopPre=/bin/sh -c 'echo stop-pre >> %t/ctl.log'\n"
+                + "ExecStopPost=/bin/sh -c 'echo \"stop-post $$SERVICE_RESULT\" >> %t/ctl.log'\n",
+            ["ctl.service"] = "[Service]\nExecStart=/bin/sleep infinity\n",
+            ["broken.socket"] = "[Socket]\nListenStream=%t/broken.sock\nExecStartPre=/bin/false\n",
+            ["broken.service"] = "[Service]\nExecStart=/bin/sleep infinity\n",
             ["spin.socket"] = "[Socket]\nListenStream=%t/spin.sock\n",
             ["spin.service"] = "[Service]\nExecStart=/bin/false\n",
             ["inetd@.service"] = "[Unit]\nDescription=Inetd\n[Service]\nExecStart=/bin/sh -c 'read line; echo \"got $line\"'\nStandardInput=socket\n",
@@ -117,6 +123,59 @@ public sealed class SocketActivationTests(ITestOutputHelper output) : IDisposabl
             Assert.Equal("hello talk\n", File.ReadAllText(written));
         }
         Same(systemd, unitsd, "show", "-p", "ActiveState,SubState,Result", "named.socket", "named.service");
+    }
+
+    [Fact]
+    public void The_control_commands_run_around_listening_and_a_failing_one_fails_the_socket()
+    {
+        var units = Units();
+        using ManagerInstance systemd = ManagerInstance.Start("sd", binary: null, units);
+        using ManagerInstance unitsd = ManagerInstance.Start("us", Paths.Unitsd, units);
+        Same(systemd, unitsd, "start", "ctl.socket");
+        Same(systemd, unitsd, "show", "-p", "ActiveState,SubState,Result", "ctl.socket");
+        Same(systemd, unitsd, "stop", "ctl.socket");
+        Same(systemd, unitsd, "show", "-p", "ActiveState,SubState,Result", "ctl.socket");
+        foreach (ManagerInstance manager in new[] { systemd, unitsd })
+        {
+            string log = File.ReadAllText(Path.Combine(manager.InstanceDirectory, "xdg", "ctl.log"));
+            output.WriteLine($"{manager.Name}: {log}");
+            Assert.Equal("pre\npost\nstop-pre\nstop-post \n", log);
+        }
+        Same(systemd, unitsd, "start", "broken.socket");
+        Same(systemd, unitsd, "show", "-p", "ActiveState,SubState,Result", "broken.socket");
+        Assert.False(File.Exists(Path.Combine(unitsd.InstanceDirectory, "xdg", "broken.sock")));
+    }
+
+    [Fact]
+    public void An_accept_yes_socket_on_an_IPv6_wildcard_port_names_each_instance_after_both_ends()
+    {
+        foreach (string? binary in new[] { null, Paths.Unitsd })
+        {
+            int port = FreePort();
+            var units = Units();
+            units["tcp.socket"] = $"[Socket]\nListenStream={port}\nAccept=yes\nNoDelay=yes\nKeepAlive=yes\n";
+            units["tcp@.service"] = "[Service]\nExecStart=/bin/sh -c 'read line; echo \"$line $REMOTE_ADDR\"; sleep infinity'\nStandardInput=socket\n";
+            using ManagerInstance manager = ManagerInstance.Start(binary is null ? "sd" : "us", binary, units);
+            CommandResult started = manager.Ctl("start", "tcp.socket");
+            Assert.True(started.ExitCode == 0, $"{manager.Name}: {started.Error}\n{manager.ManagerLog()}");
+            // A bare port is the IPv6 wildcard (show's Listen= would hide the port as a pid-like number).
+            Assert.Contains($"[::]:{port} tcp.socket", manager.Ctl("list-sockets", "--no-pager").Output, StringComparison.Ordinal);
+            using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            client.Connect("127.0.0.1", port);
+            client.Send(Encoding.UTF8.GetBytes("hi\n"));
+            var buffer = new byte[64];
+            Assert.Equal("hi 127.0.0.1\n", Encoding.UTF8.GetString(buffer, 0, client.Receive(buffer)));
+            string instance = $"tcp@0-127.0.0.1:{port}-127.0.0.1:{((System.Net.IPEndPoint)client.LocalEndPoint!).Port}.service";
+            Assert.Equal("ActiveState=active\n", manager.Ctl("show", "-p", "ActiveState", instance).Output);
+            Assert.Equal("NConnections=1\n", manager.Ctl("show", "-p", "NConnections", "tcp.socket").Output);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new Socket(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp) { DualMode = true };
+        probe.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.IPv6Any, 0));
+        return ((System.Net.IPEndPoint)probe.LocalEndPoint!).Port;
     }
 
     [Fact]
