@@ -56,16 +56,19 @@ public sealed class ManagerApi : IManagerObserver
     private readonly HashSet<string> _busSubscribers = new(StringComparer.Ordinal);
     // Jobs queued by a client on the bus: it hears of its own job without subscribing (systemd's job bus_track).
     private readonly Dictionary<uint, string> _jobRequesters = [];
+    // Units referenced by clients on the bus (AddRef), dropped when the client leaves.
+    private readonly Dictionary<string, List<Unit>> _busReferences = new(StringComparer.Ordinal);
     private readonly ManagerInterface _managerInterface;
     private DBusConnection? _bus;
 
     public ManagerApi(UnitManager manager, UnitFileInstaller installer, ManagerEnvironment environment,
-        IUnitFileInfoSource files, ApiOptions options, Action<MessageBuffer> broadcast)
+        IUnitFileInfoSource files, IUnitFileWriter writer, ApiOptions options, Action<MessageBuffer> broadcast)
     {
         Manager = manager;
         Installer = installer;
         Environment = environment;
         Files = files;
+        Writer = writer;
         Options = options;
         Broadcast = broadcast;
         _managerInterface = new ManagerInterface(this);
@@ -79,6 +82,8 @@ public sealed class ManagerApi : IManagerObserver
     public ManagerEnvironment Environment { get; }
 
     public IUnitFileInfoSource Files { get; }
+
+    public IUnitFileWriter Writer { get; }
 
     public ApiOptions Options { get; }
 
@@ -160,10 +165,39 @@ public sealed class ManagerApi : IManagerObserver
             return;
         _bus = null;
         _busSubscribers.Clear();
+        foreach (string client in _busReferences.Keys.ToList())
+            BusNameGone(client);
     }
 
-    /// <summary>A bus client left (NameOwnerChanged with no new owner).</summary>
-    public void BusNameGone(string name) => _busSubscribers.Remove(name);
+    /// <summary>A bus client left (NameOwnerChanged with no new owner): it is no longer subscribed, and the units
+    /// it referenced (AddRef) lose its references.</summary>
+    public void BusNameGone(string name)
+    {
+        _busSubscribers.Remove(name);
+        if (_busReferences.Remove(name, out List<Unit>? units))
+        {
+            foreach (Unit unit in units)
+                unit.Unpin();
+        }
+    }
+
+    /// <summary>
+    /// The caller holds a reference on <paramref name="unit"/> for as long as it is connected (a transient unit's
+    /// AddRef, systemd's bus_unit_track_add_sender): the unit is not collected before the caller has seen how it
+    /// ended.
+    /// </summary>
+    internal void TrackReference(MethodCall call, Unit unit)
+    {
+        unit.Pin();
+        if (call.Connection == _bus && call.Sender is string sender)
+        {
+            if (!_busReferences.TryGetValue(sender, out List<Unit>? units))
+                _busReferences[sender] = units = [];
+            units.Add(unit);
+            return;
+        }
+        _ = call.Connection.Closed.ContinueWith(_ => Manager.Post(unit.Unpin), TaskScheduler.Default);
+    }
 
     /// <summary>Clients on the bus that called Subscribe and are still there.</summary>
     public int BusSubscriberCount => _busSubscribers.Count;
@@ -225,11 +259,15 @@ public sealed class ManagerApi : IManagerObserver
         w.WriteObjectPath(BusPaths.ForUnit(unit.Id));
     });
 
-    void IManagerObserver.UnitRemoved(Unit unit) => Signal("UnitRemoved", "so", (ref MessageWriter w) =>
+    void IManagerObserver.UnitRemoved(Unit unit)
     {
-        w.WriteString(unit.Id);
-        w.WriteObjectPath(BusPaths.ForUnit(unit.Id));
-    });
+        Signal("UnitRemoved", "so", (ref MessageWriter w) =>
+        {
+            w.WriteString(unit.Id);
+            w.WriteObjectPath(BusPaths.ForUnit(unit.Id));
+        });
+        Writer.UnitCollected(unit);
+    }
 
     void IManagerObserver.UnitChanged(Unit unit)
     {

@@ -65,7 +65,8 @@ internal sealed class ManagerHost : IManagerObserver, IDisposable
             ? name => name == "SYSTEMD_UNIT_PATH" ? string.Join(':', command.UnitPath) : Environment.GetEnvironmentVariable(name)
             : Environment.GetEnvironmentVariable;
         var installer = new UnitFileInstaller(user ? InstallScope.User : InstallScope.System, environment: installEnvironment);
-        var source = new UnitFileSource(loader, installer.States, unit => TypeSettings(unit, configuration), log);
+        var source = new UnitFileSource(loader, installer.States, unit => TypeSettings(unit, configuration), log,
+            UnitSearchPaths.WrittenDirectories(unitScope, Environment.GetEnvironmentVariable, Environment.GetEnvironmentVariable("HOME") ?? "/root"));
         var environment = new ManagerEnvironment(ManagerEnvironmentBlock(user, configuration));
 
         ExecDirectoryRoots directories = user ? UserDirectories(runtimeDirectory) : ExecDirectoryRoots.System;
@@ -132,7 +133,7 @@ internal sealed class ManagerHost : IManagerObserver, IDisposable
             },
         });
         _owned.Add(server);
-        var api = new ManagerApi(_manager, installer, environment, source, new ApiOptions
+        var api = new ManagerApi(_manager, installer, environment, source, source, new ApiOptions
         {
             StartedAt = startedAt,
             UnitPath = loader.SearchPath,

@@ -33,8 +33,12 @@ internal sealed class ManagerInterface : CoreInterface<ManagerApi>
                 ReplyPath(call, BusPaths.ForUnit(LoadedUnit(args.ReadString()).Id));
                 break;
             case "GetUnitByInvocationID":
-                ReplyPath(call, BusPaths.ForInvocation(UnitByInvocation(ref args).InvocationId));
-                break;
+                {
+                    Unit unit = UnitByInvocation(call, ref args);
+                    // As systemd's unit_dbus_path_invocation_id(): a unit never started is addressed by name.
+                    ReplyPath(call, unit.InvocationId.IsEmpty ? BusPaths.ForUnit(unit.Id) : BusPaths.ForInvocation(unit.InvocationId));
+                    break;
+                }
             case "LoadUnit":
                 ReplyPath(call, BusPaths.ForUnit(Manager.LoadUnit(CheckedName(args.ReadString())).Id));
                 break;
@@ -45,6 +49,16 @@ internal sealed class ManagerInterface : CoreInterface<ManagerApi>
             case "TryRestartUnit": return EnqueueJob(call, args.ReadString(), JobType.TryRestart, args.ReadString());
             case "ReloadOrRestartUnit": return EnqueueJob(call, args.ReadString(), JobType.Restart, args.ReadString(), reloadIfPossible: true);
             case "ReloadOrTryRestartUnit": return EnqueueJob(call, args.ReadString(), JobType.TryRestart, args.ReadString(), reloadIfPossible: true);
+            case "SetUnitProperties":
+                {
+                    // As systemd: the unit is loaded to take properties, and must have loaded properly.
+                    Unit unit = Manager.LoadUnit(CheckedName(args.ReadString()));
+                    SetProperties(call, unit, ref args);
+                    break;
+                }
+            case "StartTransientUnit":
+                StartTransientUnit(call, ref args);
+                break;
             case "KillUnit":
                 {
                     string name = args.ReadString();
@@ -271,21 +285,110 @@ internal sealed class ManagerInterface : CoreInterface<ManagerApi>
         call.ReplyEmpty();
     }
 
-    /// <summary>A loaded unit by name (or alias), or NoSuchUnit "Unit X not loaded." as systemd says.</summary>
-    /// <summary>GetUnitByInvocationID's argument: 16 bytes naming a current or last activation.</summary>
-    private Unit UnitByInvocation(ref Reader args)
+    /// <summary>
+    /// SetUnitProperties (and Unit.SetProperties): systemd's bus_unit_set_properties(). Every property is checked
+    /// first; then each becomes a drop-in "50-NAME.conf" in the runtime or persistent control directory (a transient
+    /// unit's in the transient directory) and the unit is read again, so the change shows at once and, where the
+    /// control directories are in the search path, survives daemon-reload.
+    /// </summary>
+    internal void SetProperties(MethodCall call, Unit unit, ref Reader args)
+    {
+        bool runtime = args.ReadBoolean();
+        if (UnitManager.ValidateLoadState(unit) is { } error)
+            throw new DBusException(error.Name, error.Message);
+        UnitPropertyChanges changes = UnitPropertyWriter.Read(ref args, unit.Type, creating: false);
+        if (changes.Settings.Count > 0)
+        {
+            string section = unit.Type.PrivateSection();
+            foreach (WrittenSetting setting in changes.Settings)
+            {
+                string text = "[" + (setting.Private ? section : "Unit") + "]\n" + setting.Text;
+                Api.Writer.WriteDropIn(unit, runtime, setting.Name, text + (text.EndsWith('\n') ? "" : "\n"));
+            }
+            Manager.RereadUnit(unit);
+        }
+        call.ReplyEmpty();
+    }
+
+    /// <summary>
+    /// StartTransientUnit(name, mode, properties, aux): systemd's method_start_transient_unit(). The unit must be
+    /// new (not loaded from a file, no job); its properties are written as its file in the transient directory, it
+    /// is loaded from there (Transient=yes) and a start job is queued. It is removed, file and all, when collected.
+    /// </summary>
+    private void StartTransientUnit(MethodCall call, ref Reader args)
+    {
+        string name = args.ReadString();
+        string modeText = args.ReadString();
+        JobMode mode = JobNames.ParseMode(modeText)
+            ?? throw new DBusException(DBusErrors.InvalidArgs, $"Job mode {modeText} is invalid.");
+        if (StateNames.TypeOfName(name) is not UnitType type || !UnitManager.IsValidUnitName(name))
+            throw new DBusException(DBusErrors.InvalidArgs, "Invalid unit name or type.");
+        if (type != UnitType.Service)
+        {
+            throw type is UnitType.Target or UnitType.Device
+                ? new DBusException(DBusErrors.InvalidArgs, $"Unit type {type.ToSuffix()} does not support transient units.")
+                : new DBusException(DBusErrors.NotSupported, $"Transient {type.ToSuffix()} units are not supported by unitsd yet.");
+        }
+        Unit unit = Manager.LoadUnit(name);
+        if (!IsPristine(unit))
+            throw new DBusException("org.freedesktop.systemd1.UnitExists", $"Unit {name} was already loaded or has a fragment file.");
+        UnitPropertyChanges changes = UnitPropertyWriter.Read(ref args, type, creating: true);
+        ArrayEnd aux = args.ReadArrayStart('(');
+        if (args.HasNext(aux))
+            throw new DBusException(DBusErrors.NotSupported, "Auxiliary transient units are not supported by unitsd yet.");
+
+        Api.Writer.WriteTransientUnit(name, TransientFile(type, changes.Settings));
+        Manager.RereadUnit(unit);
+        if (changes.AddRef)
+            Api.TrackReference(call, unit);
+        Job job = Manager.QueueJob(unit.Id, JobType.Start, mode);
+        Api.TrackJobRequester(call, job);
+        ReplyPath(call, BusPaths.ForJob(job.Id));
+    }
+
+    /// <summary>unit_is_pristine(): not loaded from a file, no job; a unit that needs no file (a slice) may be loaded.</summary>
+    private static bool IsPristine(Unit unit) =>
+        unit.LoadState is LoadState.NotFound or LoadState.Loaded && unit.Definition.FragmentPath is null && unit.Job is null;
+
+    /// <summary>The transient unit file as systemd writes it: its header, then each setting in the order given,
+    /// with a section header wherever the section changes.</summary>
+    private static string TransientFile(UnitType type, List<WrittenSetting> settings)
+    {
+        var text = new System.Text.StringBuilder("# This is a transient unit file, created programmatically via the systemd API. Do not edit.\n");
+        bool? lastPrivate = null;
+        foreach (WrittenSetting setting in settings)
+        {
+            if (lastPrivate != setting.Private)
+            {
+                text.Append(lastPrivate is null ? "" : "\n").Append('[').Append(setting.Private ? type.PrivateSection() : "Unit").Append("]\n");
+                lastPrivate = setting.Private;
+            }
+            text.Append(setting.Text);
+            if (!setting.Text.EndsWith('\n'))
+                text.Append('\n');
+        }
+        return text.ToString();
+    }
+
+    /// <summary>GetUnitByInvocationID's argument: 16 bytes naming a current or last activation, or none for the
+    /// caller's own unit (found by its PID, as systemd does).</summary>
+    private Unit UnitByInvocation(MethodCall call, ref Reader args)
     {
         var bytes = new List<byte>(InvocationId.Size);
         ArrayEnd end = args.ReadArrayStart('y');
         while (args.HasNext(end))
             bytes.Add(args.ReadByte());
         if (bytes.Count == 0)
-            throw new DBusException(DBusErrors.NotSupported, "GetUnitByInvocationID with an empty ID (the caller's own unit) is not supported by unitsd yet");
+        {
+            uint pid = (uint)(call.Peer?.ProcessId ?? 0);
+            return UnitOfProcess(pid) ?? throw new DBusException(BusErrors.NoSuchUnit, $"Client {pid} not member of any unit.");
+        }
         InvocationId id = InvocationId.TryFromBytes(bytes.ToArray()) ?? throw new DBusException(DBusErrors.InvalidArgs, "Invalid invocation ID");
         return Manager.GetUnitByInvocationId(id) ?? throw new DBusException(BusErrors.NoUnitForInvocationId,
             $"No unit with the specified invocation ID {id} known.");
     }
 
+    /// <summary>A loaded unit by name (or alias), or NoSuchUnit "Unit X not loaded." as systemd says.</summary>
     private Unit LoadedUnit(string name)
         => Manager.GetUnit(CheckedName(name))
            ?? throw new DBusException(BusErrors.NoSuchUnit, $"Unit {name} not loaded.");
@@ -557,11 +660,13 @@ internal sealed class ManagerInterface : CoreInterface<ManagerApi>
     {
         if (pid == 0)
             pid = (uint)(call.Peer?.ProcessId ?? 0);
-        Unit? unit = pid == (uint)Environment.ProcessId
-            ? Manager.GetUnit(SpecialUnits.InitScope)
-            : ControlGroupOfProcess(pid) is string cgroup ? FindByControlGroup(cgroup) : null;
-        return unit ?? throw new DBusException(BusErrors.NoUnitForPid, $"PID {pid} does not belong to any loaded unit.");
+        return UnitOfProcess(pid) ?? throw new DBusException(BusErrors.NoUnitForPid, $"PID {pid} does not belong to any loaded unit.");
     }
+
+    /// <summary>manager_get_unit_by_pid(): the unit whose cgroup holds the process; the manager is init.scope's.</summary>
+    private Unit? UnitOfProcess(uint pid) => pid == (uint)Environment.ProcessId
+        ? Manager.GetUnit(SpecialUnits.InitScope)
+        : ControlGroupOfProcess(pid) is string cgroup ? FindByControlGroup(cgroup) : null;
 
     /// <summary>GetUnitByControlGroup: the unit owning that cgroup or the nearest cgroup above it.</summary>
     private Unit UnitByControlGroup(string cgroup)

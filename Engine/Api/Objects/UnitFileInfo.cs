@@ -24,3 +24,22 @@ public interface IUnitFileInfoSource
     /// a unit with no file); kept from the last load, so this reads no disk.</summary>
     UnitSettings? SettingsOf(Unit unit);
 }
+
+/// <summary>
+/// Writes what SetUnitProperties and StartTransientUnit make of a unit's properties, where systemd 252 writes it;
+/// called on the manager loop. The unit is then read again (<see cref="Units.Core.Manager.UnitManager.RereadUnit"/>)
+/// and what was written is part of it.
+/// </summary>
+public interface IUnitFileWriter
+{
+    /// <summary>Writes the drop-in "NAME.d/50-<paramref name="setting"/>.conf" of <paramref name="unit"/> in the
+    /// runtime or persistent control directory (a transient unit's in the transient directory).</summary>
+    void WriteDropIn(Unit unit, bool runtime, string setting, string content);
+
+    /// <summary>Writes the file of the transient unit <paramref name="name"/> in the transient directory.</summary>
+    void WriteTransientUnit(string name, string content);
+
+    /// <summary>The unit was collected: what was written for it is forgotten, and a transient unit's file and its
+    /// drop-ins in the transient directory are removed.</summary>
+    void UnitCollected(Unit unit);
+}

@@ -27,7 +27,7 @@ public sealed partial class UnitManager
         return _units.GetValueOrDefault(name) ?? unit;
     }
 
-    internal static bool IsValidUnitName(string name)
+    public static bool IsValidUnitName(string name)
     {
         if (name.Length is 0 or > 255 || StateNames.TypeOfName(name) is null)
             return false;
@@ -202,7 +202,7 @@ public sealed partial class UnitManager
     }
 
     /// <summary>Validation systemd applies before queuing a job for a unit (bus_unit_validate_load_state).</summary>
-    internal static Transactions.BusError? ValidateLoadState(Unit unit) => unit.LoadState switch
+    public static Transactions.BusError? ValidateLoadState(Unit unit) => unit.LoadState switch
     {
         LoadState.Loaded => null,
         LoadState.NotFound => new(BusErrors.NoSuchUnit, $"Unit {unit.Id} not found."),
@@ -226,18 +226,7 @@ public sealed partial class UnitManager
         try
         {
             foreach (var unit in Units.ToList())
-            {
-                var definition = ReadDefinition(unit.Id);
-                if (definition.Name != unit.Id)
-                    definition = UnitDefinition.NotFound(unit.Id);
-                unit.RemoveDeclaredDependencies();
-                unit.SetDefinition(definition, _options.Kinds);
-                foreach (var alias in definition.Aliases)
-                    _units.TryAdd(alias, unit);
-                if (definition.LoadState == LoadState.Loaded)
-                    ApplyConfiguredDependencies(unit);
-                QueueDbus(unit);
-            }
+                Reread(unit);
             while (_loadQueue.TryDequeue(out var unit))
                 LoadOne(unit);
             while (_targetDependencyQueue.TryDequeue(out var unit))
@@ -252,5 +241,35 @@ public sealed partial class UnitManager
         foreach (var o in _observers)
             o.Reloading(false);
         Settle();
+    }
+
+    /// <summary>
+    /// Reads one unit's configuration again, as daemon-reload does for all: after the manager wrote to it
+    /// (SetUnitProperties' drop-ins, a transient unit's file). Its state, jobs and references are untouched.
+    /// </summary>
+    public void RereadUnit(Unit unit)
+    {
+        if (!ReferenceEquals(_units.GetValueOrDefault(unit.Id), unit))
+            throw new InvalidOperationException($"{unit.Id} is not loaded.");
+        Reread(unit);
+        while (DispatchLoadQueue())
+        {
+        }
+        QueueGc(unit);
+        Settle();
+    }
+
+    private void Reread(Unit unit)
+    {
+        var definition = ReadDefinition(unit.Id);
+        if (definition.Name != unit.Id)
+            definition = UnitDefinition.NotFound(unit.Id);
+        unit.RemoveDeclaredDependencies();
+        unit.SetDefinition(definition, _options.Kinds);
+        foreach (var alias in definition.Aliases)
+            _units.TryAdd(alias, unit);
+        if (definition.LoadState == LoadState.Loaded)
+            ApplyConfiguredDependencies(unit);
+        QueueDbus(unit);
     }
 }

@@ -166,6 +166,14 @@ public static class StateNames
         _ => "scope",
     };
 
+    /// <summary>The type's own section of a unit file (systemd's private_section): "Service", "Slice"…; targets
+    /// and devices have none, their settings are all in [Unit].</summary>
+    public static string PrivateSection(this UnitType t) => t switch
+    {
+        UnitType.Target or UnitType.Device => "Unit",
+        _ => char.ToUpperInvariant(t.ToSuffix()[0]) + t.ToSuffix()[1..],
+    };
+
     /// <summary>The type named by a unit name's suffix, or null when the suffix is not a unit type.</summary>
     public static UnitType? TypeOfName(string name)
     {

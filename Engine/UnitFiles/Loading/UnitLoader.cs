@@ -53,9 +53,63 @@ public sealed class UnitLoader
         map = BuildMap();
     }
 
+    /// <summary>
+    /// The manager wrote <paramref name="path"/> itself, in a search directory: a transient unit file
+    /// ("DIR/NAME") or a drop-in ("DIR/NAME.d/FILE"). As systemd adds it to its path cache, it is found from now
+    /// on without rescanning the search path. A path outside the search path changes nothing.
+    /// </summary>
+    public void NoteWritten(string path)
+    {
+        int slash = path.LastIndexOf('/');
+        if (slash <= 0)
+            return;
+        string directory = path[..slash];
+        int index = IndexInSearchPath(directory);
+        if (index >= 0)
+        {
+            map.AddFile(index, path[(slash + 1)..], path);
+            directories.Remove(directory);
+            return;
+        }
+        int parentSlash = directory.LastIndexOf('/');
+        if (parentSlash > 0 && (index = IndexInSearchPath(directory[..parentSlash])) >= 0)
+        {
+            map.AddDropInDirectory(index, directory[(parentSlash + 1)..]);
+            directories.Remove(directory);
+        }
+    }
+
+    /// <summary>The manager removed the unit file <paramref name="path"/> it had written (a collected transient unit).</summary>
+    public void NoteRemoved(string path)
+    {
+        int slash = path.LastIndexOf('/');
+        if (slash > 0 && IndexInSearchPath(path[..slash]) >= 0)
+        {
+            map.RemoveFile(path[(slash + 1)..], path);
+            directories.Remove(path[..slash]);
+        }
+    }
+
+    private int IndexInSearchPath(string directory)
+    {
+        for (int i = 0; i < map.SearchPath.Count; i++)
+        {
+            if (map.SearchPath[i] == directory)
+                return i;
+        }
+        return -1;
+    }
+
     /// <summary>Loads a unit by name; the name must be a plain or instance name.</summary>
     /// <exception cref="ArgumentException">With systemd's message when the name is not loadable.</exception>
-    public LoadedUnit Load(string name)
+    public LoadedUnit Load(string name) => Load(name, []);
+
+    /// <summary>
+    /// Loads a unit by name, reading <paramref name="extraDropIns"/> after the drop-ins found in the search path
+    /// (those the manager wrote for the unit since, as systemd appends them to the unit's drop-in list, in a control
+    /// directory that may not be in the search path).
+    /// </summary>
+    public LoadedUnit Load(string name, IReadOnlyList<string> extraDropIns)
     {
         if (!UnitName.TryParse(name, UnitNameKinds.Plain | UnitNameKinds.Instance, out UnitName unitName))
         {
@@ -63,7 +117,7 @@ public sealed class UnitLoader
                 ? $"Unit name {name} is missing the instance name."
                 : $"Unit name {name} is not valid.", nameof(name));
         }
-        return Load(unitName);
+        return Load(unitName, extraDropIns);
     }
 
     /// <summary>
@@ -90,7 +144,9 @@ public sealed class UnitLoader
         return loaded;
     }
 
-    public LoadedUnit Load(UnitName requested)
+    public LoadedUnit Load(UnitName requested) => Load(requested, []);
+
+    private LoadedUnit Load(UnitName requested, IReadOnlyList<string> extraDropIns)
     {
         var d = new DiagnosticBag();
         var notes = new List<Diagnostic>();
@@ -104,7 +160,7 @@ public sealed class UnitLoader
         var unit = new LoadedUnit(id.Name, id.Type) { Names = NamesOf(requested, id, fragment) };
         try
         {
-            LoadInto(unit, id, fragment, d, notes);
+            LoadInto(unit, id, fragment, extraDropIns, d, notes);
         }
         finally
         {
@@ -115,7 +171,7 @@ public sealed class UnitLoader
         return unit;
     }
 
-    private void LoadInto(LoadedUnit unit, UnitName id, string? fragment, DiagnosticBag d, List<Diagnostic> notes)
+    private void LoadInto(LoadedUnit unit, UnitName id, string? fragment, IReadOnlyList<string> extraDropIns, DiagnosticBag d, List<Diagnostic> notes)
     {
         var files = new List<ParsedUnitFile>();
         unit.Files = files;
@@ -170,7 +226,7 @@ public sealed class UnitLoader
 
         List<List<string>> candidates = CandidateNames(unit);
         LoadDependencyDirectories(unit, id, candidates, d, notes);
-        unit.DropInPaths = LoadDropIns(unit, id, candidates, settings, specifiers, files, d, notes);
+        unit.DropInPaths = LoadDropIns(unit, id, candidates, extraDropIns, settings, specifiers, files, d, notes);
 
         if (settings is not null)
         {
@@ -254,10 +310,15 @@ public sealed class UnitLoader
             d.Warn("", 0, $"Configuration file {path} is marked world-writable. Please remove world writability permission bits. Proceeding anyway.");
     }
 
-    private IReadOnlyList<string> LoadDropIns(LoadedUnit unit, UnitName id, List<List<string>> candidates, UnitSettings? settings, SpecifierContext specifiers,
-        List<ParsedUnitFile> files, DiagnosticBag d, List<Diagnostic> notes)
+    private IReadOnlyList<string> LoadDropIns(LoadedUnit unit, UnitName id, List<List<string>> candidates, IReadOnlyList<string> extraDropIns,
+        UnitSettings? settings, SpecifierContext specifiers, List<ParsedUnitFile> files, DiagnosticBag d, List<Diagnostic> notes)
     {
         List<string> paths = FindDropInFiles(unit, candidates, ConfKind, ".conf");
+        foreach (string extra in extraDropIns)
+        {
+            if (!paths.Contains(extra))
+                paths.Add(extra);
+        }
         foreach (string path in paths)
         {
             CachedFile? file = ReadDropIn(path, id, IsShared(unit, path));

@@ -79,6 +79,28 @@ internal sealed class UnitNameMap
     public ulong DropInDirectoryMask(string name, int kind) =>
         dropInDirectories.TryGetValue(name, out ulong[]? masks) ? masks[kind] : 0;
 
+    /// <summary>A unit file the manager wrote in SearchPath[<paramref name="dirIndex"/>]: found by name from now on, unless
+    /// a directory of higher priority has the name already.</summary>
+    public void AddFile(int dirIndex, string name, string path)
+    {
+        if (!UnitName.IsValid(name))
+            return;
+        if (ids.TryGetValue(name, out string? existing) && existing.StartsWith('/')
+            && SearchPath.Take(dirIndex).Any(p => existing.StartsWith(p + "/", StringComparison.Ordinal)))
+            return;
+        ids[name] = path;
+    }
+
+    /// <summary>The unit file the manager wrote at <paramref name="path"/> is gone.</summary>
+    public void RemoveFile(string name, string path)
+    {
+        if (ids.TryGetValue(name, out string? existing) && existing == path)
+            ids.Remove(name);
+    }
+
+    /// <summary>A drop-in directory ("NAME.d") the manager made in SearchPath[<paramref name="dirIndex"/>].</summary>
+    public void AddDropInDirectory(int dirIndex, string entry) => NoteDropInDirectory(entry, dirIndex);
+
     private void NoteDropInDirectory(string entry, int dirIndex)
     {
         if (dirIndex >= 64)

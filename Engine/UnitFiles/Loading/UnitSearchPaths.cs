@@ -81,6 +81,22 @@ public static class UnitSearchPaths
         return paths;
     }
 
+    /// <summary>
+    /// The directories the manager itself writes units into (lookup_paths' persistent_control, runtime_control and
+    /// transient): set-property drop-ins and transient units. They are what they are whether or not
+    /// $SYSTEMD_UNIT_PATH puts them in the search path; a user manager without $XDG_RUNTIME_DIR has no runtime ones.
+    /// </summary>
+    public static ManagerWrittenDirectories WrittenDirectories(UnitScope scope, Func<string, string?> environment, string home)
+    {
+        if (scope == UnitScope.System)
+            return new("/etc/systemd/system.control", "/run/systemd/system.control", "/run/systemd/transient");
+        string configHome = Absolute(environment("XDG_CONFIG_HOME")) ?? home + "/.config";
+        string? runtime = Absolute(environment("XDG_RUNTIME_DIR"));
+        return new(configHome + "/systemd/user.control",
+            runtime is null ? null : runtime + "/systemd/user.control",
+            runtime is null ? null : runtime + "/systemd/transient");
+    }
+
     private static string? Absolute(string? value) => value is { Length: > 0 } && value[0] == '/' ? value.TrimEnd('/') : null;
 
     private static string[]? SplitAbsolute(string? value)
@@ -97,3 +113,6 @@ public static class UnitSearchPaths
         return paths.Where(p => seen.Add(p)).ToList();
     }
 }
+
+/// <summary>Where the manager writes drop-ins of "systemctl set-property" (persistent or --runtime) and transient units.</summary>
+public sealed record ManagerWrittenDirectories(string PersistentControl, string? RuntimeControl, string? Transient);
