@@ -195,6 +195,8 @@ internal static class ContextProperties
         UnitFiles.Names.UnitType.Socket => "Socket",
         UnitFiles.Names.UnitType.Mount => "Mount",
         UnitFiles.Names.UnitType.Swap => "Swap",
+        UnitFiles.Names.UnitType.Slice => "Slice",
+        UnitFiles.Names.UnitType.Scope => "Scope",
         _ => "Service",
     };
 

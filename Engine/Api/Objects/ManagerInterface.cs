@@ -337,7 +337,7 @@ internal sealed class ManagerInterface : CoreInterface<ManagerApi>
         if (args.HasNext(aux))
             throw new DBusException(DBusErrors.NotSupported, "Auxiliary transient units are not supported by unitsd yet.");
 
-        Api.Writer.WriteTransientUnit(name, TransientFile(type, changes.Settings));
+        Api.Writer.WriteTransientUnit(name, TransientFile(type, changes.Settings), changes.Commands);
         Manager.RereadUnit(unit);
         if (changes.AddRef)
             Api.TrackReference(call, unit);

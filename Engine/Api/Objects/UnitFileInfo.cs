@@ -1,4 +1,5 @@
 using Units.Core.Model;
+using Units.UnitFiles.Settings;
 using UnitSettings = Units.UnitFiles.Settings.UnitSettings;
 
 namespace Units.Api.Objects;
@@ -36,8 +37,10 @@ public interface IUnitFileWriter
     /// runtime or persistent control directory (a transient unit's in the transient directory).</summary>
     void WriteDropIn(Unit unit, bool runtime, string setting, string content);
 
-    /// <summary>Writes the file of the transient unit <paramref name="name"/> in the transient directory.</summary>
-    void WriteTransientUnit(string name, string content);
+    /// <summary>Writes the file of the transient unit <paramref name="name"/> in the transient directory.
+    /// <paramref name="commands"/>, its Exec…= commands as sent, are what it runs until the next daemon-reload (as
+    /// systemd, which runs the commands it was sent, and after a reload what its file reads back as).</summary>
+    void WriteTransientUnit(string name, string content, IReadOnlyDictionary<ServiceCommand, List<ExecCommand>> commands);
 
     /// <summary>The unit was collected: what was written for it is forgotten, and a transient unit's file and its
     /// drop-ins in the transient directory are removed.</summary>

@@ -3,6 +3,7 @@ using System.Text;
 using Units.Core.Manager;
 using Units.Core.Model;
 using Units.DBus;
+using Units.UnitFiles.Settings;
 using Units.UnitFiles.Settings.Values;
 
 namespace Units.Api.Objects;
@@ -22,6 +23,13 @@ internal sealed class UnitPropertyChanges
     public bool AddRef { get; set; }
 
     public List<uint> Pids { get; } = [];
+
+    /// <summary>The commands of each Exec…= property exactly as sent (systemd runs these, not what the file it writes
+    /// reads back as: its escaping does not survive a reread).</summary>
+    public Dictionary<ServiceCommand, List<ExecCommand>> Commands { get; } = [];
+
+    /// <summary>The resource limits set so far (soft, hard), by resource: a later LimitFOOSoft changes one half.</summary>
+    public Dictionary<string, (ulong Soft, ulong Hard)> Limits { get; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>
@@ -67,7 +75,7 @@ internal static class UnitPropertyWriter
             return false;
         return type switch
         {
-            UnitType.Service => Service(name, value, changes.Settings) || Exec(name, value, changes.Settings) || Kill(name, value, changes.Settings),
+            UnitType.Service => Service(name, value, changes) || Exec(name, value, changes) || Kill(name, value, changes.Settings),
             UnitType.Scope => Scope(name, value, changes) || Kill(name, value, changes.Settings),
             _ => false,
         } || TransientUnit(name, value, type, changes);
@@ -147,9 +155,6 @@ internal static class UnitPropertyWriter
                     settings.Add(Private(name, policy));
                     return true;
                 }
-            case "Delegate":
-                settings.Add(Private(name, YesNo(value.Boolean())));
-                return true;
             default:
                 return false;
         }
@@ -243,6 +248,9 @@ internal static class UnitPropertyWriter
             case "AddRef":
                 changes.AddRef = value.Boolean();
                 return true;
+            case "Delegate" when HasControlGroup(type):
+                settings.Add(Private(name, YesNo(value.Boolean())));
+                return true;
         }
         if (!s_transientDependencies.Contains(name))
             return false;
@@ -257,11 +265,16 @@ internal static class UnitPropertyWriter
 
     // ---- services being made (bus_service_set_transient_property) ----
 
-    private static readonly string[] s_execCommands =
-        ["ExecCondition", "ExecStartPre", "ExecStart", "ExecStartPost", "ExecReload", "ExecStop", "ExecStopPost"];
-
-    private static bool Service(string name, Value value, List<WrittenSetting> settings)
+    private static readonly Dictionary<string, ServiceCommand> s_execCommands = new(StringComparer.Ordinal)
     {
+        ["ExecCondition"] = ServiceCommand.Condition, ["ExecStartPre"] = ServiceCommand.StartPre, ["ExecStart"] = ServiceCommand.Start,
+        ["ExecStartPost"] = ServiceCommand.StartPost, ["ExecReload"] = ServiceCommand.Reload, ["ExecStop"] = ServiceCommand.Stop,
+        ["ExecStopPost"] = ServiceCommand.StopPost,
+    };
+
+    private static bool Service(string name, Value value, UnitPropertyChanges changes)
+    {
+        List<WrittenSetting> settings = changes.Settings;
         switch (name)
         {
             case "PermissionsStartOnly" or "RootDirectoryStartOnly" or "RemainAfterExit" or "GuessMainPID":
@@ -295,18 +308,22 @@ internal static class UnitPropertyWriter
                 settings.Add(Private(name, EscapeSpecifiers(value.String())));
                 return true;
         }
-        if (Array.IndexOf(s_execCommands, name) < 0)
+        if (!s_execCommands.TryGetValue(name, out ServiceCommand which))
             return false;
-        settings.Add(new(name, true, ExecCommands(name, value)));
+        settings.Add(new(name, true, ExecCommands(name, value, which, changes.Commands)));
         return true;
     }
 
-    /// <summary>bus_set_transient_exec_command(): "ExecStart=" to reset, then one line per command, each argument
-    /// quoted with specifiers, '\', '$', ';' and quotes escaped; "@path" when argv[0] is not the path.</summary>
-    private static string ExecCommands(string name, Value value)
+    /// <summary>bus_set_transient_exec_command(): the commands are added to those sent before for the same
+    /// property (none: the list is emptied); written as "ExecStart=" to reset, then one line per command so far,
+    /// each argument quoted with specifiers, '\', '$', ';' and quotes escaped; "@path" when argv[0] is not the
+    /// path.</summary>
+    private static string ExecCommands(string name, Value value, ServiceCommand which, Dictionary<ServiceCommand, List<ExecCommand>> all)
     {
-        var text = new StringBuilder(name).Append("=\n");
-        foreach (DBusValue command in value.Of("a(sasb)").Items)
+        IReadOnlyList<DBusValue> sent = value.Of("a(sasb)").Items;
+        if (!all.TryGetValue(which, out List<ExecCommand>? commands) || sent.Count == 0)
+            all[which] = commands = [];
+        foreach (DBusValue command in sent)
         {
             string path = command.Items[0].AsString();
             var argv = command.Items[1].Items.Select(a => a.AsString()).ToList();
@@ -315,11 +332,15 @@ internal static class UnitPropertyWriter
                 throw new DBusException(BusErrors.InvalidArgs, $"\"{path}\" is neither a valid executable name nor an absolute path");
             if (argv.Count == 0)
                 throw new DBusException(BusErrors.InvalidArgs, $"\"{name}\" argv cannot be empty");
-            path = SimplifyPath(path);
-            text.Append(name).Append('=').Append(ignoreFailure ? "-" : "");
-            if (path != argv[0])
-                text.Append('@').Append(EscapeExec(path)).Append(' ');
-            text.AppendJoin(' ', argv.Select(a => "\"" + EscapeExec(a) + "\"")).Append('\n');
+            commands.Add(new ExecCommand(SimplifyPath(path), argv, ignoreFailure ? ExecCommandFlags.IgnoreFailure : ExecCommandFlags.None));
+        }
+        var text = new StringBuilder(name).Append("=\n");
+        foreach (ExecCommand command in commands)
+        {
+            text.Append(name).Append('=').Append(command.IgnoreFailure ? "-" : "");
+            if (command.Path != command.Arguments[0])
+                text.Append('@').Append(EscapeExec(command.Path)).Append(' ');
+            text.AppendJoin(' ', command.Arguments.Select(a => "\"" + EscapeExec(a) + "\"")).Append('\n');
         }
         return text.ToString();
     }
@@ -334,8 +355,9 @@ internal static class UnitPropertyWriter
 
     // ---- execution context of units being made (bus_exec_context_set_transient_property) ----
 
-    private static bool Exec(string name, Value value, List<WrittenSetting> settings)
+    private static bool Exec(string name, Value value, UnitPropertyChanges changes)
     {
+        List<WrittenSetting> settings = changes.Settings;
         switch (name)
         {
             case "User" or "Group":
@@ -412,12 +434,27 @@ internal static class UnitPropertyWriter
                     return true;
                 }
         }
-        if (!name.StartsWith("Limit", StringComparison.Ordinal) || !s_limits.Contains(name[5..]))
+        if (!name.StartsWith("Limit", StringComparison.Ordinal))
             return false;
-        // A limit set when the unit is made sets both its soft and its hard value (rlimit_format: one number).
+        bool soft = name.EndsWith("Soft", StringComparison.Ordinal);
+        string resource = soft ? name[5..^4] : name[5..];
+        if (!s_limits.Contains(resource))
+            return false;
+        // The first value of a limit sets both halves; "LimitFOOSoft" then changes the soft one, "LimitFOO" the hard one.
         ulong limit = value.UInt64();
-        settings.Add(Private(name, limit == ulong.MaxValue ? "infinity" : Number(limit)));
+        (ulong Soft, ulong Hard) both = changes.Limits.TryGetValue(resource, out var known)
+            ? (soft ? (limit, known.Hard) : (known.Soft, limit))
+            : (limit, limit);
+        changes.Limits[resource] = both;
+        settings.Add(Private("Limit" + resource, FormatLimit(both.Soft, both.Hard)));
         return true;
+    }
+
+    /// <summary>rlimit_format(): "N", "infinity", or "soft:hard" when they differ.</summary>
+    private static string FormatLimit(ulong soft, ulong hard)
+    {
+        static string One(ulong v) => v == ulong.MaxValue ? "infinity" : Number(v);
+        return soft == hard ? One(soft) : One(soft) + ":" + One(hard);
     }
 
     private static readonly HashSet<string> s_limits = new(StringComparer.Ordinal)

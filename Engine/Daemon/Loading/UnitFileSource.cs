@@ -21,6 +21,8 @@ internal sealed class UnitFileSource : IUnitLoader, IUnitFileInfoSource, IUnitFi
     // Drop-ins the manager wrote for a unit (set-property) since the last daemon-reload: read with it even where
     // their directory is not in the search path, as systemd keeps them on the unit's drop-in list.
     private readonly Dictionary<string, List<string>> _writtenDropIns = new(StringComparer.Ordinal);
+    // The commands of transient services as they were sent, which they run until the next daemon-reload.
+    private readonly Dictionary<string, IReadOnlyDictionary<ServiceCommand, List<ExecCommand>>> _sentCommands = new(StringComparer.Ordinal);
     private readonly UnitFileStateResolver _states;
     private readonly Func<LoadedUnit, object?> _typeSettings;
     private readonly ICoreLog _log;
@@ -52,6 +54,11 @@ internal sealed class UnitFileSource : IUnitLoader, IUnitFileInfoSource, IUnitFi
             foreach (SettingAssignment assignment in settings.UnsupportedAssignments)
                 _log.Write(LogPriority.Notice, unit.Name, assignment.ToNotSupportedDiagnostic().ToString());
         }
+        if (_sentCommands.TryGetValue(name, out var sent) && unit.Settings?.Service is { } service)
+        {
+            foreach ((ServiceCommand which, List<ExecCommand> commands) in sent)
+                service.ReplaceCommands(which, commands);
+        }
         var files = new List<(string, DateTime)>();
         if (unit.FragmentPath is string fragment)
             files.Add((fragment, ModifiedAt(fragment)));
@@ -75,6 +82,7 @@ internal sealed class UnitFileSource : IUnitLoader, IUnitFileInfoSource, IUnitFi
     {
         _loaded.Clear();
         _writtenDropIns.Clear();
+        _sentCommands.Clear();
         _loader.Reload();
         ReportDiagnostics(_loader.Diagnostics, unit: null);
     }
@@ -130,8 +138,9 @@ internal sealed class UnitFileSource : IUnitLoader, IUnitFileInfoSource, IUnitFi
         _loader.NoteWritten(path);
     }
 
-    public void WriteTransientUnit(string name, string content)
+    public void WriteTransientUnit(string name, string content, IReadOnlyDictionary<ServiceCommand, List<ExecCommand>> commands)
     {
+        _sentCommands[name] = commands;
         string directory = _written.Transient
             ?? throw new BusErrorException(BusErrors.InvalidArgs, "There is no runtime directory ($XDG_RUNTIME_DIR) for transient units.");
         string path = directory + "/" + name;
@@ -143,6 +152,7 @@ internal sealed class UnitFileSource : IUnitLoader, IUnitFileInfoSource, IUnitFi
     {
         // systemd keeps set-property drop-ins on the unit object only: collected, it is read from the search path again.
         _writtenDropIns.Remove(unit.Id);
+        _sentCommands.Remove(unit.Id);
         if (!unit.Definition.Transient || !_loaded.TryGetValue(unit.Id, out Loaded? loaded))
             return;
         // As systemd's unit_remove_transient(): a transient unit lives only as long as it is loaded.

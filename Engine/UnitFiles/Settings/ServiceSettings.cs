@@ -101,6 +101,10 @@ public sealed class ServiceSettings
 
     public IReadOnlyList<ExecCommand> Commands(ServiceCommand which) => commands[(int)which] ?? (IReadOnlyList<ExecCommand>)[];
 
+    /// <summary>Replaces one Exec…= list with commands that did not come from a file (a transient unit's, as sent
+    /// over D-Bus: systemd runs those, not what its file reads back as).</summary>
+    public void ReplaceCommands(ServiceCommand which, IReadOnlyList<ExecCommand> replacement) => commands[(int)which] = [.. replacement];
+
     internal List<ExecCommand>? this[ServiceCommand which]
     {
         get => commands[(int)which];
