@@ -228,11 +228,14 @@ public sealed class ManagerApi : IManagerObserver
     }
 
     /// <summary>Sends a signal to every private connection, and on the bus when someone there is subscribed or,
-    /// for a job's signals, its requester is there (a bus signal is broadcast: the bus daemon delivers it to the
-    /// clients whose match rules take it).</summary>
-    private void Emit(MessageBuffer signal, Job? job = null)
+    /// for a job's signals, its requester is there, for a unit's, a client holding a reference on it (systemd's
+    /// bus_track of each; a bus signal is broadcast: the bus daemon delivers it to the clients whose match rules
+    /// take it).</summary>
+    private void Emit(MessageBuffer signal, Job? job = null, Unit? unit = null)
     {
-        if (_bus is { IsConnected: true } bus && (_busSubscribers.Count > 0 || job is not null && _jobRequesters.ContainsKey(job.Id)))
+        bool wanted = _busSubscribers.Count > 0 || job is not null && _jobRequesters.ContainsKey(job.Id)
+            || unit is not null && _busReferences.Values.Any(units => units.Contains(unit));
+        if (_bus is { IsConnected: true } bus && wanted)
         {
             signal.AddReference();
             bus.Send(signal);
@@ -273,7 +276,7 @@ public sealed class ManagerApi : IManagerObserver
     {
         string path = BusPaths.ForUnit(unit.Id);
         foreach (DBusInterface itf in UnitInterfaces(unit))
-            SendPropertiesChanged(itf, path);
+            SendPropertiesChanged(itf, path, unit: unit);
     }
 
     void IManagerObserver.JobNew(Job job)
@@ -331,7 +334,7 @@ public sealed class ManagerApi : IManagerObserver
 
     /// <summary>PropertiesChanged as systemd sends it: values of properties that emit "true", names of those
     /// that emit "invalidates"; "const" and "false" ones are left out.</summary>
-    private void SendPropertiesChanged(DBusInterface itf, string path, Job? job = null)
+    private void SendPropertiesChanged(DBusInterface itf, string path, Job? job = null, Unit? unit = null)
     {
         var changed = new List<string>();
         var invalidated = new List<string>();
@@ -349,6 +352,6 @@ public sealed class ManagerApi : IManagerObserver
         }
         if (changed.Count == 0 && invalidated.Count == 0)
             return;
-        Emit(itf.CreatePropertiesChangedSignal(path, changed, invalidated, Options.Sender), job);
+        Emit(itf.CreatePropertiesChangedSignal(path, changed, invalidated, Options.Sender), job, unit);
     }
 }
