@@ -142,6 +142,30 @@ public sealed class JobsTests
     }
 
     [Fact]
+    public void Rereading_one_unit_takes_its_new_configuration_and_leaves_the_others()
+    {
+        var h = new Harness();
+        h.Define(Svc.New("made.service"), Svc.New("other.service"));
+        // A name loaded before its file exists (StartTransientUnit's case): not found, then read again once written.
+        var later = h.Load("later.service");
+        later.Pin();
+        Assert.Equal(LoadState.NotFound, later.LoadState);
+        var other = h.Load("other.service");
+        other.Pin();
+
+        h.Define(Svc.New("later.service").Wants("made.service").With(d => d with { Description = "written" }),
+            Svc.New("other.service").With(d => d with { Description = "changed on disk" }));
+        h.Manager.RereadUnit(later);
+
+        Assert.Equal((LoadState.Loaded, "written"), (later.LoadState, later.Description));
+        Assert.Contains(later.DependenciesOf(UnitDependency.Wants), u => u.Id == "made.service");
+        Assert.Equal("other.service", other.Description);
+        var job = h.Start("later.service");
+        Assert.Equal(JobResult.Done, job.Result);
+        Assert.Equal(ActiveState.Active, h.State("made.service"));
+    }
+
+    [Fact]
     public void Daemon_reload_replaces_configured_dependencies()
     {
         var h = new Harness();

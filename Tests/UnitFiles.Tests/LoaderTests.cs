@@ -33,6 +33,36 @@ public sealed class LoaderTests : IDisposable
     }
 
     [Fact]
+    public void Files_the_manager_writes_are_found_without_a_rescan_and_removed_ones_are_gone()
+    {
+        UnitLoader loader = Loader();
+        Assert.Equal(LoadState.NotFound, loader.Load("t.service").LoadState);
+        string fragment = high.Write("t.service", Ok);
+        string dropIn = high.Write("t.service.d/50-Description.conf", "[Unit]\nDescription=written\n");
+        loader.NoteWritten(fragment);
+        loader.NoteWritten(dropIn);
+        LoadedUnit loaded = loader.Load("t.service");
+        Assert.Equal((LoadState.Loaded, fragment, "written"), (loaded.LoadState, loaded.FragmentPath, loaded.Settings?.Description));
+        Assert.Equal([dropIn], loaded.DropInPaths);
+
+        File.Delete(fragment);
+        loader.NoteRemoved(fragment);
+        Assert.Equal(LoadState.NotFound, loader.Load("t.service").LoadState);
+    }
+
+    [Fact]
+    public void Extra_drop_ins_outside_the_search_path_are_read_after_the_others()
+    {
+        using TempDirectory control = TestPaths.NewTemp();
+        low.Write("a.service", "[Unit]\nDescription=file\n" + Ok);
+        string searched = low.Write("a.service.d/90-x.conf", "[Unit]\nDescription=searched\n");
+        string extra = control.Write("a.service.d/50-Description.conf", "[Unit]\nDescription=set\n");
+        LoadedUnit loaded = Loader().Load("a.service", [extra, searched]);
+        Assert.Equal([searched, extra], loaded.DropInPaths);
+        Assert.Equal("set", loaded.Settings?.Description);
+    }
+
+    [Fact]
     public void The_first_search_directory_wins()
     {
         string path = high.Write("a.service", Ok);

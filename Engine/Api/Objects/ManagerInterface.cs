@@ -299,12 +299,8 @@ internal sealed class ManagerInterface : CoreInterface<ManagerApi>
         UnitPropertyChanges changes = UnitPropertyWriter.Read(ref args, unit.Type, creating: false);
         if (changes.Settings.Count > 0)
         {
-            string section = unit.Type.PrivateSection();
             foreach (WrittenSetting setting in changes.Settings)
-            {
-                string text = "[" + (setting.Private ? section : "Unit") + "]\n" + setting.Text;
-                Api.Writer.WriteDropIn(unit, runtime, setting.Name, text + (text.EndsWith('\n') ? "" : "\n"));
-            }
+                Api.Writer.WriteDropIn(unit, runtime, setting.Name, UnitPropertyWriter.DropInSection(unit.Type, setting));
             Manager.RereadUnit(unit);
         }
         call.ReplyEmpty();
@@ -337,7 +333,7 @@ internal sealed class ManagerInterface : CoreInterface<ManagerApi>
         if (args.HasNext(aux))
             throw new DBusException(DBusErrors.NotSupported, "Auxiliary transient units are not supported by unitsd yet.");
 
-        Api.Writer.WriteTransientUnit(name, TransientFile(type, changes.Settings), changes.Commands);
+        Api.Writer.WriteTransientUnit(name, UnitPropertyWriter.TransientFile(type, changes.Settings), changes.Commands);
         Manager.RereadUnit(unit);
         if (changes.AddRef)
             Api.TrackReference(call, unit);
@@ -349,26 +345,6 @@ internal sealed class ManagerInterface : CoreInterface<ManagerApi>
     /// <summary>unit_is_pristine(): not loaded from a file, no job; a unit that needs no file (a slice) may be loaded.</summary>
     private static bool IsPristine(Unit unit) =>
         unit.LoadState is LoadState.NotFound or LoadState.Loaded && unit.Definition.FragmentPath is null && unit.Job is null;
-
-    /// <summary>The transient unit file as systemd writes it: its header, then each setting in the order given,
-    /// with a section header wherever the section changes.</summary>
-    private static string TransientFile(UnitType type, List<WrittenSetting> settings)
-    {
-        var text = new System.Text.StringBuilder("# This is a transient unit file, created programmatically via the systemd API. Do not edit.\n");
-        bool? lastPrivate = null;
-        foreach (WrittenSetting setting in settings)
-        {
-            if (lastPrivate != setting.Private)
-            {
-                text.Append(lastPrivate is null ? "" : "\n").Append('[').Append(setting.Private ? type.PrivateSection() : "Unit").Append("]\n");
-                lastPrivate = setting.Private;
-            }
-            text.Append(setting.Text);
-            if (!setting.Text.EndsWith('\n'))
-                text.Append('\n');
-        }
-        return text.ToString();
-    }
 
     /// <summary>GetUnitByInvocationID's argument: 16 bytes naming a current or last activation, or none for the
     /// caller's own unit (found by its PID, as systemd does).</summary>

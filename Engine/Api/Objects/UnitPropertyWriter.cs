@@ -49,13 +49,24 @@ internal static class UnitPropertyWriter
     /// <exception cref="DBusException">systemd's error for the first property it would refuse.</exception>
     public static UnitPropertyChanges Read(ref Reader args, UnitType type, bool creating)
     {
-        var changes = new UnitPropertyChanges();
+        var properties = new List<(string, DBusValue)>();
         ArrayEnd end = args.ReadArrayStart('(');
         while (args.HasNext(end))
         {
             args.ReadStructStart();
             string name = args.ReadString();
-            DBusValue value = args.ReadVariant();
+            properties.Add((name, args.ReadVariant()));
+        }
+        return Convert(properties, type, creating);
+    }
+
+    /// <summary>The properties, in the order sent, as settings for a unit of <paramref name="type"/>.</summary>
+    /// <exception cref="DBusException">systemd's error for the first property it would refuse.</exception>
+    public static UnitPropertyChanges Convert(IEnumerable<(string Name, DBusValue Value)> properties, UnitType type, bool creating)
+    {
+        var changes = new UnitPropertyChanges();
+        foreach ((string name, DBusValue value) in properties)
+        {
             if (!Convert(name, new Value(value), type, creating, changes))
                 throw new DBusException(ErrorPropertyReadOnly, $"Cannot set property {name}, or unknown property.");
         }
@@ -79,6 +90,33 @@ internal static class UnitPropertyWriter
             UnitType.Scope => Scope(name, value, changes) || Kill(name, value, changes.Settings),
             _ => false,
         } || TransientUnit(name, value, type, changes);
+    }
+
+    /// <summary>The transient unit file as systemd writes it: its header, then each setting in the order given,
+    /// with a section header wherever the section changes.</summary>
+    public static string TransientFile(UnitType type, List<WrittenSetting> settings)
+    {
+        var text = new System.Text.StringBuilder("# This is a transient unit file, created programmatically via the systemd API. Do not edit.\n");
+        bool? lastPrivate = null;
+        foreach (WrittenSetting setting in settings)
+        {
+            if (lastPrivate != setting.Private)
+            {
+                text.Append(lastPrivate is null ? "" : "\n").Append('[').Append(setting.Private ? type.PrivateSection() : "Unit").Append("]\n");
+                lastPrivate = setting.Private;
+            }
+            text.Append(setting.Text);
+            if (!setting.Text.EndsWith('\n'))
+                text.Append('\n');
+        }
+        return text.ToString();
+    }
+
+    /// <summary>A set-property drop-in's settings: the section, then the setting (the manager adds the header).</summary>
+    public static string DropInSection(UnitType type, WrittenSetting setting)
+    {
+        string text = "[" + (setting.Private ? type.PrivateSection() : "Unit") + "]\n" + setting.Text;
+        return text.EndsWith('\n') ? text : text + "\n";
     }
 
     private static bool HasControlGroup(UnitType type) =>

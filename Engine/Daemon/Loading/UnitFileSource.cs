@@ -15,7 +15,6 @@ namespace Units.Daemon.Loading;
 /// </summary>
 internal sealed class UnitFileSource : IUnitLoader, IUnitFileInfoSource, IUnitFileWriter
 {
-    private const string TransientHeader = "# This is a transient unit file, created programmatically via the systemd API. Do not edit.\n";
     private readonly UnitLoader _loader;
     private readonly ManagerWrittenDirectories _written;
     // Drop-ins the manager wrote for a unit (set-property) since the last daemon-reload: read with it even where
@@ -144,7 +143,7 @@ internal sealed class UnitFileSource : IUnitLoader, IUnitFileInfoSource, IUnitFi
         string directory = _written.Transient
             ?? throw new BusErrorException(BusErrors.InvalidArgs, "There is no runtime directory ($XDG_RUNTIME_DIR) for transient units.");
         string path = directory + "/" + name;
-        WriteAtomically(path, content.StartsWith(TransientHeader, StringComparison.Ordinal) ? content : TransientHeader + content);
+        WriteAtomically(path, content);
         _loader.NoteWritten(path);
     }
 
