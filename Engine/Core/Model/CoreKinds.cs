@@ -90,6 +90,20 @@ public static class StandardDependencies
         AddShutdownConflict(sink);
     }
 
+    /// <summary>DefaultDependencies=yes of sockets, timers and paths: ordered before the target that collects them
+    /// (sockets.target, timers.target, paths.target); in a system manager after and requiring sysinit.target; stopped
+    /// at shutdown.</summary>
+    public static void AddTriggerDefaults(DependencySink sink, string target)
+    {
+        sink.Add(UnitDependency.Before, target);
+        if (sink.Scope == ManagerScope.System)
+        {
+            sink.Add(UnitDependency.After, SpecialUnits.SysinitTarget);
+            sink.Add(UnitDependency.Requires, SpecialUnits.SysinitTarget);
+        }
+        AddShutdownConflict(sink);
+    }
+
     /// <summary>Before= and Conflicts= shutdown.target, so the unit is stopped on shutdown.</summary>
     public static void AddShutdownConflict(DependencySink sink)
     {

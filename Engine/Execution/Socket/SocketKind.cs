@@ -124,13 +124,7 @@ public sealed class SocketKind : UnitKind, IProcessOwner
             return;
         }
         // socket_add_default_dependencies.
-        sink.Add(UnitDependency.Before, "sockets.target");
-        if (sink.Scope == ManagerScope.System)
-        {
-            sink.Add(UnitDependency.After, SpecialUnits.SysinitTarget);
-            sink.Add(UnitDependency.Requires, SpecialUnits.SysinitTarget);
-        }
-        StandardDependencies.AddShutdownConflict(sink);
+        StandardDependencies.AddTriggerDefaults(sink, "sockets.target");
     }
 
     // ---- operations ----

@@ -130,13 +130,7 @@ public sealed class PathKind : UnitKind
         }
         if (!defaults)
             return;
-        sink.Add(UnitDependency.Before, "paths.target");
-        if (sink.Scope == ManagerScope.System)
-        {
-            sink.Add(UnitDependency.After, SpecialUnits.SysinitTarget);
-            sink.Add(UnitDependency.Requires, SpecialUnits.SysinitTarget);
-        }
-        StandardDependencies.AddShutdownConflict(sink);
+        StandardDependencies.AddTriggerDefaults(sink, "paths.target");
     }
 
     public override UnitOperationResult Start()
@@ -263,20 +257,8 @@ public sealed class PathKind : UnitKind
             EnterDead(PathResult.TriggerLimitHit);
             return;
         }
-        var trigger = TriggeredUnit;
-        if (trigger is null)
+        if (!TriggeredStart.Queue(Unit, TriggeredUnit))
         {
-            Host.Log.Write(LogPriority.Error, Unit.Id, "Unit to trigger vanished.");
-            EnterDead(PathResult.Resources);
-            return;
-        }
-        try
-        {
-            Host.AddJob(JobType.Start, trigger, JobMode.Replace);
-        }
-        catch (BusErrorException e)
-        {
-            Host.Log.Write(LogPriority.Warning, Unit.Id, $"Failed to queue unit startup job: {e.Message}");
             EnterDead(PathResult.Resources);
             return;
         }

@@ -167,18 +167,12 @@ public sealed class TimerKind : UnitKind
         }
         if (!defaults)
             return;
-        sink.Add(UnitDependency.Before, "timers.target");
-        if (sink.Scope == ManagerScope.System)
+        StandardDependencies.AddTriggerDefaults(sink, "timers.target");
+        if (sink.Scope == ManagerScope.System && settings?.Values.Any(static v => v.Base == TimerBase.Calendar) == true)
         {
-            sink.Add(UnitDependency.After, SpecialUnits.SysinitTarget);
-            sink.Add(UnitDependency.Requires, SpecialUnits.SysinitTarget);
-            if (settings?.Values.Any(static v => v.Base == TimerBase.Calendar) == true)
-            {
-                sink.Add(UnitDependency.After, "time-sync.target");
-                sink.Add(UnitDependency.After, "time-set.target");
-            }
+            sink.Add(UnitDependency.After, "time-sync.target");
+            sink.Add(UnitDependency.After, "time-set.target");
         }
-        StandardDependencies.AddShutdownConflict(sink);
     }
 
     public override UnitOperationResult Start()
@@ -401,20 +395,8 @@ public sealed class TimerKind : UnitKind
     {
         if (StopPending)
             return;
-        var trigger = TriggeredUnit;
-        if (trigger is null)
+        if (!TriggeredStart.Queue(Unit, TriggeredUnit))
         {
-            Host.Log.Write(LogPriority.Error, Unit.Id, "Unit to trigger vanished.");
-            EnterDead(TimerResult.Resources);
-            return;
-        }
-        try
-        {
-            Host.AddJob(JobType.Start, trigger, JobMode.Replace);
-        }
-        catch (BusErrorException e)
-        {
-            Host.Log.Write(LogPriority.Warning, Unit.Id, $"Failed to queue unit startup job: {e.Message}");
             EnterDead(TimerResult.Resources);
             return;
         }
