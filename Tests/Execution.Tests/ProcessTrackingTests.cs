@@ -15,14 +15,17 @@ public sealed class ProcessTrackingTests
 
     /// <summary>
     /// A daemon that double-forks (setsid, parent exits: it is re-parented to the manager) and records SIGTERM in a
-    /// marker file; it reports READY=1 once its trap is set, while the main process stays a plain sleep.
+    /// marker file; it reports READY=1 once its trap is set and its own child runs, while the main process stays a
+    /// plain sleep. (Forking the child after READY=1 would race the stop: a SIGTERM arriving while dash forks lets the
+    /// child exec sleep after the manager's last scan of the cgroup, and only TimeoutStopSec= would end it, under
+    /// systemd too.)
     /// </summary>
     private static (TestService Service, string Marker) DoubleForking(KillMode mode)
     {
         string dir = TestDirectory.Create();
         string marker = Path.Combine(dir, "marker");
         string daemon = Path.Combine(dir, "daemon.sh");
-        File.WriteAllText(daemon, $"trap 'echo term >> {marker}; exit 0' TERM\nsystemd-notify --ready\nsleep infinity &\nwait\n");
+        File.WriteAllText(daemon, $"trap 'echo term >> {marker}; exit 0' TERM\nsleep infinity &\nsystemd-notify --ready\nwait\n");
         var svc = Rig.Service(new ServiceSettings
         {
             Type = ServiceType.Notify,
@@ -35,8 +38,7 @@ public sealed class ProcessTrackingTests
         return (svc, marker);
     }
 
-    /// <summary>The double-forked daemon: the session leader it made itself with setsid. (Its own "sleep &amp;" child is
-    /// briefly a second "sh daemon.sh" process between fork and exec, so the command line alone is not unique.)</summary>
+    /// <summary>The double-forked daemon: the session leader it made itself with setsid.</summary>
     private static int OrphanOf(TestService svc) =>
         CgroupHierarchy.Pids(svc.Processes.CgroupPath!).Single(p => p != svc.Machine.MainPid && SessionOf(p) == p
             && CgroupHierarchy.CommandLine(p).StartsWith("sh ", StringComparison.Ordinal));
@@ -116,7 +118,7 @@ public sealed class ProcessTrackingTests
         {
             Type = ServiceType.Notify,
             Kill = new KillSettings { SendSIGHUP = true },
-            ExecStart = [Rig.Sh($"trap 'echo hup >> {marker}' HUP; trap 'exit 0' TERM; systemd-notify --pid=$$ --ready; while :; do sleep infinity & wait; done")],
+            ExecStart = [Rig.Sh($"trap 'echo hup >> {marker}' HUP; trap 'exit 0' TERM; sleep infinity & systemd-notify --pid=$$ --ready; while :; do wait; sleep infinity & done")],
         });
         svc.Start();
         svc.RunUntil(ServiceState.Running);

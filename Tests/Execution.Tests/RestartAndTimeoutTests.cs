@@ -261,7 +261,7 @@ public sealed class RestartAndTimeoutTests
     public void Notify_reload_signals_the_daemon_and_waits_for_RELOADING_then_READY()
     {
         string script = "trap 'systemd-notify --pid=$$ RELOADING=1; systemd-notify --pid=$$ --ready --status=reloaded' HUP; " +
-                        "systemd-notify --pid=$$ --ready; while :; do sleep infinity & wait; done";
+                        "sleep infinity & systemd-notify --pid=$$ --ready; while :; do wait; sleep infinity & done";
         var svc = Rig.Service(new ServiceSettings { Type = ServiceType.NotifyReload, ExecStart = [Rig.Sh(script)] });
         svc.Start();
         svc.RunUntil(ServiceState.Running);
