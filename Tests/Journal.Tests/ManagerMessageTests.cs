@@ -64,5 +64,5 @@ public sealed class ManagerMessageTests
     [InlineData(3_600_000_000UL, "1h")]
     [InlineData(2_000UL, "2ms")]
     public void Timespans_format_like_format_timespan(ulong usec, string expected) =>
-        Assert.Equal(expected, Units.Core.Manager.TimeSpanText.Format(usec, 1000));
+        Assert.Equal(expected, Units.UnitFiles.Settings.Values.TimeSpans.Format(usec, 1000));
 }

@@ -1,5 +1,6 @@
 using Units.Core.Jobs;
 using Units.Core.Model;
+using Units.UnitFiles.Settings.Values;
 
 namespace Units.Core.Manager;
 
@@ -100,7 +101,7 @@ public sealed partial class UnitManager
         if (unit.Kind.CpuUsageNSec is not ulong nsec)
             return;
         LogPriority level = nsec > 600_000_000_000UL ? LogPriority.Notice : nsec > 1_000_000_000UL ? LogPriority.Info : LogPriority.Debug;
-        LogUnit(level, unit, $"Consumed {TimeSpanText.Format(nsec / 1000, 1000)} CPU time.");
+        LogUnit(level, unit, $"Consumed {TimeSpans.Format(nsec / 1000, 1000)} CPU time.");
     }
 
     /// <summary>Whether the new state completes or contradicts the unit's job (unit_process_job); true when unexpected.</summary>

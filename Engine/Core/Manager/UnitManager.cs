@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Units.Core.Jobs;
 using Units.Core.Model;
+using Units.UnitFiles.Settings.Values;
 
 namespace Units.Core.Manager;
 
@@ -305,7 +306,7 @@ public sealed partial class UnitManager : IUnitHost
             return;
         _startupPending = false;
         ulong took = Clock.MonotonicUSec - _startupBeganUSec;
-        Log.Write(LogPriority.Info, null, $"Startup finished in {TimeSpanText.Format(took, 1000)}.");
+        Log.Write(LogPriority.Info, null, $"Startup finished in {TimeSpans.Format(took, 1000)}.");
         foreach (var o in _observers)
             o.StartupFinished(took);
     }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Units.Core.Manager;
 using Units.Journal.Capture;
+using Units.UnitFiles.Settings.Values;
 
 namespace Units.Journal.Messages;
 
@@ -193,7 +194,7 @@ public sealed class ManagerMessages(bool userManager, StatusUnitFormat format = 
         if (cpuNanoseconds is { } cpu)
         {
             fields.Add(("CPU_USAGE_NSEC", cpu));
-            parts.Add($"consumed {TimeSpanText.Format(cpu / 1000, 1000)} CPU time");
+            parts.Add($"consumed {TimeSpans.Format(cpu / 1000, 1000)} CPU time");
             Raise(cpu > 1_000_000_000UL, cpu > 600_000_000_000UL);
         }
         void Bytes(ulong? value, string field, string text)
