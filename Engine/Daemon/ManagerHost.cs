@@ -106,6 +106,8 @@ internal sealed class ManagerHost : IManagerObserver, IDisposable
             Debug = command.Debug,
         });
         _manager.AddObserver(this);
+        _owned.Add(new TimeChangeWatcher(_manager.Post, execution, _manager.DispatchTimeChange, _manager.DispatchTimezoneChange,
+            message => log.Write(LogPriority.Warning, null, message)));
         _journal.Attach(_manager);
 
         var access = new BusAccess(Native.geteuid(), AdminGroupId(command.BusAdminGroup));

@@ -16,6 +16,10 @@ public sealed partial class TriggerUnitTests(ITestOutputHelper output)
         ["nightly.timer"] = "[Unit]\nDescription=Nightly\n[Timer]\nOnCalendar=*-*-* 04:00:00\nOnUnitActiveSec=1d\nUnit=tick.service\n",
         ["fixed.timer"] = "[Unit]\nDescription=Fixed random delay\n[Timer]\nOnCalendar=*-*-* 04:00:00\nRandomizedDelaySec=1h\nFixedRandomDelay=yes\nUnit=tick.service\n",
         ["never.timer"] = "[Unit]\nDescription=Never started\n[Timer]\nOnBootSec=1h\nUnit=tick.service\n",
+        ["clock.timer"] = "[Unit]\nDescription=Hears the clock being set\n[Timer]\nOnClockChange=yes\nUnit=clock.service\n",
+        ["clock.service"] = "[Unit]\nDescription=Clock set\n[Service]\nType=oneshot\nExecStart=/bin/touch %t/clock-set\n",
+        ["zone.timer"] = "[Unit]\nDescription=Hears the time zone change\n[Timer]\nOnTimezoneChange=yes\nUnit=zone.service\n",
+        ["zone.service"] = "[Unit]\nDescription=Zone changed\n[Service]\nType=oneshot\nExecStart=/bin/touch %t/zone-changed\n",
         ["flag.path"] = "[Unit]\nDescription=Waits for a flag\n[Path]\nPathExists=%t/flag\nUnit=flag.service\n",
         ["flag.service"] = "[Unit]\nDescription=Sees the flag\n[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/touch %t/flag-seen\n",
     };
@@ -109,6 +113,40 @@ public sealed partial class TriggerUnitTests(ITestOutputHelper output)
             Assert.Equal(0, manager.Ctl("stop", "flag.service").ExitCode);
             WaitFor(() => File.Exists(Path.Combine(RuntimeDirectory(manager), "flag-seen")), manager, "flag.service to run again");
         }
+    }
+
+    [Fact]
+    public void OnClockChange_and_OnTimezoneChange_start_their_services_when_the_clock_is_set_and_the_zone_changes()
+    {
+        using ManagerInstance systemd = ManagerInstance.Start("sd", binary: null, s_units);
+        using ManagerInstance unitsd = ManagerInstance.Start("us", Paths.Unitsd, s_units);
+        var managers = new[] { systemd, unitsd };
+        foreach (ManagerInstance manager in managers)
+        {
+            Assert.Equal(0, manager.Ctl("start", "clock.timer", "zone.timer").ExitCode);
+            Assert.Equal("waiting", Show(manager, "SubState", "clock.timer"));
+            Assert.Equal("waiting", Show(manager, "SubState", "zone.timer"));
+        }
+        Assert.All(managers, m => Assert.False(File.Exists(Path.Combine(RuntimeDirectory(m), "clock-set"))));
+
+        // Setting the clock to what it reads is a set all the same (the kernel cancels TFD_TIMER_CANCEL_ON_SET timers).
+        var set = Command.Run("python3", ["-c", "import time; time.clock_settime(time.CLOCK_REALTIME, time.clock_gettime(time.CLOCK_REALTIME))"], TimeSpan.FromSeconds(30));
+        Assert.True(set.ExitCode == 0, set.Error);
+        foreach (ManagerInstance manager in managers)
+            WaitFor(() => File.Exists(Path.Combine(RuntimeDirectory(manager), "clock-set")), manager, "clock.service to run");
+        Assert.All(managers, m => Assert.False(File.Exists(Path.Combine(RuntimeDirectory(m), "zone-changed"))));
+
+        // A new mtime on /etc/localtime (the link itself, as the managers watch it) is a time zone change.
+        var touch = Command.Run("touch", ["-h", "/etc/localtime"], TimeSpan.FromSeconds(30));
+        Assert.True(touch.ExitCode == 0, touch.Error);
+        foreach (ManagerInstance manager in managers)
+        {
+            WaitFor(() => File.Exists(Path.Combine(RuntimeDirectory(manager), "zone-changed")), manager, "zone.service to run");
+            WaitFor(() => Show(manager, "ActiveState", "zone.service") == "inactive", manager, "zone.service to finish");
+            WaitFor(() => Show(manager, "ActiveState", "clock.service") == "inactive", manager, "clock.service to finish");
+        }
+        string[] show = ["show", "-p", "ActiveState,SubState,Result", "clock.timer", "clock.service", "zone.timer", "zone.service"];
+        Compare(systemd.Ctl(show), unitsd.Ctl(show));
     }
 
     private void Compare(CommandResult expected, CommandResult actual)

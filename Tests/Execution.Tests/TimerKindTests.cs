@@ -131,6 +131,61 @@ public sealed class TimerKindTests
     }
 
     [Fact]
+    public void A_clock_set_forward_past_a_calendar_time_elapses_it_at_once()
+    {
+        var rig = new TriggerRig();
+        rig.AddService("x.service");
+        rig.Add("x.timer", Timer(new TimerValue(TimerBase.Calendar, 0, new Every(3600 * Second))));
+        var timer = rig.Kind<TimerKind>("x.timer");
+        rig.Start("x.timer");
+        ulong next = timer.NextElapseRealtimeUSec;
+
+        // The loop's timers run on CLOCK_MONOTONIC: without hearing of the set, the timer would wait the old distance.
+        rig.Clock.SetRealtime(next + 10 * Second);
+        rig.Advance(0);
+        Assert.Equal(0, rig.Service("x.service").StartCount);
+        rig.Event(rig.Manager.DispatchTimeChange);
+        Assert.Equal(1, rig.Service("x.service").StartCount);
+        Assert.Contains(rig.Log.Entries, static e => e.Message == "Time change, recalculating next elapse.");
+    }
+
+    [Fact]
+    public void A_clock_set_backwards_moves_a_last_trigger_from_the_future_to_now()
+    {
+        var rig = new TriggerRig();
+        rig.AddService("x.service");
+        rig.Add("x.timer", Timer(new TimerValue(TimerBase.Calendar, 0, new Every(60 * Second))));
+        var timer = rig.Kind<TimerKind>("x.timer");
+        rig.Start("x.timer");
+        rig.Advance(timer.NextElapseRealtimeUSec - rig.Clock.RealtimeUSec);
+        rig.Event(() => rig.Service("x.service").Exit(success: true));
+        ulong triggered = timer.LastTrigger.RealtimeUSec;
+
+        rig.Clock.SetRealtime(triggered - 3600 * Second);
+        rig.Event(rig.Manager.DispatchTimeChange);
+        Assert.Equal(rig.Clock.RealtimeUSec, timer.LastTrigger.RealtimeUSec);
+        // The minutes of the hour the clock went back are elapsed again, from now.
+        Assert.Equal((rig.Clock.RealtimeUSec / (60 * Second) + 1) * 60 * Second, timer.NextElapseRealtimeUSec);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void OnClockChange_and_OnTimezoneChange_start_the_unit_on_their_change(bool clock)
+    {
+        var rig = new TriggerRig();
+        rig.AddService("x.service");
+        rig.Add("x.timer", new TimerSettings { Unit = "x.service", OnClockChange = clock, OnTimezoneChange = !clock });
+        rig.Start("x.timer");
+        Assert.Equal("waiting", rig.Kind<TimerKind>("x.timer").SubState);
+
+        rig.Event(clock ? rig.Manager.DispatchTimezoneChange : rig.Manager.DispatchTimeChange);
+        Assert.Equal(0, rig.Service("x.service").StartCount);
+        rig.Event(clock ? rig.Manager.DispatchTimeChange : rig.Manager.DispatchTimezoneChange);
+        Assert.Equal(1, rig.Service("x.service").StartCount);
+    }
+
+    [Fact]
     public void The_earliest_value_wins_and_TimersMonotonic_lists_the_newest_first()
     {
         var rig = new TriggerRig();

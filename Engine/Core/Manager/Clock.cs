@@ -27,9 +27,14 @@ public sealed class FakeClock : IClock
 {
     private const ulong RealtimeOrigin = 1_700_000_000UL * 1_000_000;
 
+    private ulong _realtimeOrigin = RealtimeOrigin;
+
     public ulong MonotonicUSec { get; private set; } = 1_000_000;
 
-    public ulong RealtimeUSec => RealtimeOrigin + MonotonicUSec;
+    public ulong RealtimeUSec => _realtimeOrigin + MonotonicUSec;
+
+    /// <summary>Sets the realtime clock, as clock_settime does: monotonic time goes on undisturbed.</summary>
+    public void SetRealtime(ulong usec) => _realtimeOrigin = usec - MonotonicUSec;
 
     /// <summary>Moves time forward; the loop fires the timers that fall due on its next turn.</summary>
     public void Advance(ulong usec) => MonotonicUSec += usec;

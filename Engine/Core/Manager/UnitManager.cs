@@ -297,6 +297,24 @@ public sealed partial class UnitManager : IUnitHost
         return job;
     }
 
+    /// <summary>The system clock was set (systemd's manager_dispatch_time_change_fd): every unit hears of it.</summary>
+    public void DispatchTimeChange()
+    {
+        if (DebugLogging)
+            Log.Write(LogPriority.Debug, null, "Time has been changed");
+        foreach (var unit in Units.ToList())
+            unit.Kind.TimeChange();
+    }
+
+    /// <summary>/etc/localtime changed (systemd's manager_dispatch_timezone_change): every unit hears of it.</summary>
+    public void DispatchTimezoneChange()
+    {
+        if (DebugLogging)
+            Log.Write(LogPriority.Debug, null, $"Timezone has been changed (now: {TimeZoneInfo.Local.Id}).");
+        foreach (var unit in Units.ToList())
+            unit.Kind.TimezoneChange();
+    }
+
     private bool _startupPending;
     private ulong _startupBeganUSec;
 

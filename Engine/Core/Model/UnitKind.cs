@@ -117,6 +117,16 @@ public abstract class UnitKind
     {
     }
 
+    /// <summary>The system clock was set (systemd's time_change): what waits for a calendar time computes it anew.</summary>
+    public virtual void TimeChange()
+    {
+    }
+
+    /// <summary>The local time zone changed (systemd's timezone_change).</summary>
+    public virtual void TimezoneChange()
+    {
+    }
+
     /// <summary>The unit this one triggers (systemd's UNIT_TRIGGER: the first of Triggers=), or null.</summary>
     protected Unit? TriggeredUnit => Unit.DependenciesOf(UnitDependency.Triggers).FirstOrDefault();
 

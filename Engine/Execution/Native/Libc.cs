@@ -215,6 +215,30 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int statx(int dirfd, string path, int flags, uint mask, byte* buffer);
 
+    /// <summary>A file's own modification time in ns (a link is not followed: statx's layout is the same on every
+    /// architecture), or null when it cannot be read.</summary>
+    public static long? ModifiedNSecOfLink(string path)
+    {
+        const int AT_FDCWD = -100, AT_SYMLINK_NOFOLLOW = 0x100, STATX_MTIME = 0x40;
+        byte* buffer = stackalloc byte[256];
+        if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_MTIME, buffer) != 0)
+            return null;
+        return *(long*)(buffer + 112) * 1_000_000_000 + *(uint*)(buffer + 120);
+    }
+
+    public const int CLOCK_REALTIME = 0;
+    public const int TFD_CLOEXEC = 0x80000;
+    public const int TFD_TIMER_ABSTIME = 1;
+    public const int TFD_TIMER_CANCEL_ON_SET = 2;
+    public const int ECANCELED = 125;
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int timerfd_create(int clockId, int flags);
+
+    /// <summary>timerfd_settime with struct itimerspec as { interval sec, nsec, value sec, nsec }.</summary>
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int timerfd_settime(int fd, int flags, long* newValue, long* oldValue);
+
     /// <summary>The owner of a file (statx's layout is the same on every architecture); -1 when it cannot be read.</summary>
     public static int OwnerUid(string path)
     {

@@ -61,7 +61,7 @@ public sealed class TimerEnvironment
     public Func<ulong> Random { get; init; } = static () => (ulong)System.Random.Shared.NextInt64();
 
     /// <summary>Said once per manager: what timers ask for that this manager cannot do.</summary>
-    internal bool WakeSystemReported, ClockChangeReported;
+    internal bool WakeSystemReported;
 }
 
 /// <summary>
@@ -142,12 +142,6 @@ public sealed class TimerKind : UnitKind
             Host.Log.Write(LogPriority.Notice, Unit.Id,
                 "WakeSystem= is not supported: unitsd has no CLOCK_REALTIME_ALARM/CLOCK_BOOTTIME_ALARM timers, so timers do not wake the system from suspend and elapse once it resumes.");
         }
-        if ((_settings.OnClockChange || _settings.OnTimezoneChange) && !_environment.ClockChangeReported)
-        {
-            _environment.ClockChangeReported = true;
-            Host.Log.Write(LogPriority.Notice, Unit.Id,
-                "OnClockChange= and OnTimezoneChange= are not acted on: unitsd does not watch for changes of the system clock or time zone.");
-        }
         // A reload with new values while waiting: schedule by them, once the reload is done.
         if (State == TimerState.Waiting)
             Host.Post(() =>
@@ -227,6 +221,44 @@ public sealed class TimerKind : UnitKind
     }
 
     public override void Unload() => CancelTimers();
+
+    /// <summary>timer_time_change(): a last trigger "in the future" means the clock went backwards; it is moved to now,
+    /// so that the calendar times since are not skipped.</summary>
+    public override void TimeChange()
+    {
+        if (State != TimerState.Waiting)
+            return;
+        ulong now = Host.Clock.RealtimeUSec;
+        if (LastTrigger.RealtimeUSec > now)
+            LastTrigger = new DualTimestamp(now, LastTrigger.MonotonicUSec);
+        if (_settings.OnClockChange)
+        {
+            Debug("Time change, triggering activation.");
+            EnterRunning();
+        }
+        else
+        {
+            Debug("Time change, recalculating next elapse.");
+            EnterWaiting(timeChange: true);
+        }
+    }
+
+    /// <summary>timer_timezone_change().</summary>
+    public override void TimezoneChange()
+    {
+        if (State != TimerState.Waiting)
+            return;
+        if (_settings.OnTimezoneChange)
+        {
+            Debug("Timezone change, triggering activation.");
+            EnterRunning();
+        }
+        else
+        {
+            Debug("Timezone change, recalculating next elapse.");
+            EnterWaiting(timeChange: false);
+        }
+    }
 
     /// <summary>Persistent=: the stamp file's time is when the unit last ran; a timer that never ran gets one now.</summary>
     private void ReadStamp(string path)
