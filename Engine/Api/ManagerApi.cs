@@ -56,8 +56,9 @@ public sealed class ManagerApi : IManagerObserver
     private readonly HashSet<string> _busSubscribers = new(StringComparer.Ordinal);
     // Jobs queued by a client on the bus: it hears of its own job without subscribing (systemd's job bus_track).
     private readonly Dictionary<uint, string> _jobRequesters = [];
-    // Units referenced by clients on the bus (AddRef), dropped when the client leaves.
-    private readonly Dictionary<string, List<Unit>> _busReferences = new(StringComparer.Ordinal);
+    // Units referenced by clients (Ref, RefUnit, a transient unit's AddRef), by holder: a client's unique name on the
+    // bus, or the private connection itself. A holder's references go when it leaves.
+    private readonly Dictionary<object, List<Unit>> _references = [];
     private readonly ManagerInterface _managerInterface;
     private DBusConnection? _bus;
 
@@ -165,7 +166,7 @@ public sealed class ManagerApi : IManagerObserver
             return;
         _bus = null;
         _busSubscribers.Clear();
-        foreach (string client in _busReferences.Keys.ToList())
+        foreach (string client in _references.Keys.OfType<string>().ToList())
             BusNameGone(client);
     }
 
@@ -174,29 +175,45 @@ public sealed class ManagerApi : IManagerObserver
     public void BusNameGone(string name)
     {
         _busSubscribers.Remove(name);
-        if (_busReferences.Remove(name, out List<Unit>? units))
+        DropReferences(name);
+    }
+
+    /// <summary>
+    /// The caller holds a reference on <paramref name="unit"/> for as long as it is connected (Ref, RefUnit, a
+    /// transient unit's AddRef: systemd's bus_unit_track_add_sender, counting): the unit is not collected before the
+    /// caller has seen how it ended.
+    /// </summary>
+    internal void TrackReference(MethodCall call, Unit unit)
+    {
+        object holder = ReferenceHolder(call);
+        if (!_references.TryGetValue(holder, out List<Unit>? units))
+        {
+            _references[holder] = units = [];
+            if (holder is DBusConnection connection)
+                _ = connection.Closed.ContinueWith(_ => Manager.Post(() => DropReferences(connection)), TaskScheduler.Default);
+        }
+        units.Add(unit);
+        unit.Pin();
+    }
+
+    /// <summary>Unref, UnrefUnit: drops one of the caller's references (systemd's bus_unit_track_remove_sender).</summary>
+    internal void UntrackReference(MethodCall call, Unit unit)
+    {
+        if (!_references.TryGetValue(ReferenceHolder(call), out List<Unit>? units) || !units.Remove(unit))
+            throw new DBusException(BusErrors.NotReferenced, "Unit has not been referenced yet.");
+        unit.Unpin();
+    }
+
+    private object ReferenceHolder(MethodCall call) =>
+        call.Connection == _bus && call.Sender is string sender ? sender : call.Connection;
+
+    private void DropReferences(object holder)
+    {
+        if (_references.Remove(holder, out List<Unit>? units))
         {
             foreach (Unit unit in units)
                 unit.Unpin();
         }
-    }
-
-    /// <summary>
-    /// The caller holds a reference on <paramref name="unit"/> for as long as it is connected (a transient unit's
-    /// AddRef, systemd's bus_unit_track_add_sender): the unit is not collected before the caller has seen how it
-    /// ended.
-    /// </summary>
-    internal void TrackReference(MethodCall call, Unit unit)
-    {
-        unit.Pin();
-        if (call.Connection == _bus && call.Sender is string sender)
-        {
-            if (!_busReferences.TryGetValue(sender, out List<Unit>? units))
-                _busReferences[sender] = units = [];
-            units.Add(unit);
-            return;
-        }
-        _ = call.Connection.Closed.ContinueWith(_ => Manager.Post(unit.Unpin), TaskScheduler.Default);
     }
 
     /// <summary>Clients on the bus that called Subscribe and are still there.</summary>
@@ -234,7 +251,7 @@ public sealed class ManagerApi : IManagerObserver
     private void Emit(MessageBuffer signal, Job? job = null, Unit? unit = null)
     {
         bool wanted = _busSubscribers.Count > 0 || job is not null && _jobRequesters.ContainsKey(job.Id)
-            || unit is not null && _busReferences.Values.Any(units => units.Contains(unit));
+            || unit is not null && _references.Any(held => held.Key is string && held.Value.Contains(unit));
         if (_bus is { IsConnected: true } bus && wanted)
         {
             signal.AddReference();

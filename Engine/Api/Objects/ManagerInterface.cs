@@ -20,7 +20,7 @@ internal sealed class ManagerInterface : CoreInterface<ManagerApi>
     {
     }
 
-    private ManagerApi Api => Source;
+    internal ManagerApi Api => Source;
 
     private UnitManager Manager => Source.Manager;
 
@@ -74,11 +74,11 @@ internal sealed class ManagerInterface : CoreInterface<ManagerApi>
                 call.ReplyEmpty();
                 break;
             case "RefUnit":
-                LoadedUnit(args.ReadString()).Pin();
+                Api.TrackReference(call, LoadedValidUnit(args.ReadString()));
                 call.ReplyEmpty();
                 break;
             case "UnrefUnit":
-                LoadedUnit(args.ReadString()).Unpin();
+                Api.UntrackReference(call, LoadedUnit(args.ReadString()));
                 call.ReplyEmpty();
                 break;
             case "GetUnitProcesses":
@@ -368,6 +368,13 @@ internal sealed class ManagerInterface : CoreInterface<ManagerApi>
     private Unit LoadedUnit(string name)
         => Manager.GetUnit(CheckedName(name))
            ?? throw new DBusException(BusErrors.NoSuchUnit, $"Unit {name} not loaded.");
+
+    /// <summary>Loads the unit and requires that it loaded (systemd's GENERIC_UNIT_LOAD|GENERIC_UNIT_VALIDATE_LOADED).</summary>
+    private Unit LoadedValidUnit(string name)
+    {
+        Unit unit = Manager.LoadUnit(CheckedName(name));
+        return UnitManager.ValidateLoadState(unit) is { } error ? throw new DBusException(error.Name, error.Message) : unit;
+    }
 
     private Job ExistingJob(uint id)
         => Manager.GetJob(id) ?? throw new DBusException(BusErrors.NoSuchJob, $"Job {id} does not exist.");

@@ -71,11 +71,11 @@ internal sealed class UnitInterface : CoreInterface<UnitView>
                 _manager.ResetFailed(call, unit.Id);
                 return ValueTask.CompletedTask;
             case "Ref":
-                unit.Pin();
+                _manager.Api.TrackReference(call, unit);
                 call.ReplyEmpty();
                 return ValueTask.CompletedTask;
             case "Unref":
-                unit.Unpin();
+                _manager.Api.UntrackReference(call, unit);
                 call.ReplyEmpty();
                 return ValueTask.CompletedTask;
             default:

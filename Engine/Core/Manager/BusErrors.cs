@@ -9,6 +9,7 @@ public static class BusErrors
     public const string NoUnitForInvocationId = Prefix + "NoUnitForInvocationID";
     public const string NotSubscribed = Prefix + "NotSubscribed";
     public const string AlreadySubscribed = Prefix + "AlreadySubscribed";
+    public const string NotReferenced = Prefix + "NotReferenced";
     public const string LoadFailed = Prefix + "LoadFailed";
     public const string BadUnitSetting = Prefix + "BadUnitSetting";
     public const string JobTypeNotApplicable = Prefix + "JobTypeNotApplicable";
