@@ -102,6 +102,8 @@ public sealed class ExecSettings
     public int LogsDirectoryMode { get; init; } = 0x1ED;
     public IReadOnlyList<string> ConfigurationDirectory { get; init; } = [];
     public int ConfigurationDirectoryMode { get; init; } = 0x1ED;
+    /// <summary>TimeoutCleanSec=: how long removing the directories (Clean) may take; infinity by default.</summary>
+    public ulong TimeoutCleanUsec { get; init; } = ulong.MaxValue;
     public bool NoNewPrivileges { get; init; }
 
     /// <summary>RemoveIPC=: the IPC objects the unit's user and group leave are removed once none of its units runs.</summary>

@@ -47,11 +47,11 @@ public sealed class ShowDifferentialTests(ITestOutputHelper output)
     /// freezing (CanFreeze), keeping the runs of commands other than the main process (their times, pid and status),
     /// mount units (the host's mounts systemd loads and their edges to -.slice, the After=-.mount that
     /// RequiresMountsFor= adds), the generator and load-phase timestamps and the
-    /// virtualization detection of the manager, the Clean operation (CanClean), the host's mount units that systemd
+    /// virtualization detection of the manager, the host's mount units that systemd
     /// loads (NNames), and for a forking service the run of the forking parent (unitsd reports the daemon's).</summary>
     private static readonly HashSet<string> s_knownGaps = new(StringComparer.Ordinal)
     {
-        "CanFreeze", "CanClean", "NNames", "ExecStart", "ExecStartEx", "ExecStartPre", "ExecStartPreEx", "ExecStartPost", "ExecStartPostEx", "Virtualization",
+        "CanFreeze", "NNames", "ExecStart", "ExecStartEx", "ExecStartPre", "ExecStartPreEx", "ExecStartPost", "ExecStartPostEx", "Virtualization",
         "GeneratorsStartTimestamp", "GeneratorsStartTimestampMonotonic", "GeneratorsFinishTimestamp", "GeneratorsFinishTimestampMonotonic",
         "UnitsLoadStartTimestamp", "UnitsLoadStartTimestampMonotonic", "UnitsLoadFinishTimestamp", "UnitsLoadFinishTimestampMonotonic",
         "UnitsLoadTimestamp", "UnitsLoadTimestampMonotonic",

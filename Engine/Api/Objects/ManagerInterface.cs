@@ -81,6 +81,9 @@ internal sealed class ManagerInterface : CoreInterface<ManagerApi>
                 Api.UntrackReference(call, LoadedUnit(args.ReadString()));
                 call.ReplyEmpty();
                 break;
+            case "CleanUnit":
+                Clean(call, LoadedValidUnit(args.ReadString()), ref args);
+                break;
             case "GetUnitProcesses":
                 ReplyProcesses(call, LoadedUnit(args.ReadString()));
                 break;
@@ -291,6 +294,35 @@ internal sealed class ManagerInterface : CoreInterface<ManagerApi>
     /// unit's in the transient directory) and the unit is read again, so the change shows at once and, where the
     /// control directories are in the search path, survives daemon-reload.
     /// </summary>
+    /// <summary>The resource types of Clean(), in systemd's ExecDirectoryType order.</summary>
+    private static readonly (ExecCleanMask Mask, string Name)[] s_cleanTypes =
+    [
+        (ExecCleanMask.Runtime, "runtime"), (ExecCleanMask.State, "state"), (ExecCleanMask.Cache, "cache"),
+        (ExecCleanMask.Logs, "logs"), (ExecCleanMask.Configuration, "configuration"),
+    ];
+
+    /// <summary>CanClean: what Clean() could remove now (none for a unit that is not loaded).</summary>
+    internal static IReadOnlyList<string> CleanNames(Unit unit) =>
+        unit.LoadState == LoadState.Loaded && unit.Kind.CleanableResources is { } mask
+            ? [.. s_cleanTypes.Where(t => mask.HasFlag(t.Mask)).Select(static t => t.Name)]
+            : [];
+
+    /// <summary>Clean(as) and CleanUnit(s, as): systemd's bus_unit_method_clean ("all" or resource type names).</summary>
+    internal void Clean(MethodCall call, Unit unit, ref Reader args)
+    {
+        var mask = ExecCleanMask.None;
+        ArrayEnd end = args.ReadArrayStart('s');
+        while (args.HasNext(end))
+        {
+            string name = args.ReadString();
+            mask |= name == "all" ? ExecCleanMask.All
+                : s_cleanTypes.FirstOrDefault(t => t.Name == name) is { Name: not null } type ? type.Mask
+                : throw new DBusException(DBusErrors.InvalidArgs, $"Invalid resource type: {name}");
+        }
+        Manager.Clean(unit, mask);
+        call.ReplyEmpty();
+    }
+
     internal void SetProperties(MethodCall call, Unit unit, ref Reader args)
     {
         bool runtime = args.ReadBoolean();

@@ -70,6 +70,9 @@ internal sealed class UnitInterface : CoreInterface<UnitView>
             case "ResetFailed":
                 _manager.ResetFailed(call, unit.Id);
                 return ValueTask.CompletedTask;
+            case "Clean":
+                _manager.Clean(call, unit, ref args);
+                return ValueTask.CompletedTask;
             case "Ref":
                 _manager.Api.TrackReference(call, unit);
                 call.ReplyEmpty();
@@ -104,6 +107,7 @@ internal sealed class UnitInterface : CoreInterface<UnitView>
             .Add("CanStart", static (v, ref w) => Variant.Boolean(ref w, CanStart(v.Unit)))
             .Add("CanStop", static (v, ref w) => Variant.Boolean(ref w, CanStop(v.Unit)))
             .Add("CanReload", static (v, ref w) => Variant.Boolean(ref w, v.Unit.LoadState == LoadState.Loaded && v.Unit.Kind.CanReload))
+            .Add("CanClean", static (v, ref w) => Variant.Strings(ref w, ManagerInterface.CleanNames(v.Unit)))
             .Add("CanIsolate", static (v, ref w) => Variant.Boolean(ref w, v.Unit.LoadState == LoadState.Loaded && v.Unit.Definition.AllowIsolate))
             .Add("Job", static (v, ref w) => WriteJobReference(ref w, v.Unit.Job))
             .Add("StopWhenUnneeded", static (v, ref w) => Variant.Boolean(ref w, v.Unit.Definition.StopWhenUnneeded))

@@ -24,7 +24,10 @@ public static class BusErrors
     public const string UnitInactive = Prefix + "UnitInactive";
     public const string ShuttingDown = Prefix + "ShuttingDown";
     public const string NoUnitForPid = Prefix + "NoUnitForPID";
+    public const string NothingToClean = Prefix + "NothingToClean";
+    public const string UnitBusy = Prefix + "UnitBusy";
     public const string InvalidArgs = "org.freedesktop.DBus.Error.InvalidArgs";
+    public const string NotSupported = "org.freedesktop.DBus.Error.NotSupported";
     public const string Failed = "org.freedesktop.DBus.Error.Failed";
 }
 

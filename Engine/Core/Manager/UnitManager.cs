@@ -297,6 +297,24 @@ public sealed partial class UnitManager : IUnitHost
         return job;
     }
 
+    /// <summary>unit_clean(): removes what a unit keeps between runs (its directories, a timer's stamp file); only
+    /// for a loaded, inactive unit without a job. Throws <see cref="BusErrorException"/> with systemd's errors.</summary>
+    public void Clean(Unit unit, ExecCleanMask mask)
+    {
+        if (unit.Kind.CleanableResources is null)
+            throw new BusErrorException(BusErrors.NotSupported, $"Unit '{unit.Id}' does not support cleaning.");
+        var outcome = mask == ExecCleanMask.None ? CleanOutcome.NothingToClean
+            : unit.LoadState != LoadState.Loaded || unit.Job is not null || unit.ActiveState != ActiveState.Inactive ? CleanOutcome.Busy
+            : unit.Kind.Clean(mask);
+        switch (outcome)
+        {
+            case CleanOutcome.NothingToClean:
+                throw new BusErrorException(BusErrors.NothingToClean, "No matching resources found.");
+            case CleanOutcome.Busy:
+                throw new BusErrorException(BusErrors.UnitBusy, "Unit is not inactive or has pending job.");
+        }
+    }
+
     /// <summary>The system clock was set (systemd's manager_dispatch_time_change_fd): every unit hears of it.</summary>
     public void DispatchTimeChange()
     {

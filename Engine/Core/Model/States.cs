@@ -79,6 +79,30 @@ public enum UnitNotifyFlags
     WillAutoRestart = 2,
 }
 
+/// <summary>What Clean() removes (systemd's ExecCleanMask: a bit per ExecDirectoryType, in its order).</summary>
+[Flags]
+public enum ExecCleanMask
+{
+    None = 0,
+    Runtime = 1,
+    State = 2,
+    Cache = 4,
+    Logs = 8,
+    Configuration = 16,
+    All = Runtime | State | Cache | Logs | Configuration,
+}
+
+/// <summary>How a unit's kind took a Clean() request.</summary>
+public enum CleanOutcome
+{
+    /// <summary>Cleaning began (or, for a timer's stamp file, is done).</summary>
+    Started,
+    /// <summary>None of the asked-for resources is configured (-EUNATCH).</summary>
+    NothingToClean,
+    /// <summary>The unit is not in a state that may be cleaned (-EBUSY).</summary>
+    Busy,
+}
+
 /// <summary>
 /// What a unit type's Start/Stop/Reload/Kill returned (systemd returns errnos; these are their meanings).
 /// </summary>

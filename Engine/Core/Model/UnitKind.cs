@@ -117,6 +117,13 @@ public abstract class UnitKind
     {
     }
 
+    /// <summary>What Clean() can remove (systemd's can_clean); null when the type cannot clean at all.</summary>
+    public virtual ExecCleanMask? CleanableResources => null;
+
+    /// <summary>Removes the resources of <paramref name="mask"/> (systemd's clean); the core calls it only for a loaded,
+    /// inactive unit without a job.</summary>
+    public virtual CleanOutcome Clean(ExecCleanMask mask) => CleanOutcome.NothingToClean;
+
     /// <summary>The system clock was set (systemd's time_change): what waits for a calendar time computes it anew.</summary>
     public virtual void TimeChange()
     {

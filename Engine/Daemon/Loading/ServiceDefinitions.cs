@@ -132,6 +132,7 @@ internal static class ServiceDefinitions
             LogsDirectoryMode = (int)exec.DirectoryMode(Files.ExecDirectoryType.Logs),
             ConfigurationDirectory = exec.Directories(Files.ExecDirectoryType.Configuration),
             ConfigurationDirectoryMode = (int)exec.DirectoryMode(Files.ExecDirectoryType.Configuration),
+            TimeoutCleanUsec = exec.TimeoutCleanUsec,
             NoNewPrivileges = exec.NoNewPrivileges,
             RemoveIPC = exec.RemoveIPC,
             CapabilityBoundingSet = exec.CapabilityBoundingSet == Files.Values.Capabilities.All ? null : exec.CapabilityBoundingSet,

@@ -110,6 +110,12 @@ public sealed class ServiceKind : UnitKind, IServiceHost
 
     public override void ResetFailed() => _machine?.ResetFailed();
 
+    public override ExecCleanMask? CleanableResources =>
+        _machine is null ? ExecCleanMask.None : Spawning.ExecDirectoryRoots.Configured(_machine.Settings.Exec);
+
+    public override CleanOutcome Clean(ExecCleanMask mask) =>
+        Loaded.Clean(_runtime.Options.Value.Directories.CleanPaths(Loaded.Settings.Exec, mask));
+
     public override bool HoldsResources => _processes is not null && !_processes.IsGroupEmpty;
 
 

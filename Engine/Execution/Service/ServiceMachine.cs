@@ -1,4 +1,5 @@
 using System.Globalization;
+using Units.Core.Model;
 using Units.Execution.Notify;
 using Units.Execution.Spawning;
 
@@ -43,6 +44,9 @@ public sealed class ServiceMachine : IProcessOwner
     public ServiceState State { get; private set; }
     public ServiceResult Result { get; private set; }
     public ServiceResult ReloadResult { get; private set; }
+
+    /// <summary>How the last Clean ended (CleanResult).</summary>
+    public ServiceResult CleanResult { get; private set; }
     public int MainPid { get; private set; }
     public int ControlPid { get; private set; }
     public ServiceCommand? ControlCommand { get; private set; }
@@ -132,6 +136,10 @@ public sealed class ServiceMachine : IProcessOwner
                 // Starting processes may not have an ExecStop= counterpart yet: terminate directly.
                 EnterSignal(ServiceState.StopSigterm, ServiceResult.Success);
                 return ServiceOperation.InProgress;
+            case ServiceState.Cleaning:
+                // Cleaning is aborted, brutally.
+                EnterSignal(ServiceState.FinalSigkill, ServiceResult.Success);
+                return ServiceOperation.InProgress;
             default:
                 EnterStop(ServiceResult.Success);
                 return ServiceOperation.InProgress;
@@ -169,7 +177,28 @@ public sealed class ServiceMachine : IProcessOwner
         if (State == ServiceState.Failed)
             SetState(ServiceState.Dead);
         Result = ServiceResult.Success;
+        ReloadResult = ServiceResult.Success;
+        CleanResult = ServiceResult.Success;
         NRestarts = 0;
+    }
+
+    /// <summary>
+    /// service_clean(): removes <paramref name="paths"/> in a control process (rm -rf with full privileges, in the
+    /// unit's cgroup) while the unit is "cleaning", at most TimeoutCleanSec=; only from dead. Its end shows in
+    /// <see cref="CleanResult"/>; the unit goes back to dead either way.
+    /// </summary>
+    public CleanOutcome Clean(IReadOnlyList<string> paths)
+    {
+        if (State != ServiceState.Dead)
+            return CleanOutcome.Busy;
+        if (paths.Count == 0)
+            return CleanOutcome.NothingToClean;
+        CleanResult = ServiceResult.Success;
+        _processes.Prepare();
+        ArmTimer(_settings.Exec.TimeoutCleanUsec);
+        RunControl(ServiceCommand.Clean, [new ExecCommand("/bin/rm", ["rm", "-rf", "--one-file-system", "--", .. paths], ExecFlags.FullPrivileges)],
+            ServiceState.Cleaning);
+        return CleanOutcome.Started;
     }
 
     /// <summary>
@@ -815,6 +844,11 @@ public sealed class ServiceMachine : IProcessOwner
                 if (MainPidGood() <= 0)
                     EnterDead(f, allowRestart: true);
                 break;
+            case ServiceState.Cleaning:
+                if (CleanResult == ServiceResult.Success)
+                    CleanResult = f;
+                EnterDead(ServiceResult.Success, allowRestart: false);
+                break;
             default:
                 // A failed spawn from a state that is not waiting (cannot happen with the lists above).
                 if (f != ServiceResult.Success)
@@ -1061,6 +1095,12 @@ public sealed class ServiceMachine : IProcessOwner
                 break;
             case ServiceState.AutoRestart:
                 EnterRestart();
+                break;
+            case ServiceState.Cleaning:
+                _host.Log(4, "Cleaning timed out. killing.");
+                if (CleanResult == ServiceResult.Success)
+                    CleanResult = ServiceResult.Timeout;
+                EnterSignal(ServiceState.FinalSigkill, ServiceResult.Success);
                 break;
         }
     }

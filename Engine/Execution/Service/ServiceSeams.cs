@@ -60,6 +60,8 @@ public enum ServiceCommand
     Reload,
     Stop,
     StopPost,
+    /// <summary>Removing the unit's directories (Clean): not a command of the unit file.</summary>
+    Clean,
 }
 
 /// <summary>

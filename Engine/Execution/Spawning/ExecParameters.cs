@@ -1,9 +1,52 @@
+using Units.Core.Model;
+
 namespace Units.Execution.Spawning;
 
 /// <summary>Base directories of RuntimeDirectory= and friends: /run, /var/lib... for the system, XDG for a user.</summary>
 public sealed record ExecDirectoryRoots(string Runtime, string State, string Cache, string Logs, string Configuration)
 {
     public static ExecDirectoryRoots System { get; } = new("/run", "/var/lib", "/var/cache", "/var/log", "/etc");
+
+    /// <summary>The kinds of directories a unit configures (systemd's exec_context_get_clean_mask).</summary>
+    public static ExecCleanMask Configured(ExecSettings exec) => Kinds(exec)
+        .Where(static k => k.Names.Count > 0)
+        .Aggregate(ExecCleanMask.None, static (mask, k) => mask | k.Kind);
+
+    /// <summary>What cleaning <paramref name="mask"/> removes (systemd's exec_context_get_clean_directories): each
+    /// directory, and for all but configuration its DynamicUser= twin under "private".</summary>
+    public IReadOnlyList<string> CleanPaths(ExecSettings exec, ExecCleanMask mask)
+    {
+        var paths = new List<string>();
+        foreach (var (kind, names) in Kinds(exec))
+        {
+            if (!mask.HasFlag(kind))
+                continue;
+            string root = RootOf(kind);
+            foreach (string name in names)
+            {
+                paths.Add(Path.Combine(root, name));
+                if (kind != ExecCleanMask.Configuration)
+                    paths.Add(Path.Combine(root, "private", name));
+            }
+        }
+        return paths;
+    }
+
+    private static (ExecCleanMask Kind, IReadOnlyList<string> Names)[] Kinds(ExecSettings exec) =>
+    [
+        (ExecCleanMask.Runtime, exec.RuntimeDirectory), (ExecCleanMask.State, exec.StateDirectory),
+        (ExecCleanMask.Cache, exec.CacheDirectory), (ExecCleanMask.Logs, exec.LogsDirectory),
+        (ExecCleanMask.Configuration, exec.ConfigurationDirectory),
+    ];
+
+    private string RootOf(ExecCleanMask kind) => kind switch
+    {
+        ExecCleanMask.Runtime => Runtime,
+        ExecCleanMask.State => State,
+        ExecCleanMask.Cache => Cache,
+        ExecCleanMask.Logs => Logs,
+        _ => Configuration,
+    };
 
     /// <summary>systemd 252's user-manager layout.</summary>
     public static ExecDirectoryRoots ForUser(string runtimeDir, string configHome, string cacheHome) =>

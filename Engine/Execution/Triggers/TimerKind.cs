@@ -222,6 +222,28 @@ public sealed class TimerKind : UnitKind
 
     public override void Unload() => CancelTimers();
 
+    /// <summary>A Persistent= timer's stamp file is its state.</summary>
+    public override ExecCleanMask? CleanableResources => _settings.Persistent ? ExecCleanMask.State : ExecCleanMask.None;
+
+    /// <summary>timer_clean(): removes the stamp file, so the timer forgets when it last ran.</summary>
+    public override CleanOutcome Clean(ExecCleanMask mask)
+    {
+        if (State != TimerState.Dead)
+            return CleanOutcome.Busy;
+        if (mask != ExecCleanMask.State || _stampPath is null)
+            return CleanOutcome.NothingToClean;
+        try
+        {
+            File.Delete(_stampPath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Host.Log.Write(LogPriority.Error, Unit.Id, $"Failed to clean stamp file of timer: {e.Message}");
+            throw new BusErrorException(BusErrors.Failed, $"Failed to clean stamp file of timer: {e.Message}");
+        }
+        return CleanOutcome.Started;
+    }
+
     /// <summary>timer_time_change(): a last trigger "in the future" means the clock went backwards; it is moved to now,
     /// so that the calendar times since are not skipped.</summary>
     public override void TimeChange()

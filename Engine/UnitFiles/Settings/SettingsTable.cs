@@ -459,7 +459,7 @@ internal static class SettingsTable
             add(x, key, Unchecked(), NotYet);
         }
 
-        add(x, "TimeoutCleanSec", Seconds(static (s, v) => s.Exec!.TimeoutCleanUsec = v), NotYet);
+        add(x, "TimeoutCleanSec", Seconds(static (s, v) => s.Exec!.TimeoutCleanUsec = v), Acts);
         add(x, "PAMName", String(static (s, v) => s.Exec!.PAMName = v), NotYet);
         add(x, "IgnoreSIGPIPE", Bool(static (s, v) => s.Exec!.IgnoreSIGPIPE = v), Acts);
         add(x, "UtmpIdentifier", String(), NotYet);
