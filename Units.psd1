@@ -16,6 +16,7 @@
     FormatsToProcess       = @('Formats/Units.format.ps1xml')
     TypesToProcess         = @('Formats/Units.types.ps1xml')
     CmdletsToExport        = @(
+        'Clear-Unit'
         'Disable-Unit'
         'Enable-Unit'
         'Get-Unit'

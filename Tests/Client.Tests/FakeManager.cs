@@ -158,6 +158,25 @@ internal sealed class FakeManager : IManagerConnection, IManagerConnector
 
     public Task CancelJobAsync(uint jobId, CancellationToken cancellation) => Done($"CancelJob({jobId})");
 
+    /// <summary>What CleanUnit does to the unit before it replies (a service enters maintenance, as in systemd).</summary>
+    public Action<string>? OnClean { get; set; }
+
+    public Task RefUnitAsync(string unitName, CancellationToken cancellation) => Done($"RefUnit({unitName})");
+
+    public Task UnrefUnitAsync(string unitName, CancellationToken cancellation) => Done($"UnrefUnit({unitName})");
+
+    public Task CleanUnitAsync(string unitName, IReadOnlyList<string> what, CancellationToken cancellation)
+    {
+        var call = $"CleanUnit({unitName},{string.Join('+', what)})";
+        Record(call);
+        if (Failures.TryGetValue(call, out var failure))
+        {
+            return Task.FromException(failure);
+        }
+        OnClean?.Invoke(unitName);
+        return Task.CompletedTask;
+    }
+
     public Task<IReadOnlyList<UnitProcessEntry>> GetUnitProcessesAsync(string unitName, CancellationToken cancellation)
     {
         Record($"GetUnitProcesses({unitName})");

@@ -53,6 +53,55 @@ public sealed class OperationTests
     }
 
     [Fact]
+    public void Clean_holds_a_reference_while_the_unit_is_cleaning_and_asks_for_the_resources_by_name()
+    {
+        var manager = new FakeManager().AddUnit("x.service", active: "inactive", sub: "dead", configure: bag => bag["CleanResult"] = "success");
+        manager.OnClean = name => manager.SetActiveState(name, "maintenance", "cleaning");
+        var client = manager.Client();
+        var unit = Run(client.FindUnitAsync("x.service", CancellationToken.None))!;
+        manager.Calls.Clear();
+
+        var cleaning = client.CleanAsync(unit, UnitResources.Cache | UnitResources.Runtime, CancellationToken.None);
+        Assert.False(cleaning.IsCompleted); // the unit is in maintenance until its control process is done
+        manager.SetActiveState("x.service", "inactive", "dead");
+        cleaning.GetAwaiter().GetResult();
+        Assert.Equal(["RefUnit(x.service)", "CleanUnit(x.service,runtime+cache)", "UnrefUnit(x.service)"],
+            manager.Calls.Where(static call => call.Contains("efUnit(", StringComparison.Ordinal) || call.StartsWith("Clean", StringComparison.Ordinal)));
+
+        // A unit that cleans at once (a timer's stamp file) does not enter maintenance.
+        manager.OnClean = null;
+        manager.Calls.Clear();
+        client.CleanAsync(unit, UnitResources.All, CancellationToken.None).GetAwaiter().GetResult();
+        Assert.Contains("CleanUnit(x.service,all)", manager.Calls);
+    }
+
+    [Fact]
+    public void Clean_fails_with_the_units_CleanResult_or_the_managers_refusal_and_still_drops_its_reference()
+    {
+        var manager = new FakeManager().AddUnit("x.service", active: "inactive", sub: "dead", configure: bag => bag["CleanResult"] = "exit-code");
+        var client = manager.Client();
+        var unit = Run(client.FindUnitAsync("x.service", CancellationToken.None))!;
+        var failed = Assert.Throws<UnitOperationException>(() => client.CleanAsync(unit, UnitResources.State, CancellationToken.None).GetAwaiter().GetResult());
+        Assert.Equal(("CleanFailed", UnitErrorCategory.InvalidResult), (failed.Error.ErrorId, failed.Error.Category));
+        Assert.Contains("(result: exit-code)", failed.Message, StringComparison.Ordinal);
+        Assert.Equal("UnrefUnit(x.service)", manager.Calls.Last());
+
+        // systemd cannot hold a reference for a client on its private socket: cleaning goes on without one.
+        manager.Calls.Clear();
+        manager.Failures["RefUnit(x.service)"] = new ManagerCallException(DBusErrorNames.InvalidArgs, "Invalid argument");
+        Assert.Throws<UnitOperationException>(() => client.CleanAsync(unit, UnitResources.State, CancellationToken.None).GetAwaiter().GetResult());
+        Assert.Contains("CleanUnit(x.service,state)", manager.Calls);
+        Assert.DoesNotContain("UnrefUnit(x.service)", manager.Calls);
+        manager.Failures.Remove("RefUnit(x.service)");
+
+        manager.Calls.Clear();
+        manager.Failures["CleanUnit(x.service,logs)"] = new ManagerCallException(DBusErrorNames.NothingToClean, "No matching resources found.");
+        var refused = Assert.Throws<ManagerCallException>(() => client.CleanAsync(unit, UnitResources.Logs, CancellationToken.None).GetAwaiter().GetResult());
+        Assert.Equal(("NothingToClean", "No matching resources found."), (UnitError.FromCall(refused, "x.service").ErrorId, refused.Message));
+        Assert.Equal("UnrefUnit(x.service)", manager.Calls.Last());
+    }
+
+    [Fact]
     public void Jobs_are_listed_in_id_order_and_cancelled_by_id()
     {
         var manager = new FakeManager()

@@ -92,6 +92,30 @@ Describe 'Start-Unit, Stop-Unit, Restart-Unit, Update-Unit' {
     }
 }
 
+Describe 'Clear-Unit' {
+    AfterEach {
+        Stop-Unit x @Manager -ErrorAction SilentlyContinue
+        Reset-UnitFailure @Manager
+    }
+
+    It 'removes the state a service keeps between runs' {
+        Start-Unit keep @Manager
+        Start-Unit keep @Manager -ErrorAction SilentlyContinue
+        (Get-Unit keep @Manager).ActiveState | Should -Be 'Failed'
+        Reset-UnitFailure keep @Manager
+        (Clear-Unit keep -What State @Manager -PassThru).Name | Should -Be 'keep.service'
+        Start-Unit keep @Manager
+        (Get-Unit keep @Manager).ActiveState | Should -Be 'Inactive'
+        Clear-Unit keep -What State @Manager
+    }
+
+    It 'refuses a running unit as UnitBusy' {
+        Start-Unit x @Manager
+        Clear-Unit x @Manager -ErrorVariable failures -ErrorAction SilentlyContinue
+        $failures[0].FullyQualifiedErrorId | Should -Be 'UnitBusy,Units.PowerShell.Commands.ClearUnitCommand'
+    }
+}
+
 Describe 'Send-UnitSignal, Reset-UnitFailure, Wait-Unit' {
     AfterEach {
         Stop-Unit x, y, slow @Manager -ErrorAction SilentlyContinue

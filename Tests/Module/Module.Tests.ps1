@@ -27,7 +27,7 @@ Describe 'The Units module' {
     }
 
     It 'has help with a synopsis, a description and examples for <_>' -ForEach @(
-        'Get-Unit', 'Start-Unit', 'Stop-Unit', 'Restart-Unit', 'Update-Unit', 'Send-UnitSignal', 'Reset-UnitFailure',
+        'Get-Unit', 'Start-Unit', 'Stop-Unit', 'Restart-Unit', 'Update-Unit', 'Send-UnitSignal', 'Reset-UnitFailure', 'Clear-Unit',
         'Enable-Unit', 'Disable-Unit', 'Lock-Unit', 'Unlock-Unit', 'Get-UnitFile', 'Get-UnitDependency', 'Get-UnitJob',
         'Stop-UnitJob', 'Wait-Unit', 'Get-UnitLog', 'Get-UnitProcess', 'Get-UnitProperty', 'Set-UnitProperty', 'New-Unit',
         'Test-UnitFile', 'Get-UnitManager', 'Update-UnitManager') {

@@ -11,6 +11,7 @@ function Initialize-UnitsTest {
         'y.service'    = "[Unit]`nDescription=Y oneshot`n[Service]`nType=oneshot`nRemainAfterExit=yes`nExecStart=/bin/true`n"
         'fail.service' = "[Unit]`nDescription=Always fails`n[Service]`nType=oneshot`nExecStart=/bin/false`n"
         'slow.service' = "[Unit]`nDescription=Slow to start`n[Service]`nExecStartPre=/bin/sleep 60`nExecStart=/bin/sleep infinity`n"
+        'keep.service' = "[Unit]`nDescription=Remembers its first run`n[Service]`nType=oneshot`nStateDirectory=units-keep`nExecStart=/bin/sh -c 'test ! -e `"`$STATE_DIRECTORY/seen`" && touch `"`$STATE_DIRECTORY/seen`"'`n"
         'pair.target'  = "[Unit]`nDescription=Pair`nWants=x.service y.service`n"
     }
     foreach ($name in $units.Keys) {

@@ -149,6 +149,30 @@ internal sealed class DBusManagerConnection : IManagerConnection
         return InvokeVoid(call.Finish(), cancellation);
     }
 
+    public Task RefUnitAsync(string unitName, CancellationToken cancellation) => UnitCall("RefUnit", unitName, cancellation);
+
+    public Task UnrefUnitAsync(string unitName, CancellationToken cancellation) => UnitCall("UnrefUnit", unitName, cancellation);
+
+    private Task UnitCall(string method, string unitName, CancellationToken cancellation)
+    {
+        var call = Call(SystemdNames.ManagerPath, ManagerInterface, method, "s");
+        call.WriteString(unitName.AsSpan());
+        return InvokeVoid(call.Finish(), cancellation);
+    }
+
+    public Task CleanUnitAsync(string unitName, IReadOnlyList<string> what, CancellationToken cancellation)
+    {
+        var call = Call(SystemdNames.ManagerPath, ManagerInterface, "CleanUnit", "sas");
+        call.WriteString(unitName.AsSpan());
+        var array = call.WriteArrayStart('s');
+        foreach (var name in what)
+        {
+            call.WriteString(name.AsSpan());
+        }
+        call.WriteArrayEnd(array);
+        return InvokeVoid(call.Finish(), cancellation);
+    }
+
     public Task CancelJobAsync(uint jobId, CancellationToken cancellation)
     {
         var call = Call(SystemdNames.ManagerPath, ManagerInterface, "CancelJob", "u");

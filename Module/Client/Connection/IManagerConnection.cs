@@ -38,6 +38,15 @@ public interface IManagerConnection : IAsyncDisposable
     /// <summary>Manager.ResetFailed() when <paramref name="unitName"/> is null, else Manager.ResetFailedUnit(s).</summary>
     Task ResetFailedAsync(string? unitName, CancellationToken cancellation);
 
+    /// <summary>Manager.RefUnit(s): holds the unit (it is not collected) while this connection lasts.</summary>
+    Task RefUnitAsync(string unitName, CancellationToken cancellation);
+
+    /// <summary>Manager.UnrefUnit(s).</summary>
+    Task UnrefUnitAsync(string unitName, CancellationToken cancellation);
+
+    /// <summary>Manager.CleanUnit(sas) with resource type names (runtime, state, cache, logs, configuration, all).</summary>
+    Task CleanUnitAsync(string unitName, IReadOnlyList<string> what, CancellationToken cancellation);
+
     /// <summary>Manager.CancelJob(u).</summary>
     Task CancelJobAsync(uint jobId, CancellationToken cancellation);
 
@@ -235,5 +244,6 @@ public static class DBusErrorNames
     public const string ShuttingDown = "org.freedesktop.systemd1.ShuttingDown";
     public const string ScopeNotRunning = "org.freedesktop.systemd1.ScopeNotRunning";
     public const string UnitBusy = "org.freedesktop.systemd1.UnitBusy";
+    public const string NothingToClean = "org.freedesktop.systemd1.NothingToClean";
     public const string UnitInactive = "org.freedesktop.systemd1.UnitInactive";
 }

@@ -49,6 +49,20 @@ public enum JobResult { Unknown, Done, Canceled, Timeout, Failed, Dependency, Sk
 /// <summary>Whom KillUnit signals.</summary>
 public enum KillWhom { All, Main, Control }
 
+/// <summary>What CleanUnit removes (systemctl clean --what=): the directories a unit keeps between runs, or a
+/// Persistent= timer's stamp (State).</summary>
+[Flags]
+public enum UnitResources
+{
+    None = 0,
+    Runtime = 1,
+    State = 2,
+    Cache = 4,
+    Logs = 8,
+    Configuration = 16,
+    All = Runtime | State | Cache | Logs | Configuration,
+}
+
 /// <summary>The kinds of change EnableUnitFiles and friends report.</summary>
 public enum UnitFileChangeType { Unknown, Symlink, Unlink, IsMask, IsMaskedGenerator, IsDangling, Destination, Auxiliary }
 

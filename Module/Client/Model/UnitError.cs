@@ -46,6 +46,8 @@ public sealed record UnitError(string ErrorId, UnitErrorCategory Category, strin
                 or DBusErrorNames.TransactionOrderIsCyclic => ("TransactionFailed", UnitErrorCategory.InvalidOperation),
             DBusErrorNames.ShuttingDown => ("ShuttingDown", UnitErrorCategory.ResourceUnavailable),
             DBusErrorNames.UnitBusy => ("UnitBusy", UnitErrorCategory.ResourceUnavailable),
+            DBusErrorNames.NothingToClean => ("NothingToClean", UnitErrorCategory.InvalidOperation),
+            DBusErrorNames.NotSupported => ("NotSupported", UnitErrorCategory.InvalidOperation),
             DBusErrorNames.UnitInactive or DBusErrorNames.ScopeNotRunning => ("UnitInactive", UnitErrorCategory.InvalidOperation),
             DBusErrorNames.Disconnected or DBusErrorNames.NoServer or DBusErrorNames.FileNotFound
                 or DBusErrorNames.ServiceUnknown => ("ManagerUnreachable", UnitErrorCategory.ConnectionError),

@@ -124,6 +124,58 @@ public sealed partial class ManagerClient : IAsyncDisposable
     public Task KillAsync(Unit unit, KillWhom whom, int signal, CancellationToken cancellation) =>
         Connection.KillUnitAsync(unit.Name, SystemdNames.ToSystemdName(whom), signal, cancellation);
 
+    private static readonly UnitResources[] s_resourceTypes =
+        [UnitResources.Runtime, UnitResources.State, UnitResources.Cache, UnitResources.Logs, UnitResources.Configuration];
+
+    private static readonly IReadOnlySet<UnitActiveState> s_notMaintenance = Enum.GetValues<UnitActiveState>()
+        .Where(static state => state != UnitActiveState.Maintenance).ToHashSet();
+
+    /// <summary>
+    /// CleanUnit (systemctl clean): removes what the unit keeps between runs. As systemctl does, it holds a reference on
+    /// the unit meanwhile where the manager allows (so the unit is not collected), waits until the cleaning control process is done (the unit
+    /// leaves "maintenance"), and fails with the unit's CleanResult when that is not "success".
+    /// </summary>
+    public async Task CleanAsync(Unit unit, UnitResources what, CancellationToken cancellation)
+    {
+        var names = what == UnitResources.All ? ["all"]
+            : s_resourceTypes.Where(type => what.HasFlag(type)).Select(static type => SystemdNames.ToSystemdName(type)).ToList();
+        bool referenced = await TryRefUnitAsync(unit, cancellation).ConfigureAwait(false);
+        try
+        {
+            await Connection.CleanUnitAsync(unit.Name, names, cancellation).ConfigureAwait(false);
+            await WaitForStateAsync([unit], s_notMaintenance, any: false, cancellation).ConfigureAwait(false);
+            if (unit.Type is UnitType.Service or UnitType.Socket or UnitType.Mount or UnitType.Swap
+                && await Connection.GetAsync(unit.ObjectPath, "org.freedesktop.systemd1." + unit.Type, "CleanResult", cancellation).ConfigureAwait(false) is string result
+                && result != "success")
+            {
+                throw new UnitOperationException(new UnitError("CleanFailed", UnitErrorCategory.InvalidResult,
+                    $"Cleaning {unit.Name} on {ComputerName} failed (result: {result}). See 'Get-UnitLog {unit.Name}' for details.", unit.Name));
+            }
+        }
+        finally
+        {
+            if (referenced)
+            {
+                await Connection.UnrefUnitAsync(unit.Name, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>RefUnit; false where the manager cannot hold references for this connection (systemd answers
+    /// InvalidArgs on its private socket, where a client has no bus name to track).</summary>
+    private async Task<bool> TryRefUnitAsync(Unit unit, CancellationToken cancellation)
+    {
+        try
+        {
+            await Connection.RefUnitAsync(unit.Name, cancellation).ConfigureAwait(false);
+            return true;
+        }
+        catch (ManagerCallException e) when (e.ErrorName == DBusErrorNames.InvalidArgs)
+        {
+            return false;
+        }
+    }
+
     /// <summary>ResetFailedUnit(name), or ResetFailed() for every unit when <paramref name="unit"/> is null.</summary>
     public Task ResetFailedAsync(Unit? unit, CancellationToken cancellation) => Connection.ResetFailedAsync(unit?.Name, cancellation);
 

@@ -83,6 +83,34 @@ public sealed class ResetUnitFailureCommand : UnitSelectionCmdletBase
     }
 }
 
+/// <summary>Clear-Unit: CleanUnit, removing what units keep between runs, and waiting until it is gone (systemctl clean).</summary>
+[Cmdlet(VerbsCommon.Clear, "Unit", DefaultParameterSetName = "InputObject", SupportsShouldProcess = true)]
+[OutputType(typeof(Unit))]
+public sealed class ClearUnitCommand : UnitSelectionCmdletBase
+{
+    /// <summary>What to remove: runtime, state, cache, logs and configuration directories (a timer's state is its
+    /// Persistent= stamp), or All; the cache and runtime directories by default, as systemctl clean.</summary>
+    [Parameter]
+    public UnitResources What { get; set; } = UnitResources.Cache | UnitResources.Runtime;
+
+    /// <summary>Output the units cleaned.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    /// <inheritdoc/>
+    protected override void ProcessRecord()
+    {
+        foreach (var unit in SelectedUnits())
+        {
+            if (ShouldProcess(TargetText(unit), $"Remove {What} resources")
+                && TryRun(unit.Name, () => Await(ClientFor(unit).CleanAsync(unit, What, Cancellation))) && PassThru)
+            {
+                WriteObject(unit);
+            }
+        }
+    }
+}
+
 /// <summary>Get-UnitDependency: the dependency tree of units (systemctl list-dependencies).</summary>
 [Cmdlet(VerbsCommon.Get, "UnitDependency", DefaultParameterSetName = "Name")]
 [OutputType(typeof(UnitDependency))]
