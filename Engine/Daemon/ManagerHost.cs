@@ -11,6 +11,7 @@ using Units.Execution.Triggers;
 using Units.Execution.Socket;
 using Units.Execution;
 using Units.Execution.Spawning;
+using Units.Execution.Mounts;
 using Units.Daemon.Loading;
 using Units.Daemon.Logging;
 using Units.DBus;
@@ -35,6 +36,7 @@ internal sealed class ManagerHost : IManagerObserver, IDisposable
     private readonly ManagerJournal _journal;
     private readonly ApiBus _bus;
     private readonly ExecutionRuntime _execution;
+    private readonly MountTable _mounts;
     private const string DBusService = "dbus.service";
 
     private ManagerHost(CommandLine command, ICoreLog log)
@@ -65,8 +67,10 @@ internal sealed class ManagerHost : IManagerObserver, IDisposable
             ? name => name == "SYSTEMD_UNIT_PATH" ? string.Join(':', command.UnitPath) : Environment.GetEnvironmentVariable(name)
             : Environment.GetEnvironmentVariable;
         var installer = new UnitFileInstaller(user ? InstallScope.User : InstallScope.System, environment: installEnvironment);
+        var mounts = _mounts = MountTable.OfThisProcess();
         var source = new UnitFileSource(loader, installer.States, unit => TypeSettings(unit, configuration), log,
-            UnitSearchPaths.WrittenDirectories(unitScope, Environment.GetEnvironmentVariable, Environment.GetEnvironmentVariable("HOME") ?? "/root"));
+            UnitSearchPaths.WrittenDirectories(unitScope, Environment.GetEnvironmentVariable, Environment.GetEnvironmentVariable("HOME") ?? "/root"),
+            definition => MountUnits.Complete(mounts, definition, configuration.DefaultTimeoutStartUSec));
         var environment = new ManagerEnvironment(ManagerEnvironmentBlock(user, configuration));
 
         ExecDirectoryRoots directories = user ? UserDirectories(runtimeDirectory) : ExecDirectoryRoots.System;
@@ -93,6 +97,7 @@ internal sealed class ManagerHost : IManagerObserver, IDisposable
         TimerKind.Register(kinds, TimerEnvironment(user, startedAt));
         PathKind.Register(kinds, execution);
         SocketKind.Register(kinds, execution);
+        MountKind.Register(kinds, mounts);
 
         _manager = manager = new UnitManager(new ManagerOptions
         {
@@ -163,6 +168,10 @@ internal sealed class ManagerHost : IManagerObserver, IDisposable
     /// <summary>Starts the default target and runs the loop until the manager exits.</summary>
     public void Run()
     {
+        // As systemd's coldplug: the units of what is mounted exist before the default target's transaction.
+        _manager.Post(() => MountUnits.Dispatch(_mounts, _manager));
+        MountTable.Watch(_manager.Post, () => MountUnits.Dispatch(_mounts, _manager),
+            message => _log.Write(LogPriority.Warning, null, message));
         _manager.Post(() => _manager.Startup());
         _manager.Post(_bus.Connect);
         _manager.Run(_stop.Token);

@@ -30,7 +30,7 @@ internal static class TypeProperties
         ["automount"] = Automount(),
         ["swap"] = Swap(),
         ["target"] = Table("target"),
-        ["device"] = Table("device"),
+        ["device"] = Device(),
     };
 
     private static PropertyTable<UnitView> Table(string type) => new(InterfaceCatalog.ForUnitType(type));
@@ -142,10 +142,11 @@ internal static class TypeProperties
     private static PropertyTable<UnitView> Mount()
     {
         PropertyTable<UnitView> table = Table("mount");
-        table.Add("Where", static (v, ref w) => Variant.String(ref w, v.Settings?.Mount?.Where))
-            .Add("What", static (v, ref w) => Variant.String(ref w, v.Settings?.Mount?.What))
-            .Add("Options", static (v, ref w) => Variant.String(ref w, v.Settings?.Mount?.Options))
-            .Add("Type", static (v, ref w) => Variant.String(ref w, v.Settings?.Mount?.Type))
+        // While mounted, what the mount table says (systemd prefers its parameters_proc_self_mountinfo).
+        table.Add("Where", static (v, ref w) => Variant.String(ref w, Mounted(v)?.Where ?? v.Settings?.Mount?.Where))
+            .Add("What", static (v, ref w) => Variant.String(ref w, Mounted(v)?.What ?? v.Settings?.Mount?.What))
+            .Add("Options", static (v, ref w) => Variant.String(ref w, Mounted(v)?.Options ?? v.Settings?.Mount?.Options))
+            .Add("Type", static (v, ref w) => Variant.String(ref w, Mounted(v)?.FsType ?? v.Settings?.Mount?.Type))
             .Add("TimeoutUSec", static (v, ref w) => Variant.UInt64(ref w, v.Settings?.Mount?.TimeoutUsec ?? v.Api.Options.DefaultTimeoutStartUSec))
             .Add("DirectoryMode", static (v, ref w) => Variant.UInt32(ref w, v.Settings?.Mount?.DirectoryMode ?? 0x1ED))
             .Add("SloppyOptions", static (v, ref w) => Variant.Boolean(ref w, v.Settings?.Mount?.SloppyOptions ?? false))
@@ -154,6 +155,15 @@ internal static class TypeProperties
             .Add("ReadWriteOnly", static (v, ref w) => Variant.Boolean(ref w, v.Settings?.Mount?.ReadWriteOnly ?? false))
             .Add("Result", static (_, ref w) => Variant.String(ref w, "success"));
         AddContexts(table, defaultTasksMax: true);
+        return table;
+    }
+
+    private static Execution.Mounts.MountEntry? Mounted(UnitView view) => (view.Unit.Kind as Execution.Mounts.MountKind)?.Mounted;
+
+    private static PropertyTable<UnitView> Device()
+    {
+        PropertyTable<UnitView> table = Table("device");
+        table.Add("SysFSPath", static (v, ref w) => Variant.String(ref w, (v.Unit.Kind as Execution.Mounts.DeviceKind)?.SysFSPath));
         return table;
     }
 

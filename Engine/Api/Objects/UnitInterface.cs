@@ -99,7 +99,8 @@ internal sealed class UnitInterface : CoreInterface<UnitView>
             .Add("SubState", static (v, ref w) => Variant.String(ref w, v.Unit.SubState))
             .Add("FragmentPath", static (v, ref w) => Variant.String(ref w, v.Unit.Definition.FragmentPath))
             .Add("Documentation", static (v, ref w) => Variant.Strings(ref w, v.Unit.Definition.Documentation))
-            .Add("SourcePath", static (v, ref w) => Variant.String(ref w, v.Files.SourcePath))
+            .Add("SourcePath", static (v, ref w) => Variant.String(ref w,
+                MadeFromMountTable(v.Unit) ? "/proc/self/mountinfo" : v.Files.SourcePath))
             .Add("DropInPaths", static (v, ref w) => Variant.Strings(ref w, v.Files.DropInPaths))
             .Add("UnitFileState", static (v, ref w) => Variant.String(ref w, v.Files.UnitFileState))
             .Add("UnitFilePreset", static (v, ref w) => Variant.String(ref w, v.Files.UnitFilePreset))
@@ -146,7 +147,7 @@ internal sealed class UnitInterface : CoreInterface<UnitView>
             .Add("StartLimitIntervalUSec", static (v, ref w) => Variant.UInt64(ref w, v.Unit.Definition.StartLimitIntervalUSec))
             .Add("StartLimitBurst", static (v, ref w) => Variant.UInt32(ref w, v.Unit.Definition.StartLimitBurst))
             .Add("StartLimitAction", static (v, ref w) => Variant.String(ref w, ActionName(v.Unit.Definition.StartLimitAction)))
-            .Add("RequiresMountsFor", static (v, ref w) => Variant.Strings(ref w, RequiresMountsFor(v.Settings, v.Api.Options.Directories)))
+            .Add("RequiresMountsFor", static (v, ref w) => Variant.Strings(ref w, RequiresMountsFor(v)))
             .Add("Transient", static (v, ref w) => Variant.Boolean(ref w, v.Unit.Definition.Transient))
             .Add("Perpetual", static (v, ref w) => Variant.Boolean(ref w, v.Unit.IsPerpetual))
             .Add("InvocationID", static (v, ref w) => Variant.Bytes(ref w, v.Unit.InvocationId.ToBytes()));
@@ -171,16 +172,25 @@ internal sealed class UnitInterface : CoreInterface<UnitView>
 
     /// <summary>RequiresMountsFor= as systemd reports it: the unit's own paths, then those its settings imply (a
     /// working directory that must exist, the exec directories, the paths a path unit watches).</summary>
-    private static List<string> RequiresMountsFor(UnitSettings? settings, Execution.Spawning.ExecDirectoryRoots roots)
+    /// <summary>A mount unit set up from /proc/self/mountinfo, not a file (the root mount is perpetual: not one of them).</summary>
+    private static bool MadeFromMountTable(Unit unit) =>
+        unit.Kind is Execution.Mounts.MountKind { Mounted: not null } && unit.Definition.FragmentPath is null && !unit.IsPerpetual;
+
+    private static List<string> RequiresMountsFor(UnitView view)
     {
         var paths = new List<string>();
-        if (settings is null)
-            return paths;
         void Add(string path)
         {
             if (!paths.Contains(path))
                 paths.Add(path);
         }
+        // A mount needs the mounts of the directory it is mounted on (mount_add_mount_dependencies).
+        if (view.Unit.Kind is Execution.Mounts.MountKind mount && Execution.Mounts.MountKind.ParentOf(mount.Where) is { } parent)
+            Add(parent);
+        UnitSettings? settings = view.Settings;
+        Execution.Spawning.ExecDirectoryRoots roots = view.Api.Options.Directories;
+        if (settings is null)
+            return paths;
         foreach (string path in settings.RequiresMountsFor)
             Add(path);
         if (settings.Exec is { WorkingDirectory: string directory, WorkingDirectoryMissingOk: false, WorkingDirectoryHome: false })

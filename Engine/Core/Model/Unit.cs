@@ -71,7 +71,7 @@ public sealed class Unit
                 return SliceKind.ParentOf(Id);
             if (Definition.Slice is string configured)
                 return configured;
-            if (IsPerpetual)
+            if (IsPerpetual || Kind.IsExtrinsic)
                 return SpecialUnits.RootSlice;
             bool system = Manager.Scope == ManagerScope.System;
             int at = Id.IndexOf('@');

@@ -30,6 +30,10 @@ public abstract class UnitKind
     /// </summary>
     public virtual bool UsesSlice => false;
 
+    /// <summary>Managed outside the manager's dependency logic (systemd's unit_is_extrinsic: a user manager's mounts):
+    /// such a unit lives in the root slice.</summary>
+    public virtual bool IsExtrinsic => false;
+
     /// <summary>(Re)reads the type's settings; called at load and at daemon-reload, never changes the state.</summary>
     public virtual void Load(UnitDefinition definition)
     {

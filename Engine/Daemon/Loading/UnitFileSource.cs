@@ -24,6 +24,7 @@ internal sealed class UnitFileSource : IUnitLoader, IUnitFileInfoSource, IUnitFi
     private readonly Dictionary<string, IReadOnlyDictionary<ServiceCommand, List<ExecCommand>>> _sentCommands = new(StringComparer.Ordinal);
     private readonly UnitFileStateResolver _states;
     private readonly Func<LoadedUnit, object?> _typeSettings;
+    private readonly Func<UnitDefinition, UnitDefinition> _complete;
     private readonly ICoreLog _log;
     private readonly Dictionary<string, Loaded> _loaded = new(StringComparer.Ordinal);
 
@@ -32,9 +33,11 @@ internal sealed class UnitFileSource : IUnitLoader, IUnitFileInfoSource, IUnitFi
 
     /// <param name="typeSettings">builds the type-specific settings (e.g. the execution layer's service settings).</param>
     /// <param name="written">where set-property drop-ins and transient units are written.</param>
+    /// <param name="complete">completes what files do not define (mount and device units from the mount table).</param>
     public UnitFileSource(UnitLoader loader, UnitFileStateResolver states, Func<LoadedUnit, object?> typeSettings, ICoreLog log,
-        ManagerWrittenDirectories written)
+        ManagerWrittenDirectories written, Func<UnitDefinition, UnitDefinition> complete)
     {
+        _complete = complete;
         _loader = loader;
         _written = written;
         _states = states;
@@ -68,7 +71,7 @@ internal sealed class UnitFileSource : IUnitLoader, IUnitFileInfoSource, IUnitFi
             _loaded[alias] = loaded;
         _loaded[name] = loaded;
         object? typeSettings = unit.LoadState == Units.UnitFiles.Loading.LoadState.Loaded ? _typeSettings(unit) : null;
-        UnitDefinition definition = UnitDefinitions.From(unit, typeSettings);
+        UnitDefinition definition = _complete(UnitDefinitions.From(unit, typeSettings));
         return IsTransient(unit.FragmentPath) ? definition with { Transient = true } : definition;
     }
 

@@ -226,6 +226,30 @@ internal static unsafe partial class Libc
         return *(long*)(buffer + 112) * 1_000_000_000 + *(uint*)(buffer + 120);
     }
 
+    /// <summary>The device number of a device node (statx's stx_rdev), or null when it cannot be read.</summary>
+    public static (uint Major, uint Minor)? DeviceNumber(string path)
+    {
+        const int AT_FDCWD = -100, STATX_TYPE = 0x1;
+        byte* buffer = stackalloc byte[256];
+        if (statx(AT_FDCWD, path, 0, STATX_TYPE, buffer) != 0)
+            return null;
+        return (*(uint*)(buffer + 128), *(uint*)(buffer + 132));
+    }
+
+    public const short POLLPRI = 0x2;
+
+    /// <summary>struct pollfd.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct PollFd
+    {
+        public int Fd;
+        public short Events;
+        public short Revents;
+    }
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int poll(PollFd* fds, nuint count, int timeout);
+
     public const int CLOCK_REALTIME = 0;
     public const int TFD_CLOEXEC = 0x80000;
     public const int TFD_TIMER_ABSTIME = 1;

@@ -1,0 +1,84 @@
+using Units.Daemon.Tests.Harness;
+using Xunit.Abstractions;
+
+namespace Units.Daemon.Tests;
+
+/// <summary>
+/// Mount and device units from the kernel's mount table, under real systemd 252 and under unitsd in the same kind of
+/// namespace (run-systemd.sh): the same units listed, with the same states and the same mount parameters, following
+/// mounts made and removed while the manager runs. The table is the namespace's, whatever the host has.
+/// </summary>
+public sealed class MountUnitTests(ITestOutputHelper output)
+{
+    /// <summary>What a mount or device unit shows that both managers know alike (not yet: the exec context defaults
+    /// of a mount unit, LimitNOFILESoft= and friends).</summary>
+    private const string Properties = "Id,Names,Description,LoadState,ActiveState,SubState,CanStart,CanStop,CanReload,Perpetual,"
+        + "DefaultDependencies,IgnoreOnIsolate,JobRunningTimeoutUSec,Slice,Where,What,Options,Type,TimeoutUSec,Result,SourcePath,"
+        + "RequiresMountsFor,SysFSPath";
+
+    [Fact]
+    public void List_units_shows_the_mounts_and_their_devices_as_systemd_does()
+    {
+        using ManagerInstance systemd = ManagerInstance.Start("sd", binary: null);
+        using ManagerInstance unitsd = ManagerInstance.Start("us", Paths.Unitsd);
+        foreach (string[] command in new[]
+        {
+            ["list-units", "--no-pager"], ["list-units", "--all", "--no-pager"], ["list-units", "--type=mount,device", "--all", "--no-pager"],
+            new[] { "status", "--no-pager", "-n", "0", "--", "-.mount" },
+        })
+        {
+            Compare(systemd.Ctl(command), unitsd.Ctl(command), command);
+        }
+        string[] units = systemd.Ctl("list-units", "--type=mount,device", "--all", "--plain", "--no-legend", "--no-pager").Output
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(static line => line.Split(' ')[0]).ToArray();
+        Assert.Contains("-.mount", units);
+        string[] show = ["show", "-p", Properties, "--", .. units];
+        Compare(systemd.Ctl(show), unitsd.Ctl(show), show);
+    }
+
+    [Fact]
+    public void A_mount_made_while_the_manager_runs_gets_a_unit_that_goes_with_the_umount()
+    {
+        using ManagerInstance systemd = ManagerInstance.Start("sd", binary: null);
+        using ManagerInstance unitsd = ManagerInstance.Start("us", Paths.Unitsd);
+        var shown = new List<CommandResult>();
+        foreach (ManagerInstance manager in new[] { systemd, unitsd })
+        {
+            string point = Path.Combine(manager.InstanceDirectory, "point");
+            Directory.CreateDirectory(point);
+            string unit = Command.Run("systemd-escape", ["--path", "--suffix=mount", point], TimeSpan.FromSeconds(30)).Output.Trim();
+            Assert.Equal(0, manager.Enter("mount", "-t", "tmpfs", "-o", "size=1m,mode=700", "scratch", point).ExitCode);
+            WaitFor(() => SubState(manager, unit) == "mounted", manager, $"{unit} to be mounted");
+            // The instance directory differs between the managers: compare what does not name it.
+            shown.Add(manager.Ctl("show", "-p", "LoadState,ActiveState,SubState,What,Type,Options,CanReload,Slice,SourcePath", unit));
+            Assert.Contains(unit, manager.Ctl("list-units", "--no-pager", "--plain", "--no-legend").Output, StringComparison.Ordinal);
+
+            Assert.Equal(0, manager.Enter("umount", point).ExitCode);
+            WaitFor(() => !manager.Ctl("list-units", "--all", "--no-pager", "--plain", "--no-legend").Output.Contains(unit, StringComparison.Ordinal)
+                || SubState(manager, unit) == "dead", manager, $"{unit} to be gone");
+            Assert.Equal("inactive\n", manager.Ctl("is-active", unit).Output);
+        }
+        Compare(shown[0], shown[1], ["show", "(the new mount)"]);
+    }
+
+    private static string SubState(ManagerInstance manager, string unit) =>
+        manager.Ctl("show", "-p", "SubState", "--value", unit).Output.Trim();
+
+    private void Compare(CommandResult expected, CommandResult actual, string[] command)
+    {
+        output.WriteLine($"$ systemctl {string.Join(' ', command)}\nsystemd ({expected.ExitCode}):\n{expected.Output}{expected.Error}\nunitsd ({actual.ExitCode}):\n{actual.Output}{actual.Error}");
+        Assert.Equal((expected.ExitCode, expected.Output, expected.Error), (actual.ExitCode, actual.Output, actual.Error));
+    }
+
+    /// <summary>Waits, bounded, for what the manager does on its own after a change of the mount table.</summary>
+    private static void WaitFor(Func<bool> happened, ManagerInstance manager, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!happened())
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"{manager.Name}: no {what} within 30s\n{manager.ManagerLog()}");
+            Thread.Sleep(50); // Poll interval of the bounded wait, not a synchronisation.
+        }
+    }
+}
