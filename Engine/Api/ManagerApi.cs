@@ -111,11 +111,17 @@ public sealed class ManagerApi : IManagerObserver
         tree.AddSubtree(BusPaths.JobPrefix.TrimEnd('/'), ResolveJob, () => Manager.Jobs.Select(j => BusPaths.ForJob(j.Id)));
     }
 
-    private DBusObject? ResolveUnit(string path)
+    private DBusObject? ResolveUnit(string path, MethodCall? call)
     {
         string? name = BusPaths.UnitNameFromPath(path);
         if (name is null)
             return null;
+        // ".../unit/self" is the caller's own unit (systemd-run --scope reads its InvocationID there). Over a bus the
+        // peer is the bus daemon, so only a private connection tells who the caller is.
+        if (name == "self")
+            return call is { Connection.IsBus: false, Peer: { ProcessId: > 0 and var pid } } && _managerInterface.UnitOfProcess((uint)pid) is { } own
+                ? new DBusObject(path, UnitInterfaces(own))
+                : null;
         // As systemd does, a path may name a unit by its invocation ID (what GetUnitByInvocationID returns).
         if (InvocationId.TryParse(name, out InvocationId invocation))
             return Manager.GetUnitByInvocationId(invocation) is { } invoked ? new DBusObject(path, UnitInterfaces(invoked)) : null;
@@ -130,7 +136,8 @@ public sealed class ManagerApi : IManagerObserver
     {
         var view = new UnitView(unit, this);
         // systemd's GetAll("") lists the type's interface before org.freedesktop.systemd1.Unit; systemctl show keeps that order.
-        return [new TableInterface<UnitView>(TypeTable(unit), view), new UnitInterface(view, _managerInterface)];
+        DBusInterface type = unit.Type == UnitType.Scope ? new ScopeInterface(TypeTable(unit), view) : new TableInterface<UnitView>(TypeTable(unit), view);
+        return [type, new UnitInterface(view, _managerInterface)];
     }
 
     private PropertyTable<UnitView> TypeTable(Unit unit)

@@ -97,6 +97,7 @@ internal sealed class ManagerHost : IManagerObserver, IDisposable
         TimerKind.Register(kinds, TimerEnvironment(user, startedAt));
         PathKind.Register(kinds, execution);
         SocketKind.Register(kinds, execution);
+        Execution.Scope.ScopeKind.Register(kinds, execution);
         MountKind.Register(kinds, mounts);
 
         _manager = manager = new UnitManager(new ManagerOptions
@@ -300,6 +301,13 @@ internal sealed class ManagerHost : IManagerObserver, IDisposable
         { Timer: not null } settings => TriggerDefinitions.Timer(unit.Name, settings),
         { Path: not null } settings => TriggerDefinitions.Path(unit.Name, settings),
         { Socket: not null } settings => SocketDefinitions.From(settings, configuration),
+        { Scope: not null } settings => new Execution.Scope.ScopeSettings
+        {
+            Kill = settings.Kill is { } kill ? ServiceDefinitions.Kill(kill) : new(),
+            Resources = ServiceDefinitions.Resources(settings.ResourceControl, cpuAccountingSet: settings.LastValue("Scope", "CPUAccounting") is not null),
+            RuntimeMaxUsec = settings.Scope.RuntimeMaxUsec,
+            TimeoutStopUsec = settings.Scope.TimeoutStopUsec ?? configuration.DefaultTimeoutStopUSec,
+        },
         _ => null,
     };
 

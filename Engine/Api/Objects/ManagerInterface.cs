@@ -84,6 +84,10 @@ internal sealed class ManagerInterface : CoreInterface<ManagerApi>
             case "CleanUnit":
                 Clean(call, LoadedValidUnit(args.ReadString()), ref args);
                 break;
+            case "AbandonScope":
+                ScopeInterface.Abandon(LoadedUnit(args.ReadString()));
+                call.ReplyEmpty();
+                break;
             case "GetUnitProcesses":
                 ReplyProcesses(call, LoadedUnit(args.ReadString()));
                 break;
@@ -351,7 +355,7 @@ internal sealed class ManagerInterface : CoreInterface<ManagerApi>
             ?? throw new DBusException(DBusErrors.InvalidArgs, $"Job mode {modeText} is invalid.");
         if (StateNames.TypeOfName(name) is not UnitType type || !UnitManager.IsValidUnitName(name))
             throw new DBusException(DBusErrors.InvalidArgs, "Invalid unit name or type.");
-        if (type != UnitType.Service)
+        if (type is not (UnitType.Service or UnitType.Scope))
         {
             throw type is UnitType.Target or UnitType.Device
                 ? new DBusException(DBusErrors.InvalidArgs, $"Unit type {type.ToSuffix()} does not support transient units.")
@@ -364,14 +368,35 @@ internal sealed class ManagerInterface : CoreInterface<ManagerApi>
         ArrayEnd aux = args.ReadArrayStart('(');
         if (args.HasNext(aux))
             throw new DBusException(DBusErrors.NotSupported, "Auxiliary transient units are not supported by unitsd yet.");
+        List<int> pids = type == UnitType.Scope ? ScopePids(call, changes.Pids) : [];
 
         Api.Writer.WriteTransientUnit(name, UnitPropertyWriter.TransientFile(type, changes.Settings), changes.Commands);
         Manager.RereadUnit(unit);
+        if (unit.Kind is Execution.Scope.ScopeKind scope)
+            scope.AttachOnStart(pids);
         if (changes.AddRef)
             Api.TrackReference(call, unit);
         Job job = Manager.QueueJob(unit.Id, JobType.Start, mode);
         Api.TrackJobRequester(call, job);
         ReplyPath(call, BusPaths.ForJob(job.Id));
+    }
+
+    /// <summary>PIDs= of a scope being made, checked as systemd's unit_pid_attachable() does; 0 is the caller.</summary>
+    private static List<int> ScopePids(MethodCall call, IReadOnlyList<uint> requested)
+    {
+        var pids = new List<int>();
+        foreach (uint value in requested)
+        {
+            int pid = value == 0 ? call.Peer?.ProcessId ?? 0 : (int)value;
+            if (pid <= 0)
+                throw new DBusException(DBusErrors.InvalidArgs, $"Process identifier {pid} is not valid.");
+            if (pid == 1 || pid == Environment.ProcessId)
+                throw new DBusException(DBusErrors.InvalidArgs, $"Process {pid} is a manager process, refusing.");
+            if (!Directory.Exists($"/proc/{pid}"))
+                throw new DBusException("org.freedesktop.DBus.Error.UnixProcessIdUnknown", $"Process with ID {pid} does not exist.");
+            pids.Add(pid);
+        }
+        return pids.Count > 0 ? pids : throw new DBusException(DBusErrors.InvalidArgs, "Scope has no PIDs. Refusing.");
     }
 
     /// <summary>unit_is_pristine(): not loaded from a file, no job; a unit that needs no file (a slice) may be loaded.</summary>
@@ -679,7 +704,7 @@ internal sealed class ManagerInterface : CoreInterface<ManagerApi>
     }
 
     /// <summary>manager_get_unit_by_pid(): the unit whose cgroup holds the process; the manager is init.scope's.</summary>
-    private Unit? UnitOfProcess(uint pid) => pid == (uint)Environment.ProcessId
+    internal Unit? UnitOfProcess(uint pid) => pid == (uint)Environment.ProcessId
         ? Manager.GetUnit(SpecialUnits.InitScope)
         : ControlGroupOfProcess(pid) is string cgroup ? FindByControlGroup(cgroup) : null;
 

@@ -50,10 +50,9 @@ internal static class ServiceProperties
             .Add("ExecMainStartTimestampMonotonic", static (v, ref w) => Variant.UInt64(ref w, Machine(v.Unit)?.ExecMain.StartUSec ?? 0))
             .Add("ExecMainExitTimestamp", static (v, ref w) => Variant.UInt64(ref w, Realtime(v.Unit, Machine(v.Unit)?.ExecMain.ExitUSec ?? 0)))
             .Add("ExecMainExitTimestampMonotonic", static (v, ref w) => Variant.UInt64(ref w, Machine(v.Unit)?.ExecMain.ExitUSec ?? 0))
-            .Add("ControlGroup", static (v, ref w) => Variant.String(ref w, ControlGroup(v.Unit)))
-            .Add("MemoryCurrent", static (v, ref w) => Variant.UInt64(ref w, Usage(v.Unit)?.MemoryCurrent ?? ulong.MaxValue))
-            .Add("TasksCurrent", static (v, ref w) => Variant.UInt64(ref w, Usage(v.Unit)?.TasksCurrent ?? ulong.MaxValue))
-            .Add("CPUUsageNSec", static (v, ref w) => Variant.UInt64(ref w, Usage(v.Unit)?.CpuUsageNSec ?? ulong.MaxValue))
+            .Add("ControlGroup", static (v, ref w) => Variant.String(ref w, ControlGroup(v.Unit)));
+        AddUsage(table);
+        table
             .Add("ExecCondition", static (v, ref w) => WriteCommands(ref w, Settings(v.Unit)?.ExecCondition, lastRun: null))
             .Add("ExecConditionEx", static (v, ref w) => WriteCommands(ref w, Settings(v.Unit)?.ExecCondition, lastRun: null, extended: true))
             .Add("ExecStartPre", static (v, ref w) => WriteCommands(ref w, Settings(v.Unit)?.ExecStartPre, lastRun: null))
@@ -75,19 +74,32 @@ internal static class ServiceProperties
     }
 
     /// <summary>The processes of a unit's control group (GetUnitProcesses); none for units without one.</summary>
-    internal static IReadOnlyList<UnitProcess> Processes(Unit unit)
-        => (unit.Kind as ServiceKind)?.Processes?.Processes() ?? [];
+    internal static IReadOnlyList<UnitProcess> Processes(Unit unit) => ProcessesOf(unit)?.Processes() ?? [];
+
+    /// <summary>What a unit's cgroup uses now (services and scopes): memory, tasks, CPU time.</summary>
+    internal static void AddUsage(PropertyTable<UnitView> table) =>
+        table.Add("MemoryCurrent", static (v, ref w) => Variant.UInt64(ref w, Usage(v.Unit)?.MemoryCurrent ?? ulong.MaxValue))
+            .Add("TasksCurrent", static (v, ref w) => Variant.UInt64(ref w, Usage(v.Unit)?.TasksCurrent ?? ulong.MaxValue))
+            .Add("CPUUsageNSec", static (v, ref w) => Variant.UInt64(ref w, Usage(v.Unit)?.CpuUsageNSec ?? ulong.MaxValue));
+
+    /// <summary>The processes of a unit that has its own cgroup: a service's or a scope's.</summary>
+    private static UnitProcesses? ProcessesOf(Unit unit) => unit.Kind switch
+    {
+        ServiceKind service => service.Processes,
+        Execution.Scope.ScopeKind scope => scope.Processes,
+        _ => null,
+    };
 
     private static ServiceMachine? Machine(Unit unit) => (unit.Kind as ServiceKind)?.Machine;
 
     private static ServiceSettings? Settings(Unit unit) => Machine(unit)?.Settings;
 
     private static CgroupUsage? Usage(Unit unit)
-        => (unit.Kind as ServiceKind)?.Processes?.CgroupPath is string path && Directory.Exists(path) ? CgroupHierarchy.Usage(path) : null;
+        => ProcessesOf(unit)?.CgroupPath is string path && Directory.Exists(path) ? CgroupHierarchy.Usage(path) : null;
 
     internal static string ControlGroup(Unit unit)
     {
-        UnitProcesses? processes = (unit.Kind as ServiceKind)?.Processes;
+        UnitProcesses? processes = ProcessesOf(unit);
         // systemd removes a unit's cgroup once it is empty (an exited oneshot, a failed unit): no ControlGroup then.
         if (processes?.CgroupPath is not string path || processes.IsGroupEmpty)
             return "";

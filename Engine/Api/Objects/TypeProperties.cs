@@ -127,13 +127,14 @@ internal static class TypeProperties
     private static PropertyTable<UnitView> Scope()
     {
         PropertyTable<UnitView> table = Table("scope");
-        table.Add("Result", static (_, ref w) => Variant.String(ref w, "success"))
-            // The only scope unitsd runs is init.scope, the manager's own cgroup.
+        table.Add("Result", static (v, ref w) => Variant.String(ref w,
+                Execution.Scope.ScopeKind.ToSystemdString((v.Unit.Kind as Execution.Scope.ScopeKind)?.Result ?? Execution.Scope.ScopeResult.Success)))
             .Add("ControlGroup", static (v, ref w) => Variant.String(ref w, ScopeControlGroup(v.Unit)))
             .Add("RuntimeMaxUSec", static (v, ref w) => Variant.UInt64(ref w, v.Settings?.Scope?.RuntimeMaxUsec ?? ulong.MaxValue))
             .Add("RuntimeRandomizedExtraUSec", static (v, ref w) => Variant.UInt64(ref w, v.Settings?.Scope?.RuntimeRandomizedExtraUsec ?? 0))
             .Add("TimeoutStopUSec", static (v, ref w) => Variant.UInt64(ref w, v.Settings?.Scope?.TimeoutStopUsec ?? v.Api.Options.DefaultTimeoutStopUSec))
             .Add("OOMPolicy", static (v, ref w) => Variant.String(ref w, v.Settings?.Scope?.OomPolicy is { } policy ? policy.ToString().ToLowerInvariant() : "stop"));
+        ServiceProperties.AddUsage(table);
         ContextProperties.AddKill(table);
         ContextProperties.AddCGroup(table, defaultTasksMax: true);
         return table;
@@ -218,9 +219,10 @@ internal static class TypeProperties
         _ => "",
     };
 
-    /// <summary>The only scope unitsd runs is init.scope, the manager's own cgroup.</summary>
+    /// <summary>init.scope is the manager's own cgroup; another scope's is where its processes were moved.</summary>
     private static string ScopeControlGroup(Unit unit)
-        => unit.Id == SpecialUnits.InitScope && unit.ActiveState == ActiveState.Active ? ManagerProcess.ControlGroup : "";
+        => unit.Id == SpecialUnits.InitScope ? (unit.ActiveState == ActiveState.Active ? ManagerProcess.ControlGroup : "")
+            : ServiceProperties.ControlGroup(unit);
 
     /// <summary>A slice's cgroup, as systemd names it ("/a.slice/a-b.slice"; "/" for the root slice), while active.</summary>
     private static string SliceControlGroup(Unit unit)
@@ -354,5 +356,29 @@ internal static class TypeProperties
             writer.WriteString(specs[i].Path);
         }
         writer.WriteArrayEnd(array);
+    }
+}
+
+/// <summary>org.freedesktop.systemd1.Scope of a scope unit: its properties, and Abandon().</summary>
+internal sealed class ScopeInterface(PropertyTable<UnitView> table, UnitView scope) : CoreInterface<UnitView>(table, scope)
+{
+    protected override ValueTask Handle(MethodCall call)
+    {
+        switch (call.Member)
+        {
+            case "Abandon":
+                Abandon(Source.Unit);
+                call.ReplyEmpty();
+                return ValueTask.CompletedTask;
+            default:
+                throw new DBusException(DBusErrors.NotSupported, $"{InterfaceCatalog.ForUnitType("scope").Name}.{call.Member} is not supported by unitsd yet");
+        }
+    }
+
+    /// <summary>scope_abandon(): only a running scope can be left to its processes.</summary>
+    internal static void Abandon(Unit unit)
+    {
+        if (unit.Kind is not Execution.Scope.ScopeKind scope || !scope.Abandon())
+            throw new DBusException("org.freedesktop.systemd1.ScopeNotRunning", $"Scope {unit.Id} is not running, cannot abandon.");
     }
 }

@@ -533,13 +533,9 @@ internal static class UnitPropertyWriter
         switch (name)
         {
             case "PIDs":
+                // 0 is the caller, whose PID the bus connection knows (see ManagerInterface.ScopePids).
                 foreach (DBusValue pid in value.Of("au").Items)
-                {
-                    uint p = pid.AsUInt32();
-                    if (p == 0)
-                        throw new DBusException(BusErrors.InvalidArgs, "PID 0 is not valid");
-                    changes.Pids.Add(p);
-                }
+                    changes.Pids.Add(pid.AsUInt32());
                 return true;
             case "RuntimeMaxUSec" or "RuntimeRandomizedExtraUSec" or "TimeoutStopUSec":
                 changes.Settings.Add(new(name, true, Seconds(name, value.UInt64())));

@@ -197,8 +197,8 @@ public sealed class SliceKind : InstantKind
 
 /// <summary>
 /// scope units: processes the manager did not start itself, grouped in a cgroup. The one the core runs is init.scope,
-/// the manager's own, which is running from start-up for as long as the manager lives. Scopes made by clients
-/// (StartTransientUnit with PIDs) are not supported yet: starting one fails as unsupported.
+/// the manager's own, which is running from start-up for as long as the manager lives. A manager that has processes
+/// registers Execution's ScopeKind over this one, for the scopes clients make (StartTransientUnit with PIDs).
 /// </summary>
 public sealed class ScopeKind : UnitKind
 {

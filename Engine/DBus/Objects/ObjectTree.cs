@@ -20,7 +20,7 @@ public sealed class ObjectTree
     private readonly ConcurrentDictionary<string, DBusObject> _objects = new(StringComparer.Ordinal);
     private volatile Subtree[] _subtrees = [];
 
-    private sealed record Subtree(string Prefix, Func<string, DBusObject?> Resolve, Func<IEnumerable<string>>? Children);
+    private sealed record Subtree(string Prefix, Func<string, MethodCall?, DBusObject?> Resolve, Func<IEnumerable<string>>? Children);
 
     /// <summary>Where handlers run. Null runs them on the connection's reader; the manager sets this to post
     /// them onto its event loop. Replies may be sent from any thread.</summary>
@@ -49,6 +49,15 @@ public sealed class ObjectTree
     /// first addressed). <paramref name="children"/> lists the paths that exist now, for Introspect.</summary>
     public void AddSubtree(string prefix, Func<string, DBusObject?> resolve, Func<IEnumerable<string>>? children = null)
     {
+        ArgumentNullException.ThrowIfNull(resolve);
+        AddSubtree(prefix, (path, _) => resolve(path), children);
+    }
+
+    /// <summary>As <see cref="AddSubtree(string, Func{string, DBusObject?}, Func{IEnumerable{string}}?)"/>, for paths
+    /// whose object depends on who asks (systemd's ".../unit/self"): <paramref name="resolve"/> gets the method call
+    /// being dispatched, or null when the tree is only looked at (Introspect).</summary>
+    public void AddSubtree(string prefix, Func<string, MethodCall?, DBusObject?> resolve, Func<IEnumerable<string>>? children = null)
+    {
         if (!Names.IsValidObjectPath(prefix))
             throw new ArgumentException($"'{prefix}' is not a valid object path", nameof(prefix));
         ArgumentNullException.ThrowIfNull(resolve);
@@ -57,7 +66,9 @@ public sealed class ObjectTree
     }
 
     /// <summary>The object at <paramref name="path"/>, registered or resolved.</summary>
-    public DBusObject? Find(string path)
+    public DBusObject? Find(string path) => Find(path, call: null);
+
+    private DBusObject? Find(string path, MethodCall? call)
     {
         if (_objects.TryGetValue(path, out DBusObject? found))
             return found;
@@ -66,7 +77,7 @@ public sealed class ObjectTree
             if (path.Length > subtree.Prefix.Length && path.StartsWith(subtree.Prefix, StringComparison.Ordinal)
                 && (subtree.Prefix == "/" || path[subtree.Prefix.Length] == '/'))
             {
-                DBusObject? resolved = subtree.Resolve(path);
+                DBusObject? resolved = subtree.Resolve(path, call);
                 if (resolved is not null)
                     return resolved;
             }
@@ -235,7 +246,7 @@ public sealed class ObjectTree
             return default;
         }
 
-        DBusObject obj = Find(path) ?? throw UnknownObject(path);
+        DBusObject obj = Find(path, call) ?? throw UnknownObject(path);
         if (iface == StandardInterfaces.Properties)
             return HandleProperties(call, obj, member);
         if (iface is null)

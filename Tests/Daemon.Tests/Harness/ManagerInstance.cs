@@ -83,6 +83,24 @@ public sealed partial class ManagerInstance : IDisposable
 
     public void Dispose() => Script("stop");
 
+    /// <summary>Starts CMD as the instance's user (as <see cref="As"/> does) without waiting for it: the caller
+    /// waits for it or kills it.</summary>
+    public System.Diagnostics.Process Launch(params string[] args)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo(Paths.RunSystemd)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string argument in (string[])["as", Name, .. args])
+            start.ArgumentList.Add(argument);
+        start.Environment["SDREF_ROOT"] = Paths.ReferenceRoot;
+        if (Binary is not null)
+            start.Environment["SYSTEMD"] = Binary;
+        return System.Diagnostics.Process.Start(start)!;
+    }
+
     private CommandResult Script(params string[] args)
     {
         var environment = new Dictionary<string, string> { ["SDREF_ROOT"] = Paths.ReferenceRoot };
