@@ -262,7 +262,14 @@ public sealed class UnitProcesses : IServiceProcesses
     /// <summary>Problems met while applying resource control, for the unit's status.</summary>
     public IReadOnlyList<string> ResourceProblems { get; private set; } = [];
 
-    public void Reconfigure(ServiceSettings settings) => _settings = settings;
+    /// <summary>New settings (daemon-reload, set-property): a cgroup that exists gets the new resource-control values
+    /// at once, as systemd realizes a unit's cgroup again when its properties change.</summary>
+    public void Reconfigure(ServiceSettings settings)
+    {
+        _settings = settings;
+        if (CgroupPath is not null && Directory.Exists(CgroupPath) && _runtime.Cgroups is { } cgroups)
+            ResourceProblems = cgroups.Realize(CgroupPath, settings.Resources);
+    }
 
     public void Prepare()
     {
