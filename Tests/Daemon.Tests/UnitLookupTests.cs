@@ -3,7 +3,7 @@ using Xunit.Abstractions;
 
 namespace Units.Daemon.Tests;
 
-/// <summary>GetUnitByPID and GetUnitByControlGroup on unitsd, asked from inside a unit (its own PID, its cgroup and a
+/// <summary>Finding units: a unit file written after start-up, on both managers; GetUnitByPID and GetUnitByControlGroup on unitsd, asked from inside a unit (its own PID, its cgroup and a
 /// cgroup below it) and from outside. The expected answers are those systemd 252 gives under run-systemd.sh (the
 /// reference cannot run in the same test: over its private socket systemd 252 leaves GetUnitByPID(0) and an exact
 /// cgroup without a reply dbus-send accepts).</summary>
@@ -19,6 +19,28 @@ public sealed class UnitLookupTests(ITestOutputHelper output)
             + "call GetUnitByPID uint32:$$$$; call GetUnitByControlGroup string:$$cg; call GetUnitByControlGroup string:$$cg/below; "
             + "call GetUnitByControlGroup string:/app.slice/gone.service'\n",
     };
+
+    [Fact]
+    public void A_unit_file_written_after_start_up_is_found_without_daemon_reload()
+    {
+        var units = new Dictionary<string, string> { ["holder.target"] = "[Unit]\nWants=later.service\n" };
+        using ManagerInstance systemd = ManagerInstance.Start("sd", binary: null, units);
+        using ManagerInstance unitsd = ManagerInstance.Start("us", Paths.Unitsd, units);
+        var seen = new List<string>();
+        foreach (ManagerInstance manager in new[] { systemd, unitsd })
+        {
+            // later.service is wanted, so its not-found stub stays in the graph; newer.service was never asked for.
+            Assert.Equal(0, manager.Ctl("start", "holder.target").ExitCode);
+            Assert.Equal("LoadState=not-found\n", manager.Ctl("show", "-p", "LoadState", "later.service").Output);
+            foreach (string name in new[] { "later.service", "newer.service" })
+                File.WriteAllText(Path.Combine(manager.UnitDirectory, name), "[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/true\n");
+            CommandResult start = manager.Ctl("start", "later.service", "newer.service");
+            seen.Add($"{start.ExitCode} {start.Error}{manager.Ctl("show", "-p", "LoadState,ActiveState", "later.service", "newer.service").Output}");
+        }
+        output.WriteLine($"systemd: {seen[0]}\nunitsd: {seen[1]}");
+        Assert.Equal(seen[0], seen[1]);
+        Assert.Equal("0 LoadState=loaded\nActiveState=active\n\nLoadState=loaded\nActiveState=active\n", seen[1]);
+    }
 
     [Fact]
     public void A_unit_finds_itself_by_pid_and_control_group()

@@ -248,6 +248,21 @@ public sealed class LoaderTests : IDisposable
         Assert.Equal(new UnitLoadError("org.freedesktop.systemd1.BadUnitSetting", "Unit rel.service has a bad unit file setting."), u.LoadError);
     }
 
+    [Fact]
+    public void A_unit_file_added_after_the_scan_is_found_once_its_directory_changed()
+    {
+        UnitLoader loader = Loader();
+        Assert.Equal(LoadState.NotFound, loader.Load("late.service").LoadState);
+        Assert.False(loader.SearchPathChanged());
+        low.Write("late.service", "[Unit]\nDescription=Late\n" + Ok);
+        // The directory's mtime has a coarse clock on some file systems: make the change visible for certain.
+        Directory.SetLastWriteTimeUtc(low.Path, DateTime.UtcNow.AddSeconds(5));
+        Assert.True(loader.SearchPathChanged());
+        LoadedUnit late = loader.Load("late.service");
+        Assert.Equal((LoadState.Loaded, "Late"), (late.LoadState, late.Settings!.Description));
+        Assert.False(loader.SearchPathChanged());
+    }
+
     /// <summary>The real file system, except that reading one path fails with a chosen errno (root can read anything).</summary>
     private sealed class FailingFileSystem(string failingPath, Errno errno) : IUnitFileSystem
     {
@@ -258,5 +273,7 @@ public sealed class LoaderTests : IDisposable
         public EntryKind? KindFollowingLinks(string path) => UnitFileSystem.Instance.KindFollowingLinks(path);
 
         public FileContent Read(string path) => path == failingPath ? new FileContent(null, errno, false, 0) : UnitFileSystem.Instance.Read(path);
+
+        public DateTime? ModifiedAt(string path) => UnitFileSystem.Instance.ModifiedAt(path);
     }
 }

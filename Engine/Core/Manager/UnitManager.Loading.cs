@@ -15,7 +15,18 @@ public sealed partial class UnitManager
     public Unit LoadUnit(string name)
     {
         if (_units.TryGetValue(name, out var existing))
+        {
+            // A not-found unit kept in the graph (by a dependency, a reference) is loaded again once unit files may
+            // have been added (systemd's manager_unit_cache_should_retry_load).
+            if (existing.LoadState == LoadState.NotFound && _options.Loader.SearchPathChanged())
+            {
+                Reread(existing);
+                while (DispatchLoadQueue())
+                {
+                }
+            }
             return existing;
+        }
         if (!IsValidUnitName(name))
             throw new BusErrorException(BusErrors.InvalidArgs, $"Unit name {name} is not valid.");
         var unit = GetOrAddStub(name);

@@ -83,4 +83,8 @@ public interface IUnitLoader
 {
     /// <summary>The definition of <paramref name="name"/>, or null when no unit file exists for it.</summary>
     UnitDefinition? Load(string name);
+
+    /// <summary>Unit files may have been added or removed since the last load (systemd's unit cache went stale): a
+    /// unit loaded as not found is worth loading again.</summary>
+    bool SearchPathChanged() => false;
 }

@@ -46,6 +46,8 @@ internal sealed class UnitFileSource : IUnitLoader, IUnitFileInfoSource, IUnitFi
         ReportDiagnostics(_loader.Diagnostics, unit: null);
     }
 
+    public bool SearchPathChanged() => _loader.SearchPathChanged();
+
     public UnitDefinition? Load(string name)
     {
         LoadedUnit unit = _loader.Load(name, _writtenDropIns.GetValueOrDefault(name) ?? (IReadOnlyList<string>)[]);

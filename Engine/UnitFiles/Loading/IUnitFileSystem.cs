@@ -37,4 +37,7 @@ public interface IUnitFileSystem
 
     /// <summary>Opens and reads a file, following symlinks.</summary>
     FileContent Read(string path);
+
+    /// <summary>The modification time of a directory (following symlinks), or null when it is missing.</summary>
+    DateTime? ModifiedAt(string path);
 }

@@ -21,6 +21,8 @@ public sealed class UnitFileSystem : IUnitFileSystem
     };
 
     /// <summary>readdir(3) with d_type: no stat per entry (only for file systems that do not fill d_type).</summary>
+    public DateTime? ModifiedAt(string path) => Directory.Exists(path) ? Directory.GetLastWriteTimeUtc(path) : null;
+
     public IReadOnlyList<DirectoryEntry>? ListDirectory(string path)
     {
         if (!Environment.Is64BitProcess || !OperatingSystem.IsLinux())

@@ -24,12 +24,14 @@ public sealed class UnitLoader
     private readonly Dictionary<string, Listing?> directories = new(StringComparer.Ordinal);
     private readonly Dictionary<string, CachedFile> sharedDropIns = new(StringComparer.Ordinal);
     private UnitNameMap map;
+    private DateTime?[] searchPathTimes;
 
     public UnitLoader(UnitLoaderOptions? options = null)
     {
         this.options = options ?? new UnitLoaderOptions();
         fs = this.options.FileSystem;
         map = BuildMap();
+        searchPathTimes = SearchPathTimes();
     }
 
     public UnitScope Scope => options.Scope;
@@ -51,6 +53,22 @@ public sealed class UnitLoader
         directories.Clear();
         sharedDropIns.Clear();
         map = BuildMap();
+        searchPathTimes = SearchPathTimes();
+    }
+
+    /// <summary>A directory of the search path changed (or appeared, or went) since it was scanned: a unit file may
+    /// have been added or removed (systemd's lookup_paths_timestamp_hash).</summary>
+    public bool SearchPathChanged() => !SearchPathTimes().SequenceEqual(searchPathTimes);
+
+    private DateTime?[] SearchPathTimes() => [.. map.SearchPath.Select(fs.ModifiedAt)];
+
+    /// <summary>systemd rebuilds its unit name map before it loads a unit when the search path changed since
+    /// (unit_file_build_name_map): a unit file written after start-up is found without daemon-reload.</summary>
+    private void RescanIfSearchPathChanged()
+    {
+        if (!SearchPathChanged())
+            return;
+        Reload();
     }
 
     /// <summary>
@@ -148,6 +166,7 @@ public sealed class UnitLoader
 
     private LoadedUnit Load(UnitName requested, IReadOnlyList<string> extraDropIns)
     {
+        RescanIfSearchPathChanged();
         var d = new DiagnosticBag();
         var notes = new List<Diagnostic>();
         string? fragment = map.GetFragment(requested.Name, out Errno lookupError);
