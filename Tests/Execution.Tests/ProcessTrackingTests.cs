@@ -76,6 +76,29 @@ public sealed class ProcessTrackingTests
     }
 
     [Fact]
+    public void Running_services_hold_no_file_descriptor_of_the_manager()
+    {
+        // The exec status pipe of a process is closed once its exec is decided, not when it exits.
+        static int OpenFds() => Directory.GetFiles("/proc/self/fd").Length;
+        int before = OpenFds();
+        var services = Enumerable.Range(0, 40)
+            .Select(_ => Rig.Service(new ServiceSettings { Type = ServiceType.Simple, ExecStart = [ExecCommand.FromWords(["/bin/sleep", "infinity"])] }))
+            .ToList();
+        foreach (var svc in services)
+        {
+            svc.Start();
+            svc.RunUntil(ServiceState.Running);
+        }
+        // The pipes close on the supervisor's own thread as each executor execs: wait (bounded) for that.
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (OpenFds() >= before + services.Count && DateTime.UtcNow < deadline)
+            Thread.Sleep(20); // Poll interval of the bounded wait, not a synchronisation.
+        Assert.True(OpenFds() < before + services.Count / 2, $"{OpenFds() - before} more file descriptors with {services.Count} services running");
+        foreach (var svc in services)
+            svc.StopAndWait();
+    }
+
+    [Fact]
     public void KillMode_mixed_terminates_the_main_process_and_kills_the_rest()
     {
         var (svc, marker) = DoubleForking(KillMode.Mixed);

@@ -119,10 +119,11 @@ public sealed unsafe class ProcessSupervisor
                         CloseAll(contextPipe[0], contextPipe[1], statusPipe[0], statusPipe[1]);
                         throw new ExecSetupException($"posix_spawn: {Libc.ErrorText(error)}");
                     }
-                    var pipe = new StatusPipe(pid, statusPipe[0]);
+                    // Every pipe is watched, so its fd is closed as soon as the exec is decided, not when the process
+                    // exits: a manager of many long-running services would otherwise hold one fd for each.
+                    var pipe = new StatusPipe(pid, statusPipe[0]) { ReportsExec = watchExec };
                     _statusPipes[pid] = pipe;
-                    if (watchExec)
-                        Watch(pipe);
+                    Watch(pipe);
                 }
             }
         }
@@ -199,7 +200,7 @@ public sealed unsafe class ProcessSupervisor
             for (int i = 0; i < n; i++)
             {
                 var (_, data) = Libc.ReadEpollEvent(events + i * size);
-                if (_watchedByFd.TryGetValue((int)data, out var pipe) && pipe.Resolve(this) is null && pipe.ExecSucceeded)
+                if (_watchedByFd.TryGetValue((int)data, out var pipe) && pipe.Resolve(this) is null && pipe.ExecSucceeded && pipe.ReportsExec)
                     foreach (var listener in _listeners)
                         listener.ExecSucceeded(pipe.Pid);
             }
@@ -223,6 +224,8 @@ public sealed unsafe class ProcessSupervisor
         public int Pid { get; } = pid;
         public int Fd { get; } = fd;
         public bool Watched { get; set; }
+        /// <summary>Whether listeners hear of a successful exec (Type=exec waits for it).</summary>
+        public bool ReportsExec { get; init; }
         /// <summary>True when this resolution saw EOF without a record (and nobody reported it yet).</summary>
         public bool ExecSucceeded { get; private set; }
 
