@@ -36,7 +36,8 @@ public sealed class CleanTests(ITestOutputHelper output)
         Same(systemd, unitsd, "keep.service", "state", "logs");
         foreach (ManagerInstance manager in new[] { systemd, unitsd })
         {
-            WaitForDead(manager, "keep.service");
+            // Cleaning runs in a control process: the unit is "maintenance"/"cleaning" until it is done.
+            Wait.ForProperty(manager, "keep.service", "SubState", "dead");
             Assert.False(Directory.Exists(State(manager, "keep")));
             Assert.False(Directory.Exists(State(manager, "log/keep")));
             Assert.True(File.Exists(Path.Combine(manager.InstanceDirectory, "xdg", "keep", "f")));
@@ -45,7 +46,8 @@ public sealed class CleanTests(ITestOutputHelper output)
         Same(systemd, unitsd, "keep.service", "all");
         foreach (ManagerInstance manager in new[] { systemd, unitsd })
         {
-            WaitForDead(manager, "keep.service");
+            // Cleaning runs in a control process: the unit is "maintenance"/"cleaning" until it is done.
+            Wait.ForProperty(manager, "keep.service", "SubState", "dead");
             Assert.False(Directory.Exists(Path.Combine(manager.InstanceDirectory, "xdg", "keep")));
         }
 
@@ -108,17 +110,5 @@ public sealed class CleanTests(ITestOutputHelper output)
         CommandResult expected = systemd.Ctl(command), actual = unitsd.Ctl(command);
         output.WriteLine($"systemctl {string.Join(' ', command)}\nsystemd:\n{expected.Output}{expected.Error}\nunitsd:\n{actual.Output}{actual.Error}");
         Assert.Equal((expected.ExitCode, expected.Output, expected.Error), (actual.ExitCode, actual.Output, actual.Error));
-    }
-
-    /// <summary>Cleaning runs in a control process: the unit is "maintenance"/"cleaning" until it is done.</summary>
-    private static void WaitForDead(ManagerInstance manager, string unit)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (manager.Ctl("show", "-p", "SubState", "--value", unit).Output.Trim() != "dead")
-        {
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"{manager.Name}: {unit} did not finish cleaning\n{manager.ManagerLog()}");
-            Thread.Sleep(50); // Poll interval of the bounded wait, not a synchronisation.
-        }
     }
 }

@@ -48,13 +48,13 @@ public sealed class MountUnitTests(ITestOutputHelper output)
             Directory.CreateDirectory(point);
             string unit = Command.Run("systemd-escape", ["--path", "--suffix=mount", point], TimeSpan.FromSeconds(30)).Output.Trim();
             Assert.Equal(0, manager.Enter("mount", "-t", "tmpfs", "-o", "size=1m,mode=700", "scratch", point).ExitCode);
-            WaitFor(() => SubState(manager, unit) == "mounted", manager, $"{unit} to be mounted");
+            Wait.Until(() => SubState(manager, unit) == "mounted", manager, $"{unit} to be mounted");
             // The instance directory differs between the managers: compare what does not name it.
             shown.Add(manager.Ctl("show", "-p", "LoadState,ActiveState,SubState,What,Type,Options,CanReload,Slice,SourcePath", unit));
             Assert.Contains(unit, manager.Ctl("list-units", "--no-pager", "--plain", "--no-legend").Output, StringComparison.Ordinal);
 
             Assert.Equal(0, manager.Enter("umount", point).ExitCode);
-            WaitFor(() => !manager.Ctl("list-units", "--all", "--no-pager", "--plain", "--no-legend").Output.Contains(unit, StringComparison.Ordinal)
+            Wait.Until(() => !manager.Ctl("list-units", "--all", "--no-pager", "--plain", "--no-legend").Output.Contains(unit, StringComparison.Ordinal)
                 || SubState(manager, unit) == "dead", manager, $"{unit} to be gone");
             Assert.Equal("inactive\n", manager.Ctl("is-active", unit).Output);
         }
@@ -70,15 +70,4 @@ public sealed class MountUnitTests(ITestOutputHelper output)
         Assert.Equal((expected.ExitCode, expected.Output, expected.Error), (actual.ExitCode, actual.Output, actual.Error));
     }
 
-    /// <summary>Waits, bounded, for what the manager does on its own after a change of the mount table.</summary>
-    private static void WaitFor(Func<bool> happened, ManagerInstance manager, string what)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (!happened())
-        {
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"{manager.Name}: no {what} within 30s\n{manager.ManagerLog()}");
-            Thread.Sleep(50); // Poll interval of the bounded wait, not a synchronisation.
-        }
-    }
 }

@@ -23,7 +23,7 @@ public sealed class ScopeTests(ITestOutputHelper output)
         Compare(expected, actual, run);
         Assert.Equal((3, "0::/app.slice/once.scope\n"), (actual.ExitCode, actual.Output));
         foreach (ManagerInstance manager in new[] { systemd, unitsd })
-            WaitFor(() => manager.Ctl("is-active", "once.scope").Output == "inactive\n", manager, "once.scope to go");
+            Wait.Until(() => manager.Ctl("is-active", "once.scope").Output == "inactive\n", manager, "once.scope to go");
         Compare(systemd.Ctl("is-active", "once.scope"), unitsd.Ctl("is-active", "once.scope"), ["is-active", "once.scope"]);
     }
 
@@ -37,7 +37,7 @@ public sealed class ScopeTests(ITestOutputHelper output)
         Compare(expected, actual, run);
         string[] show = ["show", "-p", "ActiveState,SubState,Result", "brief.scope"];
         foreach (ManagerInstance manager in new[] { systemd, unitsd })
-            WaitFor(() => manager.Ctl("is-failed", "brief.scope").Output == "failed\n", manager, "brief.scope to fail");
+            Wait.Until(() => manager.Ctl("is-failed", "brief.scope").Output == "failed\n", manager, "brief.scope to fail");
         Compare(systemd.Ctl(show), unitsd.Ctl(show), show);
         Assert.Equal("Result=timeout\nActiveState=failed\nSubState=failed\n", unitsd.Ctl(show).Output);
     }
@@ -54,7 +54,7 @@ public sealed class ScopeTests(ITestOutputHelper output)
             {
                 runs.Add(manager.Launch("systemd-run", "--user", "--scope", "--unit=long", "--description=Long scope", "sleep", "infinity"));
                 runs.Add(manager.Launch("systemd-run", "--user", "--scope", "--unit=left", "sleep", "infinity"));
-                WaitFor(() => manager.Ctl("is-active", "long.scope", "left.scope").Output == "active\nactive\n", manager, "the scopes to run");
+                Wait.Until(() => manager.Ctl("is-active", "long.scope", "left.scope").Output == "active\nactive\n", manager, "the scopes to run");
             }
             string[] show = ["show", "-p", "Id,Description,LoadState,ActiveState,SubState,Result,Slice,ControlGroup,Transient,CanStart,CanStop,"
                 + "TimeoutStopUSec,RuntimeMaxUSec,KillMode,KillSignal,SendSIGKILL,IgnoreOnIsolate", "long.scope"];
@@ -80,7 +80,7 @@ public sealed class ScopeTests(ITestOutputHelper output)
             foreach (ManagerInstance manager in new[] { systemd, unitsd })
             {
                 Assert.Equal(0, manager.Ctl("kill", "--signal=KILL", "left.scope").ExitCode);
-                WaitFor(() => manager.Ctl("is-active", "left.scope").Output == "inactive\n", manager, "left.scope to end with its process");
+                Wait.Until(() => manager.Ctl("is-active", "left.scope").Output == "inactive\n", manager, "left.scope to end with its process");
             }
         }
         finally
@@ -119,15 +119,4 @@ public sealed class ScopeTests(ITestOutputHelper output)
         Assert.Equal((expected.ExitCode, expected.Output, expected.Error), (actual.ExitCode, actual.Output, actual.Error));
     }
 
-    /// <summary>Waits, bounded, for what a manager does on its own (a scope ending with its processes).</summary>
-    private static void WaitFor(Func<bool> happened, ManagerInstance manager, string what)
-    {
-        var deadline = DateTime.UtcNow + s_wait;
-        while (!happened())
-        {
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"{manager.Name}: no {what} within {s_wait.TotalSeconds}s\n{manager.ManagerLog()}");
-            Thread.Sleep(50); // Poll interval of the bounded wait, not a synchronisation.
-        }
-    }
 }

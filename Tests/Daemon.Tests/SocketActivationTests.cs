@@ -75,8 +75,8 @@ public sealed class SocketActivationTests(ITestOutputHelper output) : IDisposabl
                 string pid = reply.Split(' ')[0]["pid=".Length..];
                 Assert.Equal($"pid={pid} fds=2 names=echo:echo listenpid={pid} got=hi", reply);
                 // The server exits after one connection: the socket listens again and the next connection starts it anew.
-                WaitFor(manager, "echo.service", "ActiveState", "inactive");
-                WaitFor(manager, "echo.socket", "SubState", "listening");
+                Wait.ForProperty(manager, "echo.service", "ActiveState", "inactive");
+                Wait.ForProperty(manager, "echo.socket", "SubState", "listening");
             }
         }
         Same(systemd, unitsd, "show", "-p", "ActiveState,SubState,Result,NAccepted,NConnections", "echo.socket", "echo.service");
@@ -97,7 +97,7 @@ public sealed class SocketActivationTests(ITestOutputHelper output) : IDisposabl
             string path = Path.Combine(manager.InstanceDirectory, "xdg", "inetd.sock");
             Assert.Equal("got one\n", Exchange(path, "one\n"));
             Assert.Equal("got two\n", Exchange(path, "two\n"));
-            WaitFor(manager, "inetd.socket", "NConnections", "0");
+            Wait.ForProperty(manager, "inetd.socket", "NConnections", "0");
         }
         Same(systemd, unitsd, "show", "-p", "ActiveState,SubState,Result,NAccepted,NConnections,NRefused,Triggers", "inetd.socket");
         Same(systemd, unitsd, "stop", "inetd.socket");
@@ -118,8 +118,8 @@ public sealed class SocketActivationTests(ITestOutputHelper output) : IDisposabl
             // The datagram starts the service; once it wrote its file and exited, the socket listens again.
             for (var deadline = DateTime.UtcNow.AddSeconds(30); !File.Exists(written) && DateTime.UtcNow < deadline;)
                 Thread.Sleep(50);
-            WaitFor(manager, "named.service", "ActiveState", "inactive");
-            WaitFor(manager, "named.socket", "SubState", "listening");
+            Wait.ForProperty(manager, "named.service", "ActiveState", "inactive");
+            Wait.ForProperty(manager, "named.socket", "SubState", "listening");
             Assert.Equal("hello talk\n", File.ReadAllText(written));
         }
         Same(systemd, unitsd, "show", "-p", "ActiveState,SubState,Result", "named.socket", "named.service");
@@ -190,7 +190,7 @@ public sealed class SocketActivationTests(ITestOutputHelper output) : IDisposabl
             // The connection stays queued: each failed start finds the socket readable again, until a limit stops it.
             using var client = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
             client.Connect(new UnixDomainSocketEndPoint(Path.Combine(manager.InstanceDirectory, "xdg", "spin.sock")));
-            WaitFor(manager, "spin.socket", "ActiveState", "failed");
+            Wait.ForProperty(manager, "spin.socket", "ActiveState", "failed");
         }
         Same(systemd, unitsd, "show", "-p", "ActiveState,SubState,Result", "spin.socket");
         Same(systemd, unitsd, "is-active", "spin.service");
@@ -232,19 +232,5 @@ public sealed class SocketActivationTests(ITestOutputHelper output) : IDisposabl
         for (int n; (n = socket.Receive(buffer)) > 0;)
             reply.Append(Encoding.UTF8.GetString(buffer, 0, n));
         return reply.ToString();
-    }
-
-    /// <summary>Waits (bounded) until the manager reports <paramref name="value"/> for a property of a unit.</summary>
-    private static void WaitFor(ManagerInstance manager, string unit, string property, string value)
-    {
-        string last = "";
-        for (var deadline = DateTime.UtcNow.AddSeconds(30); DateTime.UtcNow < deadline;)
-        {
-            last = manager.Ctl("show", "-p", property, "--value", unit).Output.Trim();
-            if (last == value)
-                return;
-            Thread.Sleep(50);
-        }
-        Assert.Fail($"{manager.Name}: {unit} {property}={last}, expected {value}");
     }
 }

@@ -24,8 +24,6 @@ public sealed partial class TriggerUnitTests(ITestOutputHelper output)
         ["flag.service"] = "[Unit]\nDescription=Sees the flag\n[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/touch %t/flag-seen\n",
     };
 
-    private static readonly TimeSpan s_eventTimeout = TimeSpan.FromSeconds(30);
-
     /// <summary>The instance's XDG_RUNTIME_DIR (%t) on the host.</summary>
     private static string RuntimeDirectory(ManagerInstance manager) => Path.Combine(manager.InstanceDirectory, "xdg");
 
@@ -37,8 +35,8 @@ public sealed partial class TriggerUnitTests(ITestOutputHelper output)
         foreach (ManagerInstance manager in new[] { systemd, unitsd })
         {
             Assert.Equal(0, manager.Ctl("start", "tick.timer").ExitCode);
-            WaitFor(() => File.Exists(Path.Combine(RuntimeDirectory(manager), "ticked")), manager, "tick.service to run");
-            WaitFor(() => Show(manager, "SubState", "tick.timer") == "elapsed", manager, "tick.timer to elapse");
+            Wait.Until(() => File.Exists(Path.Combine(RuntimeDirectory(manager), "ticked")), manager, "tick.service to run");
+            Wait.Until(() => Show(manager, "SubState", "tick.timer") == "elapsed", manager, "tick.timer to elapse");
         }
         string[] show = ["show", "-p", "ActiveState,SubState,Result,Triggers,TriggeredBy", "tick.timer", "tick.service"];
         Compare(systemd.Ctl(show), unitsd.Ctl(show));
@@ -52,9 +50,9 @@ public sealed partial class TriggerUnitTests(ITestOutputHelper output)
         foreach (ManagerInstance manager in new[] { systemd, unitsd })
         {
             Assert.Equal(0, manager.Ctl("start", "tick.timer", "nightly.timer").ExitCode);
-            WaitFor(() => Show(manager, "SubState", "tick.timer") == "elapsed", manager, "tick.timer to elapse");
+            Wait.Until(() => Show(manager, "SubState", "tick.timer") == "elapsed", manager, "tick.timer to elapse");
             // nightly.timer counts OnUnitActiveSec= from tick.service's run: it is waiting once tick.service is done.
-            WaitFor(() => Show(manager, "ActiveState", "tick.service") == "inactive", manager, "tick.service to finish");
+            Wait.Until(() => Show(manager, "ActiveState", "tick.service") == "inactive", manager, "tick.service to finish");
         }
         foreach (string[] command in new[]
         {
@@ -100,8 +98,8 @@ public sealed partial class TriggerUnitTests(ITestOutputHelper output)
             Assert.Equal("waiting", Show(manager, "SubState", "flag.path"));
             Assert.False(File.Exists(Path.Combine(RuntimeDirectory(manager), "flag-seen")));
             File.WriteAllText(Path.Combine(RuntimeDirectory(manager), "flag"), "");
-            WaitFor(() => File.Exists(Path.Combine(RuntimeDirectory(manager), "flag-seen")), manager, "flag.service to run");
-            WaitFor(() => Show(manager, "ActiveState", "flag.service") == "active", manager, "flag.service to be up");
+            Wait.Until(() => File.Exists(Path.Combine(RuntimeDirectory(manager), "flag-seen")), manager, "flag.service to run");
+            Wait.Until(() => Show(manager, "ActiveState", "flag.service") == "active", manager, "flag.service to be up");
         }
         string[] show = ["show", "-p", "ActiveState,SubState,Result,Triggers,TriggeredBy", "flag.path", "flag.service"];
         Compare(systemd.Ctl(show), unitsd.Ctl(show));
@@ -111,7 +109,7 @@ public sealed partial class TriggerUnitTests(ITestOutputHelper output)
         {
             File.Delete(Path.Combine(RuntimeDirectory(manager), "flag-seen"));
             Assert.Equal(0, manager.Ctl("stop", "flag.service").ExitCode);
-            WaitFor(() => File.Exists(Path.Combine(RuntimeDirectory(manager), "flag-seen")), manager, "flag.service to run again");
+            Wait.Until(() => File.Exists(Path.Combine(RuntimeDirectory(manager), "flag-seen")), manager, "flag.service to run again");
         }
     }
 
@@ -133,7 +131,7 @@ public sealed partial class TriggerUnitTests(ITestOutputHelper output)
         var set = Command.Run("python3", ["-c", "import time; time.clock_settime(time.CLOCK_REALTIME, time.clock_gettime(time.CLOCK_REALTIME))"], TimeSpan.FromSeconds(30));
         Assert.True(set.ExitCode == 0, set.Error);
         foreach (ManagerInstance manager in managers)
-            WaitFor(() => File.Exists(Path.Combine(RuntimeDirectory(manager), "clock-set")), manager, "clock.service to run");
+            Wait.Until(() => File.Exists(Path.Combine(RuntimeDirectory(manager), "clock-set")), manager, "clock.service to run");
         Assert.All(managers, m => Assert.False(File.Exists(Path.Combine(RuntimeDirectory(m), "zone-changed"))));
 
         // A new mtime on /etc/localtime (the link itself, as the managers watch it) is a time zone change.
@@ -141,9 +139,9 @@ public sealed partial class TriggerUnitTests(ITestOutputHelper output)
         Assert.True(touch.ExitCode == 0, touch.Error);
         foreach (ManagerInstance manager in managers)
         {
-            WaitFor(() => File.Exists(Path.Combine(RuntimeDirectory(manager), "zone-changed")), manager, "zone.service to run");
-            WaitFor(() => Show(manager, "ActiveState", "zone.service") == "inactive", manager, "zone.service to finish");
-            WaitFor(() => Show(manager, "ActiveState", "clock.service") == "inactive", manager, "clock.service to finish");
+            Wait.Until(() => File.Exists(Path.Combine(RuntimeDirectory(manager), "zone-changed")), manager, "zone.service to run");
+            Wait.Until(() => Show(manager, "ActiveState", "zone.service") == "inactive", manager, "zone.service to finish");
+            Wait.Until(() => Show(manager, "ActiveState", "clock.service") == "inactive", manager, "clock.service to finish");
         }
         string[] show = ["show", "-p", "ActiveState,SubState,Result", "clock.timer", "clock.service", "zone.timer", "zone.service"];
         Compare(systemd.Ctl(show), unitsd.Ctl(show));
@@ -160,17 +158,6 @@ public sealed partial class TriggerUnitTests(ITestOutputHelper output)
     private static string Show(ManagerInstance manager, string property, string unit) =>
         manager.Ctl("show", "-p", property, "--value", unit).Output.Trim();
 
-    /// <summary>Waits, bounded, for what a unit does on its own (a file its service leaves, a state it reaches).</summary>
-    private static void WaitFor(Func<bool> happened, ManagerInstance manager, string what)
-    {
-        var deadline = DateTime.UtcNow + s_eventTimeout;
-        while (!happened())
-        {
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"{manager.Name}: no {what} within {s_eventTimeout.TotalSeconds}s\n{manager.ManagerLog()}");
-            Thread.Sleep(50); // Poll interval of the bounded wait, not a synchronisation.
-        }
-    }
 
     /// <summary>list-timers output less the times (NEXT/LAST are normalised by the harness, LEFT/PASSED here), with
     /// the columns' padding, which follows the widths of those times, collapsed.</summary>
