@@ -98,7 +98,7 @@ internal sealed class ManagerHost : IManagerObserver, IDisposable
         PathKind.Register(kinds, execution);
         SocketKind.Register(kinds, execution);
         Execution.Scope.ScopeKind.Register(kinds, execution);
-        MountKind.Register(kinds, mounts);
+        MountKind.Register(kinds, mounts, execution);
 
         _manager = manager = new UnitManager(new ManagerOptions
         {
@@ -301,6 +301,24 @@ internal sealed class ManagerHost : IManagerObserver, IDisposable
         { Timer: not null } settings => TriggerDefinitions.Timer(unit.Name, settings),
         { Path: not null } settings => TriggerDefinitions.Path(unit.Name, settings),
         { Socket: not null } settings => SocketDefinitions.From(settings, configuration),
+        { Mount: not null } settings => new Execution.Mounts.MountSettings
+        {
+            What = settings.Mount.What,
+            Type = settings.Mount.Type,
+            Options = settings.Mount.Options,
+            TimeoutUsec = settings.Mount.TimeoutUsec ?? configuration.DefaultTimeoutStartUSec,
+            DirectoryMode = (int)settings.Mount.DirectoryMode,
+            SloppyOptions = settings.Mount.SloppyOptions,
+            LazyUnmount = settings.Mount.LazyUnmount,
+            ForceUnmount = settings.Mount.ForceUnmount,
+            ReadWriteOnly = settings.Mount.ReadWriteOnly,
+            Processes = new Execution.Service.ServiceSettings
+            {
+                Exec = ServiceDefinitions.Exec(settings, "Mount", service: null, configuration),
+                Kill = settings.Kill is { } kill ? ServiceDefinitions.Kill(kill) : new(),
+                Resources = ServiceDefinitions.Resources(settings.ResourceControl, cpuAccountingSet: settings.LastValue("Mount", "CPUAccounting") is not null),
+            },
+        },
         { Scope: not null } settings => new Execution.Scope.ScopeSettings
         {
             Kill = settings.Kill is { } kill ? ServiceDefinitions.Kill(kill) : new(),

@@ -61,6 +61,41 @@ public sealed class MountUnitTests(ITestOutputHelper output)
         Compare(shown[0], shown[1], ["show", "(the new mount)"]);
     }
 
+    [Fact]
+    public void A_mount_unit_mounts_with_mount_8_and_unmounts_with_umount_8_as_systemd_does()
+    {
+        using ManagerInstance systemd = ManagerInstance.Start("sd", binary: null);
+        using ManagerInstance unitsd = ManagerInstance.Start("us", Paths.Unitsd);
+        var seen = new List<string>();
+        foreach (ManagerInstance manager in new[] { systemd, unitsd })
+        {
+            string point = Path.Combine(manager.InstanceDirectory, "point"), broken = Path.Combine(manager.InstanceDirectory, "broken");
+            string unit = Command.Run("systemd-escape", ["--path", "--suffix=mount", point], TimeSpan.FromSeconds(30)).Output.Trim();
+            string brokenUnit = Command.Run("systemd-escape", ["--path", "--suffix=mount", broken], TimeSpan.FromSeconds(30)).Output.Trim();
+            File.WriteAllText(Path.Combine(manager.UnitDirectory, unit), $"[Mount]\nWhat=scratch\nWhere={point}\nType=tmpfs\nOptions=size=1m,mode=700\n");
+            File.WriteAllText(Path.Combine(manager.UnitDirectory, brokenUnit), $"[Mount]\nWhat=/nonexistent/device\nWhere={broken}\nType=ext4\n");
+            Assert.Equal(0, manager.Ctl("daemon-reload").ExitCode);
+            var log = new List<string>();
+            void Record(params string[] command)
+            {
+                CommandResult result = manager.Ctl(command);
+                log.Add($"$ {string.Join(' ', command)} -> {result.ExitCode}\n{result.Output}{result.Error}".Replace(unit, "$UNIT", StringComparison.Ordinal)
+                    .Replace(brokenUnit, "$BROKEN", StringComparison.Ordinal));
+            }
+            Record("start", unit);
+            Record("show", "-p", "ActiveState,SubState,Result,What,Type,Options,ControlPID", unit);
+            Assert.Contains(" $INSTANCE/point ", manager.Enter("cat", "/proc/self/mountinfo").Output, StringComparison.Ordinal); // the harness writes the instance directory as $INSTANCE
+            Record("stop", unit);
+            Record("show", "-p", "ActiveState,SubState,Result", unit);
+            Assert.DoesNotContain(" $INSTANCE/point ", manager.Enter("cat", "/proc/self/mountinfo").Output, StringComparison.Ordinal);
+            Record("start", brokenUnit);
+            Record("show", "-p", "ActiveState,SubState,Result", brokenUnit);
+            seen.Add(string.Join('\n', log));
+        }
+        output.WriteLine($"systemd:\n{seen[0]}\nunitsd:\n{seen[1]}");
+        Assert.Equal(seen[0], seen[1]);
+    }
+
     private static string SubState(ManagerInstance manager, string unit) =>
         manager.Ctl("show", "-p", "SubState", "--value", unit).Output.Trim();
 

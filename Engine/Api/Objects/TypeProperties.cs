@@ -154,7 +154,9 @@ internal static class TypeProperties
             .Add("LazyUnmount", static (v, ref w) => Variant.Boolean(ref w, v.Settings?.Mount?.LazyUnmount ?? false))
             .Add("ForceUnmount", static (v, ref w) => Variant.Boolean(ref w, v.Settings?.Mount?.ForceUnmount ?? false))
             .Add("ReadWriteOnly", static (v, ref w) => Variant.Boolean(ref w, v.Settings?.Mount?.ReadWriteOnly ?? false))
-            .Add("Result", static (_, ref w) => Variant.String(ref w, "success"));
+            .Add("ControlPID", static (v, ref w) => Variant.UInt32(ref w, (uint)((v.Unit.Kind as Execution.Mounts.MountKind)?.ControlPid ?? 0)))
+            .Add("Result", static (v, ref w) => Variant.String(ref w,
+                Execution.Mounts.MountKind.ToSystemdString((v.Unit.Kind as Execution.Mounts.MountKind)?.Result ?? Execution.Mounts.MountResult.Success)));
         AddContexts(table, defaultTasksMax: true);
         return table;
     }

@@ -24,6 +24,10 @@ public sealed class MountTable(Func<string> read)
 
     public MountEntry? Mount(string unitName) => _mounts.GetValueOrDefault(unitName);
 
+    /// <summary>Whether <paramref name="where"/> is a mount point now, read afresh (the table itself changes only
+    /// with <see cref="Refresh"/>).</summary>
+    public bool Contains(string where) => MountInfo.Parse(read()).Any(entry => entry.Where == where);
+
     /// <summary>Reads the table again; returns the names of the mount and device units that appeared, went or
     /// changed.</summary>
     public IReadOnlyList<string> Refresh()
