@@ -1,3 +1,6 @@
+using Units.UnitFiles.Settings;
+using Units.UnitFiles.Settings.Values;
+
 namespace Units.Execution;
 
 /// <summary>Where a standard stream goes (StandardInput=/StandardOutput=/StandardError= of systemd.exec(5)).</summary>
@@ -48,7 +51,7 @@ public readonly record struct LimitValue(ulong? Soft, ulong? Hard);
 /// The execution context of systemd.exec(5), as a unit's settings say it: names mirror the unit-file options.
 /// The unit-file loader maps its typed settings into this; tests build it directly.
 /// </summary>
-public sealed class ExecSettings
+public sealed record ExecSettings
 {
     public string? User { get; init; }
     public string? Group { get; init; }
@@ -124,6 +127,18 @@ public sealed class ExecSettings
     public bool ProtectKernelLogs { get; init; }
     /// <summary>RestrictNamespaces=: the CLONE_NEW* flags still allowed; null is unrestricted.</summary>
     public ulong? RestrictNamespaces { get; init; }
+    /// <summary>SystemCallFilter=; null when unset.</summary>
+    public SyscallFilter? SystemCallFilter { get; init; }
+    /// <summary>SystemCallErrorNumber=: an errno, or <see cref="SyscallFilter.Kill"/>.</summary>
+    public int SystemCallErrorNumber { get; init; } = SyscallFilter.Kill;
+    /// <summary>SystemCallArchitectures=: systemd's architecture names ("native", "x86-64", ...).</summary>
+    public IReadOnlyList<string> SystemCallArchitectures { get; init; } = [];
+    /// <summary>RestrictAddressFamilies=; null when unset.</summary>
+    public AddressFamilyRestriction? RestrictAddressFamilies { get; init; }
+    public bool MemoryDenyWriteExecute { get; init; }
+    public bool RestrictRealtime { get; init; }
+    public bool RestrictSUIDSGID { get; init; }
+    public bool LockPersonality { get; init; }
     /// <summary>PermissionsStartOnly= (older systemd): only ExecStart= gets credentials and sandboxing.</summary>
     public bool PermissionsStartOnly { get; init; }
     /// <summary>RootDirectoryStartOnly=: only ExecStart= runs in RootDirectory=.</summary>
@@ -132,14 +147,17 @@ public sealed class ExecSettings
     public static ExecSettings Default { get; } = new();
 }
 
-/// <summary>Settings the execution layer does not implement yet: reported when the unit loads and in its status.</summary>
+/// <summary>Settings the execution layer does not carry out as systemd does: reported when the unit loads and in its
+/// status.</summary>
 public static class ExecSettingsCheck
 {
     public static IReadOnlyList<string> Unsupported(ExecSettings settings)
     {
         var missing = new List<string>();
-        if (settings.DynamicUser)
-            missing.Add("DynamicUser= implies RestrictSUIDSGID=, which is not applied yet.");
+        // Filters are built for the native system call numbers only, so calls of another ABI always end the process.
+        var foreign = settings.SystemCallArchitectures.Where(a => a != "native" && a != Architectures.Names.Native).ToList();
+        if (foreign.Count > 0)
+            missing.Add($"SystemCallArchitectures={string.Join(' ', foreign)} is not applied: only the native architecture's system calls are allowed.");
         return missing;
     }
 }

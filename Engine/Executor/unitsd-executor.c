@@ -53,6 +53,16 @@
  *   read-only-path=[-]P, read-write-path=[-]P, inaccessible-path=[-]P   ("-": ignore missing)
  *   protect-kernel-tunables=0|1, protect-kernel-modules=0|1, protect-kernel-logs=0|1
  *   restrict-namespaces=HEX   CLONE_NEW* flags still allowed (seccomp); absent = unrestricted
+ *   syscall-deny=NAME         repeated; a system call refused with EPERM (what PrivateDevices=, ProtectKernelModules=,
+ *                             ProtectKernelLogs= take away)
+ *   restrict-address-families=allow:N,N... | deny:N,N...   socket() families allowed / refused (EAFNOSUPPORT)
+ *   memory-deny-write-execute=0|1, restrict-realtime=0|1, restrict-suid-sgid=0|1, lock-personality=0|1
+ *   restrict-architectures=0|1  system calls of another ABI kill the process even when no other filter is set
+ *   syscall-filter=allow|deny SystemCallFilter=: only the syscall= calls allowed, or those refused
+ *   syscall-error=N|kill      the filter's action: an errno, or killing the process (the default)
+ *   syscall=NAME[:N|:kill]    repeated; a call of the filter, with its own action
+ *                             (seccomp filters: names this architecture lacks are skipped, as libseccomp does; a
+ *                             process without CAP_SYS_ADMIN gets NoNewPrivileges= with them, as under systemd)
  *   runtime-directory=MODE:PATH (also state-, cache-, logs-, configuration-directory=)
  *
  * Status record on failure (one write, < PIPE_BUF so atomic): int32 exit code (systemd's EXIT_*),
@@ -82,9 +92,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -127,7 +140,7 @@ enum {
 #define CONTEXT_FD 3
 #define STATUS_FD 4
 #define FIRST_PASSED_FD 5
-#define MAX_LIST 256
+#define MAX_LIST 1024
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define INACCESSIBLE_DIR "/run/unitsd-inaccessible"
 
@@ -172,6 +185,9 @@ struct context {
     int protect_kernel_tunables, protect_kernel_modules, protect_kernel_logs;
     int has_restrict_namespaces;
     uint64_t allowed_namespaces;
+    struct list syscall_deny, syscalls;
+    const char *address_families, *syscall_filter, *syscall_error;
+    int memory_deny_write_execute, restrict_realtime, restrict_suid_sgid, lock_personality, restrict_architectures;
 };
 
 /* The identity the command will run with, resolved in the child as systemd does. */
@@ -317,6 +333,16 @@ static void parse_context(char *data, size_t length, struct context *c) {
         else if (IS("protect-kernel-modules")) c->protect_kernel_modules = (int)parse_long(value, 10, key);
         else if (IS("protect-kernel-logs")) c->protect_kernel_logs = (int)parse_long(value, 10, key);
         else if (IS("restrict-namespaces")) { c->has_restrict_namespaces = 1; c->allowed_namespaces = parse_hex(value, key); }
+        else if (IS("syscall-deny")) list_add(&c->syscall_deny, value);
+        else if (IS("restrict-address-families")) c->address_families = value;
+        else if (IS("memory-deny-write-execute")) c->memory_deny_write_execute = (int)parse_long(value, 10, key);
+        else if (IS("restrict-realtime")) c->restrict_realtime = (int)parse_long(value, 10, key);
+        else if (IS("restrict-suid-sgid")) c->restrict_suid_sgid = (int)parse_long(value, 10, key);
+        else if (IS("lock-personality")) c->lock_personality = (int)parse_long(value, 10, key);
+        else if (IS("restrict-architectures")) c->restrict_architectures = (int)parse_long(value, 10, key);
+        else if (IS("syscall-filter")) c->syscall_filter = value;
+        else if (IS("syscall-error")) c->syscall_error = value;
+        else if (IS("syscall")) list_add(&c->syscalls, value);
         else {
             int kind;
             for (kind = 0; kind < DIR_KINDS; kind++)
@@ -993,7 +1019,7 @@ static void raise_ambient(uint64_t ambient) {
             fail(EXIT_CODE_CAPABILITIES, errno, "AmbientCapabilities=");
 }
 
-/* ---- seccomp: RestrictNamespaces=, ProtectKernelModules=, ProtectKernelLogs= -------------- */
+/* ---- seccomp: SystemCallFilter= and the restrictions systemd builds on it ------------------- */
 
 #if defined(__x86_64__)
 #define SECCOMP_ARCH AUDIT_ARCH_X86_64
@@ -1002,7 +1028,9 @@ static void raise_ambient(uint64_t ambient) {
 #endif
 
 #ifdef SECCOMP_ARCH
-#define MAX_FILTER 128
+#include "syscall-names.h"
+
+#define MAX_FILTER BPF_MAXINSNS
 struct filter {
     struct sock_filter code[MAX_FILTER];
     unsigned short length;
@@ -1015,76 +1043,225 @@ static void emit(struct filter *f, struct sock_filter instruction) {
 }
 
 #define LOAD_NR BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr))
+#define LOAD_ARG(n) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0]) + 8 * (unsigned)(n))
 #define RET(value) BPF_STMT(BPF_RET | BPF_K, (value))
-#define DENY RET(SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA))
+#define JUMP(op, k, jt, jf) BPF_JUMP(BPF_JMP | (op) | BPF_K, (k), (jt), (jf))
+#define ERRNO_ACTION(e) (SECCOMP_RET_ERRNO | ((uint32_t)(e) & SECCOMP_RET_DATA))
+#define EPERM_ACTION ERRNO_ACTION(EPERM)
 
-/* Denies syscall nr outright. */
-static void deny_syscall(struct filter *f, int nr) {
-    emit(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)nr, 0, 1));
-    emit(f, (struct sock_filter)DENY);
+static int compare_syscall_name(const void *key, const void *entry) {
+    return strcmp(key, ((const struct syscall_name *)entry)->name);
 }
 
-/* Denies syscall nr when (argument low word & forbidden) != 0, then reloads nr for what follows. */
-static void deny_flags(struct filter *f, int nr, int argument, uint32_t forbidden) {
-    emit(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)nr, 0, 4));
-    emit(f, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0]) + 8 * (unsigned)argument));
-    emit(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, forbidden, 0, 1));
-    emit(f, (struct sock_filter)DENY);
+/* The call's number on this architecture, or -1 when it has no such call. */
+static int syscall_number(const char *name) {
+    const struct syscall_name *found = bsearch(name, syscall_names, sizeof(syscall_names) / sizeof(syscall_names[0]),
+                                               sizeof(syscall_names[0]), compare_syscall_name);
+    return found ? found->nr : -1;
+}
+
+/* Every filter starts so: calls of another ABI (another architecture, or x32's numbers) would reach the kernel
+ * under numbers this filter does not check, so they end the process; then the call's number is loaded. */
+static void begin_filter(struct filter *f) {
+    f->length = 0;
+    emit(f, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)));
+    emit(f, (struct sock_filter)JUMP(BPF_JEQ, SECCOMP_ARCH, 1, 0));
+    emit(f, (struct sock_filter)RET(SECCOMP_RET_KILL_PROCESS));
+    emit(f, (struct sock_filter)LOAD_NR);
+#ifdef __x86_64__
+    emit(f, (struct sock_filter)JUMP(BPF_JGE, 0x40000000u, 0, 1));
+    emit(f, (struct sock_filter)RET(SECCOMP_RET_KILL_PROCESS));
+#endif
+}
+
+/* Answers call nr with action. */
+static void rule_call(struct filter *f, int nr, uint32_t action) {
+    if (nr < 0)
+        return;
+    emit(f, (struct sock_filter)JUMP(BPF_JEQ, (unsigned)nr, 0, 1));
+    emit(f, (struct sock_filter)RET(action));
+}
+
+/* Refuses call nr (EPERM) when its argument's low word has any of the bits (all of them when all_bits). */
+static void rule_bits(struct filter *f, int nr, int argument, uint32_t bits, int all_bits) {
+    if (nr < 0)
+        return;
+    emit(f, (struct sock_filter)JUMP(BPF_JEQ, (unsigned)nr, 0, all_bits ? 5 : 4));
+    emit(f, (struct sock_filter)LOAD_ARG(argument));
+    if (all_bits) {
+        emit(f, (struct sock_filter)BPF_STMT(BPF_ALU | BPF_AND | BPF_K, bits));
+        emit(f, (struct sock_filter)JUMP(BPF_JEQ, bits, 0, 1));
+    } else {
+        emit(f, (struct sock_filter)JUMP(BPF_JSET, bits, 0, 1));
+    }
+    emit(f, (struct sock_filter)RET(EPERM_ACTION));
     emit(f, (struct sock_filter)LOAD_NR);
 }
 
-static void install_seccomp(const struct context *c, int is_root) {
-    int restrict_ns = c->has_restrict_namespaces;
-    if (!restrict_ns && !c->protect_kernel_modules && !c->protect_kernel_logs)
+/* Answers call nr with action when its argument is one of values (listed), or is none of them (!listed). */
+static void rule_values(struct filter *f, int nr, int argument, const uint32_t *values, int count, int listed, uint32_t action) {
+    if (nr < 0)
         return;
-    struct filter f = { .length = 0 };
-    emit(&f, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)));
-    emit(&f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SECCOMP_ARCH, 1, 0));
-    emit(&f, (struct sock_filter)RET(SECCOMP_RET_KILL_PROCESS)); /* foreign ABI: no bypass */
-    emit(&f, (struct sock_filter)LOAD_NR);
-#ifdef __x86_64__
-    emit(&f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000u, 0, 1)); /* x32 */
-    emit(&f, (struct sock_filter)RET(SECCOMP_RET_KILL_PROCESS));
-#endif
-    if (restrict_ns) {
-        const uint32_t all = CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC |
-                             CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET;
-        uint32_t forbidden = all & ~(uint32_t)c->allowed_namespaces;
-        if (forbidden) {
-            deny_flags(&f, SYS_unshare, 0, forbidden);
-            deny_flags(&f, SYS_clone, 0, forbidden);
-            /* setns(fd, 0) may join any type: allowed only when nothing is forbidden. */
-            deny_flags(&f, SYS_setns, 1, forbidden);
-            emit(&f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_setns, 0, 4));
-            emit(&f, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[1])));
-            emit(&f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1));
-            emit(&f, (struct sock_filter)DENY);
-            emit(&f, (struct sock_filter)LOAD_NR);
-            /* clone3 passes flags in memory seccomp cannot read: ENOSYS makes libc fall back to clone. */
-            emit(&f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone3, 0, 1));
-            emit(&f, (struct sock_filter)RET(SECCOMP_RET_ERRNO | ENOSYS));
-        }
-    }
-    if (c->protect_kernel_modules) {
-        deny_syscall(&f, SYS_init_module);
-        deny_syscall(&f, SYS_finit_module);
-        deny_syscall(&f, SYS_delete_module);
-    }
-    if (c->protect_kernel_logs)
-        deny_syscall(&f, SYS_syslog);
-    emit(&f, (struct sock_filter)RET(SECCOMP_RET_ALLOW));
+    emit(f, (struct sock_filter)JUMP(BPF_JEQ, (unsigned)nr, 0, (unsigned char)(count + (listed ? 4 : 3))));
+    emit(f, (struct sock_filter)LOAD_ARG(argument));
+    for (int i = 0; i < count; i++)
+        /* A match skips the other tests and, listed, the JA to land on the RET; not listed, the RET. */
+        emit(f, (struct sock_filter)JUMP(BPF_JEQ, values[i], (unsigned char)(count - i), 0));
+    if (listed)
+        emit(f, (struct sock_filter)BPF_STMT(BPF_JMP | BPF_JA, 1));
+    emit(f, (struct sock_filter)RET(action));
+    emit(f, (struct sock_filter)LOAD_NR);
+}
 
-    /* As systemd: without CAP_SYS_ADMIN (a User= service) a filter implies NoNewPrivileges=. */
-    if (!is_root && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-        fail(EXIT_CODE_NO_NEW_PRIVILEGES, errno, "NoNewPrivileges=");
-    struct sock_fprog program = { .len = f.length, .filter = f.code };
+/* RestrictSUIDSGID=: no file made or changed to be set-user-ID or set-group-ID (the mode argument). */
+static void rule_suid_sgid(struct filter *f) {
+    const uint32_t sxid = S_ISUID | S_ISGID;
+    rule_bits(f, SYS_chmod, 1, sxid, 0);
+    rule_bits(f, SYS_fchmod, 1, sxid, 0);
+    rule_bits(f, SYS_fchmodat, 2, sxid, 0);
+#ifdef SYS_fchmodat2
+    rule_bits(f, SYS_fchmodat2, 2, sxid, 0);
+#endif
+    rule_bits(f, SYS_mkdir, 1, sxid, 0);
+    rule_bits(f, SYS_mkdirat, 2, sxid, 0);
+    rule_bits(f, SYS_mknod, 1, sxid, 0);
+    rule_bits(f, SYS_mknodat, 2, sxid, 0);
+    rule_bits(f, SYS_creat, 1, sxid, 0);
+    /* open()/openat() create with a mode only with O_CREAT. */
+    const int opens[][3] = { { SYS_open, 1, 2 }, { SYS_openat, 2, 3 } };
+    for (size_t i = 0; i < sizeof(opens) / sizeof(opens[0]); i++) {
+        emit(f, (struct sock_filter)JUMP(BPF_JEQ, (unsigned)opens[i][0], 0, 6));
+        emit(f, (struct sock_filter)LOAD_ARG(opens[i][1]));
+        emit(f, (struct sock_filter)JUMP(BPF_JSET, O_CREAT, 0, 3));
+        emit(f, (struct sock_filter)LOAD_ARG(opens[i][2]));
+        emit(f, (struct sock_filter)JUMP(BPF_JSET, sxid, 0, 1));
+        emit(f, (struct sock_filter)RET(EPERM_ACTION));
+        emit(f, (struct sock_filter)LOAD_NR);
+    }
+#ifdef SYS_openat2
+    /* openat2() keeps its flags in memory a filter cannot read: ENOSYS sends callers back to openat(). */
+    rule_call(f, SYS_openat2, ERRNO_ACTION(ENOSYS));
+#endif
+}
+
+/* "allow:1,2,10" or "deny:16": RestrictAddressFamilies= as socket() rules. */
+static void rule_address_families(struct filter *f, const char *spec) {
+    int allow = strncmp(spec, "allow:", 6) == 0;
+    if (!allow && strncmp(spec, "deny:", 5) != 0)
+        fail(EXIT_CODE_SECCOMP, EINVAL, "restrict-address-families");
+    uint32_t families[64];
+    int count = 0;
+    for (const char *p = strchr(spec, ':') + 1; *p; ) {
+        char *end;
+        long family = strtol(p, &end, 10);
+        if (end == p || family < 0 || family > 255 || count == (int)(sizeof(families) / sizeof(families[0])))
+            fail(EXIT_CODE_SECCOMP, EINVAL, "restrict-address-families");
+        families[count++] = (uint32_t)family;
+        p = *end == ',' ? end + 1 : end;
+    }
+    rule_values(f, SYS_socket, 0, families, count, !allow, ERRNO_ACTION(EAFNOSUPPORT));
+}
+
+/* "kill" or an errno, as SystemCallErrorNumber= and "name:errno" give it. */
+static uint32_t parse_action(const char *text) {
+    if (strcmp(text, "kill") == 0)
+        return SECCOMP_RET_KILL_PROCESS;
+    return ERRNO_ACTION(parse_long(text, 10, "syscall action"));
+}
+
+static int has_effective_sys_admin(void) {
+    struct __user_cap_header_struct header = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+    struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+    if (syscall(SYS_capget, &header, data) < 0)
+        return 0;
+    return (data[CAP_TO_INDEX(CAP_SYS_ADMIN)].effective & CAP_TO_MASK(CAP_SYS_ADMIN)) != 0;
+}
+
+static void load_filter(struct filter *f) {
+    struct sock_fprog program = { .len = f->length, .filter = f->code };
     if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program, 0, 0) < 0)
         fail(EXIT_CODE_SECCOMP, errno, "seccomp");
 }
+
+static int has_restrictions(const struct context *c) {
+    return c->has_restrict_namespaces || c->syscall_deny.count || c->address_families || c->memory_deny_write_execute ||
+           c->restrict_realtime || c->restrict_suid_sgid || c->lock_personality || c->restrict_architectures;
+}
+
+/* The restrictions, then SystemCallFilter= (two filters: the kernel applies the stricter answer of both). */
+static void install_seccomp(const struct context *c) {
+    if (!has_restrictions(c) && !c->syscall_filter)
+        return;
+    /* As systemd: a filter needs CAP_SYS_ADMIN or NoNewPrivileges=; without the capability (a User= service, a
+     * user manager) the filter implies NoNewPrivileges=. */
+    if (!has_effective_sys_admin() && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        fail(EXIT_CODE_NO_NEW_PRIVILEGES, errno, "NoNewPrivileges=");
+    static struct filter f;
+    if (has_restrictions(c)) {
+        begin_filter(&f);
+        if (c->has_restrict_namespaces) {
+            const uint32_t all = CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC |
+                                 CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET;
+            uint32_t forbidden = all & ~(uint32_t)c->allowed_namespaces;
+            if (forbidden) {
+                rule_bits(&f, SYS_unshare, 0, forbidden, 0);
+                rule_bits(&f, SYS_clone, 0, forbidden, 0);
+                rule_bits(&f, SYS_setns, 1, forbidden, 0);
+                /* setns(fd, 0) may join any type: allowed only when nothing is forbidden. */
+                const uint32_t any_type = 0;
+                rule_values(&f, SYS_setns, 1, &any_type, 1, 1, EPERM_ACTION);
+                /* clone3 passes flags in memory seccomp cannot read: ENOSYS makes libc fall back to clone. */
+                rule_call(&f, SYS_clone3, ERRNO_ACTION(ENOSYS));
+            }
+        }
+        for (int i = 0; i < c->syscall_deny.count; i++)
+            rule_call(&f, syscall_number(c->syscall_deny.items[i]), EPERM_ACTION);
+        if (c->address_families)
+            rule_address_families(&f, c->address_families);
+        if (c->memory_deny_write_execute) {
+            rule_bits(&f, SYS_mmap, 2, PROT_EXEC | PROT_WRITE, 1);
+            rule_bits(&f, SYS_mprotect, 2, PROT_EXEC, 0);
+            rule_bits(&f, SYS_pkey_mprotect, 2, PROT_EXEC, 0);
+            rule_bits(&f, SYS_shmat, 2, SHM_EXEC, 0);
+        }
+        if (c->restrict_realtime) {
+            /* Only SCHED_OTHER, SCHED_BATCH and SCHED_IDLE; so no SCHED_RESET_ON_FORK either. */
+            const uint32_t permitted[] = { SCHED_OTHER, SCHED_BATCH, SCHED_IDLE };
+            rule_values(&f, SYS_sched_setscheduler, 1, permitted, 3, 0, EPERM_ACTION);
+        }
+        if (c->restrict_suid_sgid)
+            rule_suid_sgid(&f);
+        if (c->lock_personality) {
+            /* The personality in effect (PER_LINUX, or PER_LINUX32 under a 32-bit one) is the only one allowed. */
+            const uint32_t locked = (personality(0xffffffff) & 0xffff) == PER_LINUX32 ? PER_LINUX32 : PER_LINUX;
+            rule_values(&f, SYS_personality, 0, &locked, 1, 0, EPERM_ACTION);
+        }
+        emit(&f, (struct sock_filter)RET(SECCOMP_RET_ALLOW));
+        load_filter(&f);
+    }
+    if (c->syscall_filter) {
+        int allow_list = strcmp(c->syscall_filter, "allow") == 0;
+        uint32_t refused = parse_action(c->syscall_error ? c->syscall_error : "kill");
+        begin_filter(&f);
+        for (int i = 0; i < c->syscalls.count; i++) {
+            char name[64];
+            const char *entry = c->syscalls.items[i], *colon = strchr(entry, ':');
+            size_t length = colon ? (size_t)(colon - entry) : strlen(entry);
+            if (length >= sizeof(name))
+                continue; /* no such call */
+            memcpy(name, entry, length);
+            name[length] = '\0';
+            uint32_t action = colon ? parse_action(colon + 1) : allow_list ? SECCOMP_RET_ALLOW : refused;
+            rule_call(&f, syscall_number(name), action);
+        }
+        emit(&f, (struct sock_filter)RET(allow_list ? refused : SECCOMP_RET_ALLOW));
+        load_filter(&f);
+    }
+}
 #else
-static void install_seccomp(const struct context *c, int is_root) {
-    (void)is_root;
-    if (c->has_restrict_namespaces || c->protect_kernel_modules || c->protect_kernel_logs)
+static void install_seccomp(const struct context *c) {
+    if (c->has_restrict_namespaces || c->syscall_deny.count || c->address_families || c->memory_deny_write_execute ||
+        c->restrict_realtime || c->restrict_suid_sgid || c->lock_personality || c->restrict_architectures || c->syscall_filter)
         fail(EXIT_CODE_SECCOMP, ENOTSUP, "seccomp: unsupported architecture");
 }
 #endif
@@ -1216,7 +1393,7 @@ int main(int argc, char **argv) {
 
     if (c.no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         fail(EXIT_CODE_NO_NEW_PRIVILEGES, errno, "NoNewPrivileges=");
-    install_seccomp(&c, !switch_user || id.uid == 0);
+    install_seccomp(&c);
 
     if (id.set_user) {
         set_env(&c.env, "USER", id.name);

@@ -24,6 +24,12 @@ public sealed class ShowDifferentialTests(ITestOutputHelper output)
         ["bus.service"] = "[Unit]\nDescription=On the bus\n[Service]\nType=dbus\nBusName=org.units.Test\nExecStart=/bin/sleep infinity\n",
         ["dyn.service"] = "[Unit]\nDescription=Dynamic user\n[Service]\nDynamicUser=yes\nProtectHome=tmpfs\nStateDirectory=dyn\nExecStart=/bin/sleep infinity\n",
         ["9lives.service"] = "[Unit]\nDescription=Dynamic user, hashed name\n[Service]\nDynamicUser=yes\nExecStart=/bin/sleep infinity\n",
+        ["sandbox.service"] = "[Unit]\nDescription=Seccomp sandbox\n[Service]\nExecStart=/bin/sleep infinity\nSystemCallFilter=@system-service\n"
+            + "SystemCallFilter=~@privileged @resources\nSystemCallFilter=~uname:EIO\nSystemCallErrorNumber=EPERM\nSystemCallArchitectures=native\n"
+            + "RestrictAddressFamilies=AF_UNIX AF_LOCAL AF_NETLINK AF_INET6\nRestrictAddressFamilies=~AF_INET6\nMemoryDenyWriteExecute=yes\n"
+            + "LockPersonality=yes\nRestrictRealtime=yes\nRestrictSUIDSGID=yes\n",
+        ["denylist.service"] = "[Unit]\nDescription=Seccomp deny list\n[Service]\nExecStart=/bin/sleep infinity\nSystemCallFilter=~write:EIO read:kill @clock:EWOULDBLOCK\n"
+            + "SystemCallFilter=read\nSystemCallErrorNumber=EAGAIN\nSystemCallArchitectures=native x86-64\nRestrictAddressFamilies=none\n",
         ["grp.target"] = "[Unit]\nDescription=Group\nWants=once.service\nAfter=once.service\n",
         ["work.slice"] = "[Unit]\nDescription=Work slice\n[Slice]\nMemoryMax=1G\nCPUWeight=50\n",
         ["echo.socket"] = "[Unit]\nDescription=Echo socket\n[Socket]\nListenStream=127.0.0.1:7777\nListenStream=/tmp/echo.sock\nAccept=yes\nMaxConnections=10\n",
@@ -74,7 +80,7 @@ public sealed class ShowDifferentialTests(ITestOutputHelper output)
     /// echo.socket is compared as loaded but not started.</summary>
     public static TheoryData<string> Units => new()
     {
-        "simple.service", "once.service", "fork.service", "note.service", "bad.service", "idle.service", "bus.service", "dyn.service", "9lives.service", "nosuch.service",
+        "simple.service", "once.service", "fork.service", "note.service", "bad.service", "idle.service", "sandbox.service", "denylist.service", "bus.service", "dyn.service", "9lives.service", "nosuch.service",
         "masked.service", "tmpl@a1.service", "grp.target", "work.slice", "app.slice", "-.slice", "init.scope", "default.target",
         "echo.socket", "listen.socket", "tick.timer", "watch.path", "",
     };
@@ -85,7 +91,7 @@ public sealed class ShowDifferentialTests(ITestOutputHelper output)
     {
         using ManagerInstance systemd = ManagerInstance.Start("sd", binary: null, s_units);
         using ManagerInstance unitsd = ManagerInstance.Start("us", Paths.Unitsd, s_units);
-        string[] start = ["simple.service", "once.service", "fork.service", "note.service", "bad.service", "tmpl@a1.service", "grp.target", "work.slice",
+        string[] start = ["sandbox.service", "simple.service", "once.service", "fork.service", "note.service", "bad.service", "tmpl@a1.service", "grp.target", "work.slice",
             "tick.timer", "watch.path", "listen.socket"];
         foreach (ManagerInstance manager in new[] { systemd, unitsd })
         {

@@ -56,22 +56,8 @@ internal sealed class Processes : IProcessEvents
         return (exit, File.Exists(output) ? File.ReadAllText(output) : "");
     }
 
-    private static ExecSettings Merge(ExecSettings s, StdioSetting stdout) => new()
-    {
-        User = s.User, Group = s.Group, DynamicUser = s.DynamicUser, SupplementaryGroups = s.SupplementaryGroups, WorkingDirectory = s.WorkingDirectory,
-        RootDirectory = s.RootDirectory, Environment = s.Environment, EnvironmentFiles = s.EnvironmentFiles,
-        PassEnvironment = s.PassEnvironment, UnsetEnvironment = s.UnsetEnvironment, UMask = s.UMask, Nice = s.Nice,
-        OOMScoreAdjust = s.OOMScoreAdjust, CPUSchedulingPolicy = s.CPUSchedulingPolicy,
-        CPUSchedulingPriority = s.CPUSchedulingPriority, Limits = s.Limits, StandardInput = s.StandardInput,
-        StandardOutput = stdout, StandardError = StdioSetting.Inherit, RuntimeDirectory = s.RuntimeDirectory,
-        RuntimeDirectoryMode = s.RuntimeDirectoryMode, StateDirectory = s.StateDirectory, NoNewPrivileges = s.NoNewPrivileges,
-        CapabilityBoundingSet = s.CapabilityBoundingSet, AmbientCapabilities = s.AmbientCapabilities,
-        PrivateTmp = s.PrivateTmp, ProtectSystem = s.ProtectSystem, ProtectHome = s.ProtectHome,
-        ReadOnlyPaths = s.ReadOnlyPaths, ReadWritePaths = s.ReadWritePaths, InaccessiblePaths = s.InaccessiblePaths,
-        PrivateDevices = s.PrivateDevices, PrivateNetwork = s.PrivateNetwork, ProtectKernelTunables = s.ProtectKernelTunables,
-        ProtectKernelModules = s.ProtectKernelModules, ProtectKernelLogs = s.ProtectKernelLogs,
-        RestrictNamespaces = s.RestrictNamespaces, PermissionsStartOnly = s.PermissionsStartOnly,
-    };
+    private static ExecSettings Merge(ExecSettings s, StdioSetting stdout) =>
+        s with { StandardOutput = stdout, StandardError = StdioSetting.Inherit };
 
     private static TaskCompletionSource<T> Completion<T>(ConcurrentDictionary<int, TaskCompletionSource<T>> map, int pid) =>
         map.GetOrAdd(pid, static _ => new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously));

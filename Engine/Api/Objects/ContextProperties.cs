@@ -7,6 +7,7 @@ using KillSettings = Units.UnitFiles.Settings.KillSettings;
 using KillMode = Units.UnitFiles.Settings.KillMode;
 using ResourceControlSettings = Units.UnitFiles.Settings.ResourceControlSettings;
 using Units.UnitFiles.Settings;
+using Units.UnitFiles.Settings.Values;
 using ExecResourceLimit = Units.Execution.ResourceLimit;
 
 namespace Units.Api.Objects;
@@ -22,9 +23,6 @@ internal static class ContextProperties
 
     /// <summary>NAMESPACE_FLAGS_ALL: what RestrictNamespaces= reports when unset ("no").</summary>
     private const ulong AllNamespaceFlags = 0x7E020000;
-
-    /// <summary>SECCOMP_ERROR_NUMBER_KILL: SystemCallErrorNumber= when unset.</summary>
-    private const int SeccompKill = int.MaxValue - 1;
 
     /// <summary>LOG_DAEMON|LOG_INFO, systemd's default SyslogFacility=/SyslogLevel=.</summary>
     private const int DaemonFacility = 3, InfoLevel = 6;
@@ -84,7 +82,13 @@ internal static class ContextProperties
             .Add("KeyringMode", static (_, ref w) => Variant.String(ref w, "inherit"))
             .Add("ProtectProc", static (_, ref w) => Variant.String(ref w, "default"))
             .Add("ProcSubset", static (_, ref w) => Variant.String(ref w, "all"))
-            .Add("SystemCallErrorNumber", static (_, ref w) => Variant.Int32(ref w, SeccompKill))
+            .Add("SystemCallFilter", static (v, ref w) => WriteSyscallFilter(ref w, Exec(v)?.SystemCallFilter))
+            .Add("SystemCallArchitectures", static (v, ref w) => Variant.Strings(ref w, Exec(v)?.SystemCallArchitectures ?? []))
+            .Add("SystemCallErrorNumber", static (v, ref w) => Variant.Int32(ref w, Exec(v)?.SystemCallErrorNumber ?? SyscallFilter.Kill))
+            .Add("RestrictAddressFamilies", static (v, ref w) => WriteAddressFamilies(ref w, Exec(v)?.RestrictAddressFamilies))
+            .Add("MemoryDenyWriteExecute", static (v, ref w) => Variant.Boolean(ref w, Exec(v)?.MemoryDenyWriteExecute ?? false))
+            .Add("RestrictRealtime", static (v, ref w) => Variant.Boolean(ref w, Exec(v)?.RestrictRealtime ?? false))
+            .Add("LockPersonality", static (v, ref w) => Variant.Boolean(ref w, Exec(v)?.LockPersonality ?? false))
             .Add("RestrictNamespaces", static (v, ref w) => Variant.UInt64(ref w, Exec(v)?.RestrictNamespaces ?? AllNamespaceFlags));
         foreach (ExecDirectoryType type in Enum.GetValues<ExecDirectoryType>())
         {
@@ -165,6 +169,38 @@ internal static class ContextProperties
         return v.Unit.Manager.Scope == Core.Model.ManagerScope.User && System.Environment.GetEnvironmentVariable("HOME") is { Length: > 0 } home
             ? "!" + home
             : "";
+    }
+
+    /// <summary>(bas): whether it is an allow list, and its calls sorted, each "name:errno" where it has its own error
+    /// (an allow list's calls that answer with an error are not listed), as systemd's property_get_syscall_filter.</summary>
+    private static void WriteSyscallFilter(ref MessageWriter writer, SyscallFilter? filter)
+    {
+        var calls = new List<string>();
+        foreach (var (call, errorNumber) in filter?.Calls ?? new Dictionary<string, int>())
+        {
+            if (errorNumber == SyscallFilter.DefaultAction)
+                calls.Add(call);
+            else if (!filter!.AllowList)
+                calls.Add(call + ":" + (errorNumber == SyscallFilter.Kill ? "kill"
+                    : ErrnoNames.NameOf(errorNumber) ?? errorNumber.ToString(CultureInfo.InvariantCulture)));
+        }
+        calls.Sort(StringComparer.Ordinal);
+        WriteFlaggedList(ref writer, filter?.AllowList ?? false, calls);
+    }
+
+    /// <summary>(bas): whether it is an allow list, and the families by name, sorted.</summary>
+    private static void WriteAddressFamilies(ref MessageWriter writer, AddressFamilyRestriction? restriction)
+    {
+        var names = (restriction?.Families ?? []).Select(AddressFamilies.NameOf).Order(StringComparer.Ordinal).ToList();
+        WriteFlaggedList(ref writer, restriction?.AllowList ?? false, names);
+    }
+
+    private static void WriteFlaggedList(ref MessageWriter writer, bool flag, IReadOnlyList<string> values)
+    {
+        writer.BeginVariant("(bas)");
+        writer.WriteStructStart();
+        writer.WriteBoolean(flag);
+        writer.WriteStringArray(values);
     }
 
     private static void WriteEnvironmentFiles(ref MessageWriter writer, IReadOnlyList<string> files)

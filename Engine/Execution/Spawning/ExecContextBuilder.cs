@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text;
+using Units.UnitFiles.Settings;
+using Units.UnitFiles.Settings.Values;
 
 namespace Units.Execution.Spawning;
 
@@ -197,8 +199,48 @@ public static class ExecContextBuilder
             writer.Add("protect-kernel-modules", 1);
         if (settings.ProtectKernelLogs)
             writer.Add("protect-kernel-logs", 1);
+        AddSeccomp(writer, settings);
+    }
+
+    /// <summary>The seccomp side of the sandbox, as systemd's exec_child applies it: the calls PrivateDevices= and
+    /// ProtectKernelModules=/ProtectKernelLogs= take away, RestrictNamespaces=, RestrictAddressFamilies=,
+    /// MemoryDenyWriteExecute=, RestrictRealtime=, RestrictSUIDSGID=, LockPersonality=, SystemCallArchitectures=, and
+    /// SystemCallFilter= with SystemCallErrorNumber=.</summary>
+    private static void AddSeccomp(RecordWriter writer, ExecSettings settings)
+    {
+        var denied = new SortedSet<string>(StringComparer.Ordinal);
+        if (settings.PrivateDevices)
+            denied.UnionWith(SyscallGroups.Expand("@raw-io"));
+        if (settings.ProtectKernelModules)
+            denied.UnionWith(SyscallGroups.Expand("@module"));
+        if (settings.ProtectKernelLogs)
+            denied.Add("syslog");
+        foreach (string call in denied)
+            writer.Add("syscall-deny", call);
         if (settings.RestrictNamespaces is { } allowed)
             writer.Add("restrict-namespaces", allowed.ToString("x", CultureInfo.InvariantCulture));
+        if (settings.RestrictAddressFamilies is { } families)
+            writer.Add("restrict-address-families", (families.AllowList ? "allow:" : "deny:")
+                + string.Join(',', families.Families.Select(f => f.ToString(CultureInfo.InvariantCulture))));
+        if (settings.MemoryDenyWriteExecute)
+            writer.Add("memory-deny-write-execute", 1);
+        if (settings.RestrictRealtime)
+            writer.Add("restrict-realtime", 1);
+        if (settings.RestrictSUIDSGID)
+            writer.Add("restrict-suid-sgid", 1);
+        if (settings.LockPersonality)
+            writer.Add("lock-personality", 1);
+        if (settings.SystemCallArchitectures.Count > 0)
+            writer.Add("restrict-architectures", 1);
+        if (settings.SystemCallFilter is not { } filter)
+            return;
+        writer.Add("syscall-filter", filter.AllowList ? "allow" : "deny");
+        writer.Add("syscall-error", Action(settings.SystemCallErrorNumber));
+        foreach (var (call, errorNumber) in filter.Calls.OrderBy(c => c.Key, StringComparer.Ordinal))
+            writer.Add("syscall", errorNumber == SyscallFilter.DefaultAction ? call : call + ":" + Action(errorNumber));
+
+        static string Action(int errorNumber) =>
+            errorNumber == SyscallFilter.Kill ? "kill" : errorNumber.ToString(CultureInfo.InvariantCulture);
     }
 
     /// <summary>One kind of exec directory: made in ROOT (in ROOT/private when <paramref name="isPrivate"/>), and

@@ -126,6 +126,24 @@ public sealed class ExecSettings
 
     public bool RestrictSUIDSGID { get; internal set; }
 
+    /// <summary>SystemCallFilter=; null when unset.</summary>
+    public SyscallFilter? SystemCallFilter { get; internal set; }
+
+    /// <summary>SystemCallErrorNumber=: an errno, or <see cref="SyscallFilter.Kill"/> (the default).</summary>
+    public int SystemCallErrorNumber { get; internal set; } = SyscallFilter.Kill;
+
+    /// <summary>SystemCallArchitectures= as written ("native", "x86-64", ...), in order, without repeats.</summary>
+    public IReadOnlyList<string> SystemCallArchitectures { get; internal set; } = [];
+
+    /// <summary>RestrictAddressFamilies=; null when unset.</summary>
+    public AddressFamilyRestriction? RestrictAddressFamilies { get; internal set; }
+
+    public bool MemoryDenyWriteExecute { get; internal set; }
+
+    public bool RestrictRealtime { get; internal set; }
+
+    public bool LockPersonality { get; internal set; }
+
     /// <summary>
     /// DynamicUser=yes as systemd's unit_patch_contexts completes it: the user (and group) named after the unit
     /// unless set, and a sandbox that keeps the transient UID from leaving anything behind (PrivateTmp=,

@@ -393,17 +393,16 @@ internal static class SettingsTable
         add(x, "ProtectProc", NameIn("Failed to parse /proc/ protection mode", ["default", "noaccess", "invisible", "ptraceable"]), NotYet);
         add(x, "ProcSubset", NameIn("Failed to parse /proc/ subset mode", ["all", "pid"]), NotYet);
         add(x, "RestrictNamespaces", RestrictNamespaces, Acts);
-        add(x, "RestrictAddressFamilies", RestrictAddressFamilies, NotYet);
-        foreach (var key in (string[])["SystemCallFilter", "SystemCallArchitectures", "SystemCallErrorNumber", "SystemCallLog", "RestrictFileSystems"])
-        {
-            add(x, key, Unchecked(), NotYet);
-        }
-
-        add(x, "RestrictSUIDSGID", Bool(static (s, v) => s.Exec!.RestrictSUIDSGID = v), NotYet);
-        foreach (var key in (string[])["MemoryDenyWriteExecute", "RestrictRealtime", "LockPersonality"])
-        {
-            add(x, key, Bool(), NotYet);
-        }
+        add(x, "RestrictAddressFamilies", RestrictAddressFamilies, Acts);
+        add(x, "SystemCallFilter", SystemCallFilter, Acts);
+        add(x, "SystemCallArchitectures", SystemCallArchitectures, Acts);
+        add(x, "SystemCallErrorNumber", SystemCallErrorNumber, Acts);
+        add(x, "SystemCallLog", Unchecked(), NotYet);
+        add(x, "RestrictFileSystems", Unchecked(), NotYet);
+        add(x, "RestrictSUIDSGID", Bool(static (s, v) => s.Exec!.RestrictSUIDSGID = v), Acts);
+        add(x, "MemoryDenyWriteExecute", Bool(static (s, v) => s.Exec!.MemoryDenyWriteExecute = v), Acts);
+        add(x, "RestrictRealtime", Bool(static (s, v) => s.Exec!.RestrictRealtime = v), Acts);
+        add(x, "LockPersonality", Bool(static (s, v) => s.Exec!.LockPersonality = v), Acts);
 
         foreach (var resource in ResourceLimits.Names)
         {

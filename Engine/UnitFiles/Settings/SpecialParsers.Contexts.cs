@@ -1003,17 +1003,7 @@ internal static partial class SpecialParsers
     /// <summary>config_parse_personality: the native architecture or its 32-bit secondary one.</summary>
     public static SettingOutcome Personality(in SettingInput i)
     {
-        (string Native, string? Secondary) names = System.Runtime.InteropServices.RuntimeInformation.OSArchitecture switch
-        {
-            System.Runtime.InteropServices.Architecture.X64 => ("x86-64", "x86"),
-            System.Runtime.InteropServices.Architecture.Arm64 => ("arm64", "arm"),
-            System.Runtime.InteropServices.Architecture.X86 => ("x86", null),
-            System.Runtime.InteropServices.Architecture.Arm => ("arm", null),
-            System.Runtime.InteropServices.Architecture.S390x => ("s390x", "s390"),
-            System.Runtime.InteropServices.Architecture.Ppc64le => ("ppc64-le", null),
-            _ => (string.Empty, null),
-        };
-
+        var names = Architectures.Names;
         return i.IsEmpty || i.Value == names.Native || i.Value == names.Secondary
             ? SettingOutcome.Accepted
             : i.Warn($"Failed to parse personality, ignoring: {i.Value}");
@@ -1039,34 +1029,150 @@ internal static partial class SpecialParsers
         return SettingOutcome.Accepted;
     }
 
-    // The AF_* names of Linux's <sys/socket.h> that systemd's af_from_name() knows.
-    private static readonly string[] AddressFamilies =
-    [
-        "AF_UNIX", "AF_LOCAL", "AF_FILE", "AF_INET", "AF_INET6", "AF_NETLINK", "AF_ROUTE", "AF_PACKET", "AF_XDP", "AF_APPLETALK", "AF_IB",
-        "AF_MCTP", "AF_ROSE", "AF_NETROM", "AF_TIPC", "AF_WANPIPE", "AF_PHONET", "AF_BRIDGE", "AF_CAN", "AF_BLUETOOTH", "AF_NFC",
-        "AF_SECURITY", "AF_ECONET", "AF_AX25", "AF_RDS", "AF_SMC", "AF_LLC", "AF_KCM", "AF_KEY", "AF_IUCV", "AF_ATMSVC", "AF_PPPOX",
-        "AF_IEEE802154", "AF_MPLS", "AF_IRDA", "AF_NETBEUI", "AF_SNA", "AF_VSOCK", "AF_ALG", "AF_QIPCRTR", "AF_ATMPVC", "AF_ASH",
-        "AF_DECnet", "AF_CAIF", "AF_ISDN", "AF_X25", "AF_RXRPC", "AF_IPX",
-    ];
-
-    /// <summary>config_parse_address_families: "none", or AF_* names optionally inverted with "~".</summary>
+    /// <summary>config_parse_address_families: "none" (no family), or AF_* names optionally inverted with "~". The first
+    /// list decides allow or deny; later ones add to it, or with the other sense take away; empty resets.</summary>
     public static SettingOutcome RestrictAddressFamilies(in SettingInput i)
     {
+        var exec = i.Settings.Exec!;
         if (i.IsEmpty || i.Value == "none")
         {
+            exec.RestrictAddressFamilies = i.IsEmpty ? null : new AddressFamilyRestriction(allowList: true);
             return SettingOutcome.Accepted;
         }
 
-        var list = i.Value.StartsWith('~') ? i.Value[1..] : i.Value;
-        var words = new WordReader(list, null, ExtractFlags.Unquote);
+        bool invert = i.Value.StartsWith('~');
+        var restriction = exec.RestrictAddressFamilies ??= new AddressFamilyRestriction(allowList: !invert);
+        var words = new WordReader(invert ? i.Value[1..] : i.Value, null, ExtractFlags.Unquote);
         while (words.Next(out var word))
         {
-            if (Array.IndexOf(AddressFamilies, word) < 0)
+            if (AddressFamilies.Parse(word) is { } family)
+            {
+                restriction.Apply(family, invert);
+            }
+            else
             {
                 i.Warn($"Failed to parse address family, ignoring: {word}");
             }
         }
 
+        return words.Invalid ? i.Warn($"Invalid syntax, ignoring: {i.Value}") : SettingOutcome.Accepted;
+    }
+
+    /// <summary>config_parse_syscall_filter: system call names and @groups, each optionally "name:errno"; "~" makes a deny
+    /// list. The first list decides allow or deny (an allow list starts with @default); later ones add to it, or with
+    /// the other sense take away; empty resets.</summary>
+    public static SettingOutcome SystemCallFilter(in SettingInput i)
+    {
+        var exec = i.Settings.Exec!;
+        if (i.IsEmpty)
+        {
+            exec.SystemCallFilter = null;
+            return SettingOutcome.Accepted;
+        }
+
+        bool invert = i.Value.StartsWith('~');
+        if (exec.SystemCallFilter is null)
+        {
+            exec.SystemCallFilter = new SyscallFilter(allowList: !invert);
+            if (!invert)
+            {
+                exec.SystemCallFilter.Apply("@default", SyscallFilter.DefaultAction, inverted: false);
+            }
+        }
+
+        var words = new WordReader(invert ? i.Value[1..] : i.Value, null, ExtractFlags.None);
+        while (words.Next(out var word))
+        {
+            int colon = word.IndexOf(':');
+            string name = colon < 0 ? word : word[..colon];
+            int errorNumber = SyscallFilter.DefaultAction;
+            if (colon >= 0)
+            {
+                if (name.Length == 0 || ErrorNumberOrKill(word[(colon + 1)..]) is not { } parsed)
+                {
+                    i.Warn($"Failed to parse syscall:errno, ignoring: {word}");
+                    continue;
+                }
+
+                if (!invert)
+                {
+                    i.Warn($"Allow-listed system calls cannot take error number, ignoring: {word}");
+                    continue;
+                }
+
+                errorNumber = parsed;
+            }
+
+            if (name[0] == '@' ? !SyscallGroups.IsGroup(name) : !SyscallGroups.IsKnownSyscall(name))
+            {
+                i.Warn(name[0] == '@' ? $"Unknown system call group, ignoring: {name}" : $"Failed to parse system call, ignoring: {name}");
+                continue;
+            }
+
+            exec.SystemCallFilter.Apply(name, errorNumber, invert);
+        }
+
+        return words.Invalid ? i.Warn($"Invalid syntax, ignoring: {i.Value}") : SettingOutcome.Accepted;
+    }
+
+    /// <summary>seccomp_parse_errno_or_action: "kill", or an errno name or number (1…4095).</summary>
+    private static int? ErrorNumberOrKill(string text) =>
+        text == "kill" ? SyscallFilter.Kill : ErrnoNames.Parse(text) is { } number and > 0 ? number : null;
+
+    /// <summary>config_parse_syscall_errno: SystemCallErrorNumber=, an errno name or number, or "kill" (and empty) for
+    /// killing the process.</summary>
+    public static SettingOutcome SystemCallErrorNumber(in SettingInput i)
+    {
+        var exec = i.Settings.Exec!;
+        if (i.IsEmpty || i.Value == "kill")
+        {
+            exec.SystemCallErrorNumber = SyscallFilter.Kill;
+            return SettingOutcome.Accepted;
+        }
+
+        switch (ErrnoNames.Parse(i.Value))
+        {
+            case null:
+                return i.Warn($"Failed to parse error number, ignoring: {i.Value}");
+            case 0:
+                return i.Warn($"Invalid error number, ignoring: {i.Value}");
+            case int number:
+                exec.SystemCallErrorNumber = number;
+                return SettingOutcome.Accepted;
+        }
+    }
+
+    // seccomp_arch_from_string's names.
+    private static readonly string[] SyscallArchitectureNames =
+    [
+        "native", "x86", "x86-64", "x32", "arm", "arm64", "mips", "mips64", "mips64-n32", "mips-le", "mips64-le", "mips64-le-n32",
+        "parisc", "parisc64", "ppc", "ppc64", "ppc64-le", "riscv64", "s390", "s390x",
+    ];
+
+    /// <summary>config_parse_syscall_archs: architecture names added to the set; empty resets.</summary>
+    public static SettingOutcome SystemCallArchitectures(in SettingInput i)
+    {
+        var exec = i.Settings.Exec!;
+        if (i.IsEmpty)
+        {
+            exec.SystemCallArchitectures = [];
+            return SettingOutcome.Accepted;
+        }
+
+        var architectures = new SortedSet<string>(exec.SystemCallArchitectures, StringComparer.Ordinal);
+        var words = new WordReader(i.Value, null, ExtractFlags.Unquote);
+        while (words.Next(out var word))
+        {
+            if (Array.IndexOf(SyscallArchitectureNames, word) < 0)
+            {
+                i.Warn($"Failed to parse system call architecture \"{word}\", ignoring: Invalid argument");
+                continue;
+            }
+
+            architectures.Add(word);
+        }
+
+        exec.SystemCallArchitectures = [.. architectures];
         return words.Invalid ? i.Warn($"Invalid syntax, ignoring: {i.Value}") : SettingOutcome.Accepted;
     }
 }

@@ -216,11 +216,12 @@ public sealed class UnitSettingsTests
             Nice=99
             ProtectClock=yes
             SystemCallFilter=@system-service
+            SystemCallLog=@basic-io
             X-Custom=kept-out
             """);
         Assert.Single(d.Items); // Nice=99
-        Assert.Equal(["ExecStart", "ProtectClock", "SystemCallFilter"], s.Assignments.Select(a => a.Key));
-        Assert.Equal(["ProtectClock", "SystemCallFilter"], s.UnsupportedAssignments.Select(a => a.Key));
+        Assert.Equal(["ExecStart", "ProtectClock", "SystemCallFilter", "SystemCallLog"], s.Assignments.Select(a => a.Key));
+        Assert.Equal(["ProtectClock", "SystemCallLog"], s.UnsupportedAssignments.Select(a => a.Key));
         var first = s.Assignments[0];
         Assert.Equal(("Service", "/bin/true", "/test/d.service", 2, true), (first.Section, first.Value, first.Path, first.Line, first.IsSupported));
         Assert.Equal("yes", s.LastValue("Service", "ProtectClock"));
