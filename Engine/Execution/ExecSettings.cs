@@ -125,6 +125,11 @@ public sealed record ExecSettings
     public bool ProtectKernelTunables { get; init; }
     public bool ProtectKernelModules { get; init; }
     public bool ProtectKernelLogs { get; init; }
+    public bool ProtectClock { get; init; }
+    /// <summary>ProtectHostname=: a UTS namespace of its own, and no sethostname()/setdomainname().</summary>
+    public bool ProtectHostname { get; init; }
+    /// <summary>ProtectControlGroups=: /sys/fs/cgroup read-only.</summary>
+    public bool ProtectControlGroups { get; init; }
     /// <summary>RestrictNamespaces=: the CLONE_NEW* flags still allowed; null is unrestricted.</summary>
     public ulong? RestrictNamespaces { get; init; }
     /// <summary>SystemCallFilter=; null when unset.</summary>

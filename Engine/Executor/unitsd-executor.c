@@ -52,6 +52,7 @@
  *   protect-system=no|yes|full|strict, protect-home=no|yes|read-only|tmpfs
  *   read-only-path=[-]P, read-write-path=[-]P, inaccessible-path=[-]P   ("-": ignore missing)
  *   protect-kernel-tunables=0|1, protect-kernel-modules=0|1, protect-kernel-logs=0|1
+ *   protect-hostname=0|1      a UTS namespace of its own (where the kernel lets us: else a warning on stderr)
  *   restrict-namespaces=HEX   CLONE_NEW* flags still allowed (seccomp); absent = unrestricted
  *   syscall-deny=NAME         repeated; a system call refused with EPERM (what PrivateDevices=, ProtectKernelModules=,
  *                             ProtectKernelLogs= take away)
@@ -182,7 +183,7 @@ struct context {
     const char *private_tmp;
     int private_devices, private_network;
     const char *protect_system, *protect_home;
-    int protect_kernel_tunables, protect_kernel_modules, protect_kernel_logs;
+    int protect_kernel_tunables, protect_kernel_modules, protect_kernel_logs, protect_hostname;
     int has_restrict_namespaces;
     uint64_t allowed_namespaces;
     struct list syscall_deny, syscalls;
@@ -332,6 +333,7 @@ static void parse_context(char *data, size_t length, struct context *c) {
         else if (IS("protect-kernel-tunables")) c->protect_kernel_tunables = (int)parse_long(value, 10, key);
         else if (IS("protect-kernel-modules")) c->protect_kernel_modules = (int)parse_long(value, 10, key);
         else if (IS("protect-kernel-logs")) c->protect_kernel_logs = (int)parse_long(value, 10, key);
+        else if (IS("protect-hostname")) c->protect_hostname = (int)parse_long(value, 10, key);
         else if (IS("restrict-namespaces")) { c->has_restrict_namespaces = 1; c->allowed_namespaces = parse_hex(value, key); }
         else if (IS("syscall-deny")) list_add(&c->syscall_deny, value);
         else if (IS("restrict-address-families")) c->address_families = value;
@@ -886,6 +888,19 @@ static void expose_private_directories(const char *root) {
     }
 }
 
+/* ProtectHostname=: the host's name stays what it is whatever the service does (the seccomp filter also refuses
+ * sethostname()/setdomainname()). As systemd, go on without the namespace where it is not allowed or supported. */
+static void setup_protect_hostname(void) {
+    if (unshare(CLONE_NEWUTS) == 0)
+        return;
+    if (errno != EPERM && errno != EACCES && errno != EINVAL && errno != EOPNOTSUPP && errno != ENOSYS)
+        fail(EXIT_CODE_NAMESPACE, errno, "unshare(CLONE_NEWUTS)");
+    static const char warning[] =
+        "ProtectHostname=yes is configured, but UTS namespace setup is prohibited (container manager?), ignoring namespace setup.\n";
+    ssize_t ignored = write(STDERR_FILENO, warning, sizeof(warning) - 1);
+    (void)ignored;
+}
+
 static int needs_mount_namespace(const struct context *c) {
     return c->private_tmp || c->private_devices || c->protect_kernel_tunables ||
            c->protect_kernel_modules || c->protect_kernel_logs ||
@@ -1358,6 +1373,8 @@ int main(int argc, char **argv) {
 
     if (c.private_network)
         setup_private_network();
+    if (c.protect_hostname)
+        setup_protect_hostname();
     if (needs_mount_namespace(&c))
         setup_mount_namespace(&c);
     if (c.root_directory && (chroot(c.root_directory) < 0 || chdir("/") < 0))

@@ -4,7 +4,8 @@ using Xunit.Abstractions;
 namespace Units.Daemon.Tests;
 
 /// <summary>The seccomp side of systemd.exec(5) (SystemCallFilter=, SystemCallErrorNumber=, SystemCallArchitectures=,
-/// RestrictAddressFamilies=, MemoryDenyWriteExecute=, RestrictRealtime=, RestrictSUIDSGID=, LockPersonality=): a probe
+/// RestrictAddressFamilies=, MemoryDenyWriteExecute=, RestrictRealtime=, RestrictSUIDSGID=, LockPersonality=) and
+/// ProtectClock=, ProtectHostname=, ProtectControlGroups=: a probe
 /// tries what each takes away and prints what the kernel answered. Each unit's answers are the expected ones, and the
 /// same on real systemd 252 and on unitsd; its `show` of these settings is the same too.</summary>
 public sealed class SeccompTests(ITestOutputHelper output)
@@ -48,6 +49,13 @@ public sealed class SeccompTests(ITestOutputHelper output)
         report("personality linux32", lambda: c(libc.personality(8)))
         report("uname", os.uname)
         report("swapon", lambda: c(libc.swapon(b"/nonexistent-swap", 0)))
+        def adjtimex():
+            c(libc.adjtimex(ctypes.create_string_buffer(512)))
+        with open("/proc/sys/kernel/hostname", "rb") as f:
+            hostname = f.read().strip()
+        report("adjtimex", adjtimex)
+        report("sethostname (same name)", lambda: c(libc.sethostname(hostname, len(hostname))))
+        print("cgroupfs: " + ("read-only" if os.statvfs("/sys/fs/cgroup").f_flag & os.ST_RDONLY else "writable"))
         with open("/proc/self/status") as status:
             print([line.strip().replace("\t", " ") for line in status if line.startswith("NoNewPrivs")][0])
         """;
@@ -70,6 +78,9 @@ public sealed class SeccompTests(ITestOutputHelper output)
             personality linux32: ok
             uname: ok
             swapon: ENOENT
+            adjtimex: ok
+            sethostname (same name): ok
+            cgroupfs: writable
             NoNewPrivs: 0
             """),
         ["restricted"] = ("RestrictAddressFamilies=AF_UNIX AF_INET6\nRestrictAddressFamilies=AF_NETLINK\nRestrictAddressFamilies=~AF_INET6\n"
@@ -90,6 +101,9 @@ public sealed class SeccompTests(ITestOutputHelper output)
             personality linux32: EPERM
             uname: EIO
             swapon: EPERM
+            adjtimex: ok
+            sethostname (same name): ok
+            cgroupfs: writable
             NoNewPrivs: 0
             """),
         // An allow list starts with @default; "~name:errno" in it answers that call with the error.
@@ -109,6 +123,30 @@ public sealed class SeccompTests(ITestOutputHelper output)
             personality linux32: ok
             uname: ENODATA
             swapon: EACCES
+            adjtimex: EACCES
+            sethostname (same name): EACCES
+            cgroupfs: writable
+            NoNewPrivs: 0
+            """),
+        ["protected"] = ("ProtectClock=yes\nProtectHostname=yes\nProtectControlGroups=yes\n", """
+            socket AF_UNIX: ok
+            socket AF_INET: ok
+            socket AF_NETLINK: ok
+            mmap write+exec: ok
+            mprotect exec: ok
+            sched batch: ok
+            sched fifo: *
+            chmod plain: ok
+            chmod setuid: ok
+            mkdir setgid: ok
+            create setuid: ok
+            personality linux: ok
+            personality linux32: ok
+            uname: ok
+            swapon: ENOENT
+            adjtimex: EPERM
+            sethostname (same name): EPERM
+            cgroupfs: read-only
             NoNewPrivs: 0
             """),
         // Without CAP_SYS_ADMIN a filter implies NoNewPrivileges=.
@@ -128,6 +166,9 @@ public sealed class SeccompTests(ITestOutputHelper output)
             personality linux32: ok
             uname: EIO
             swapon: EPERM
+            adjtimex: ok
+            sethostname (same name): EPERM
+            cgroupfs: writable
             NoNewPrivs: 1
             """),
     };

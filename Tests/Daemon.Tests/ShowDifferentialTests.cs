@@ -30,6 +30,9 @@ public sealed class ShowDifferentialTests(ITestOutputHelper output)
             + "LockPersonality=yes\nRestrictRealtime=yes\nRestrictSUIDSGID=yes\n",
         ["denylist.service"] = "[Unit]\nDescription=Seccomp deny list\n[Service]\nExecStart=/bin/sleep infinity\nSystemCallFilter=~write:EIO read:kill @clock:EWOULDBLOCK\n"
             + "SystemCallFilter=read\nSystemCallErrorNumber=EAGAIN\nSystemCallArchitectures=native x86-64\nRestrictAddressFamilies=none\n",
+        ["hardened.service"] = "[Unit]\nDescription=Namespaces and flags\n[Service]\nExecStart=/bin/sleep infinity\nPrivateDevices=yes\nPrivateNetwork=yes\n"
+            + "ProtectClock=yes\nProtectKernelTunables=yes\nProtectKernelModules=yes\nProtectKernelLogs=yes\nProtectControlGroups=yes\nProtectHostname=yes\n"
+            + "PrivateMounts=yes\nTTYReset=yes\nCPUSchedulingResetOnFork=yes\nNonBlocking=yes\nRootDirectoryStartOnly=yes\n",
         ["grp.target"] = "[Unit]\nDescription=Group\nWants=once.service\nAfter=once.service\n",
         ["work.slice"] = "[Unit]\nDescription=Work slice\n[Slice]\nMemoryMax=1G\nCPUWeight=50\n",
         ["echo.socket"] = "[Unit]\nDescription=Echo socket\n[Socket]\nListenStream=127.0.0.1:7777\nListenStream=/tmp/echo.sock\nAccept=yes\nMaxConnections=10\n",
@@ -80,7 +83,7 @@ public sealed class ShowDifferentialTests(ITestOutputHelper output)
     /// echo.socket is compared as loaded but not started.</summary>
     public static TheoryData<string> Units => new()
     {
-        "simple.service", "once.service", "fork.service", "note.service", "bad.service", "idle.service", "sandbox.service", "denylist.service", "bus.service", "dyn.service", "9lives.service", "nosuch.service",
+        "simple.service", "once.service", "fork.service", "note.service", "bad.service", "idle.service", "sandbox.service", "denylist.service", "hardened.service", "bus.service", "dyn.service", "9lives.service", "nosuch.service",
         "masked.service", "tmpl@a1.service", "grp.target", "work.slice", "app.slice", "-.slice", "init.scope", "default.target",
         "echo.socket", "listen.socket", "tick.timer", "watch.path", "",
     };

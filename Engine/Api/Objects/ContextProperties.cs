@@ -66,7 +66,8 @@ internal static class ContextProperties
             .Add("LogLevelMax", static (v, ref w) => Variant.Int32(ref w, Exec(v)?.LogLevelMax ?? -1))
             .Add("LogRateLimitIntervalUSec", static (v, ref w) => Variant.UInt64(ref w, Exec(v)?.LogRateLimitIntervalUsec ?? 0))
             .Add("LogRateLimitBurst", static (v, ref w) => Variant.UInt32(ref w, Exec(v)?.LogRateLimitBurst ?? 0))
-            .Add("CapabilityBoundingSet", static (v, ref w) => Variant.UInt64(ref w, Exec(v)?.CapabilityBoundingSet ?? ulong.MaxValue))
+            .Add("CapabilityBoundingSet", static (v, ref w) => Variant.UInt64(ref w, (Exec(v)?.CapabilityBoundingSet ?? Capabilities.All)
+                & ~Capabilities.DroppedBySandboxing(Flag(v, "PrivateDevices"), Flag(v, "ProtectKernelModules"), Flag(v, "ProtectKernelLogs"), Flag(v, "ProtectClock"))))
             .Add("AmbientCapabilities", static (v, ref w) => Variant.UInt64(ref w, Exec(v)?.AmbientCapabilities ?? 0))
             .Add("NoNewPrivileges", static (v, ref w) => Variant.Boolean(ref w, Exec(v)?.NoNewPrivileges ?? false))
             .Add("PrivateTmp", static (v, ref w) => Variant.Boolean(ref w, Exec(v)?.PrivateTmp ?? false))
@@ -90,6 +91,8 @@ internal static class ContextProperties
             .Add("RestrictRealtime", static (v, ref w) => Variant.Boolean(ref w, Exec(v)?.RestrictRealtime ?? false))
             .Add("LockPersonality", static (v, ref w) => Variant.Boolean(ref w, Exec(v)?.LockPersonality ?? false))
             .Add("RestrictNamespaces", static (v, ref w) => Variant.UInt64(ref w, Exec(v)?.RestrictNamespaces ?? AllNamespaceFlags));
+        foreach (string name in s_flags)
+            table.Add(name, (v, ref w) => Variant.Boolean(ref w, Flag(v, name)));
         foreach (ExecDirectoryType type in Enum.GetValues<ExecDirectoryType>())
         {
             table.Add(type + "Directory", (v, ref w) => Variant.Strings(ref w, Exec(v)?.Directories(type) ?? []));
@@ -129,7 +132,8 @@ internal static class ContextProperties
             .Add("MemoryHigh", static (v, ref w) => Variant.UInt64(ref w, Bytes(Resources(v)?.MemoryHigh, ulong.MaxValue)))
             .Add("MemoryMax", static (v, ref w) => Variant.UInt64(ref w, Bytes(Resources(v)?.MemoryMax, ulong.MaxValue)))
             .Add("MemorySwapMax", static (v, ref w) => Variant.UInt64(ref w, Bytes(Resources(v)?.MemorySwapMax, ulong.MaxValue)))
-            .Add("DevicePolicy", static (_, ref w) => Variant.String(ref w, "auto"))
+            .Add("DevicePolicy", static (v, ref w) => Variant.String(ref w, DevicePolicy(v)))
+            .Add("DeviceAllow", static (v, ref w) => WriteDeviceAllow(ref w, v))
             .Add("ManagedOOMSwap", static (_, ref w) => Variant.String(ref w, "auto"))
             .Add("ManagedOOMMemoryPressure", static (_, ref w) => Variant.String(ref w, "auto"))
             .Add("ManagedOOMPreference", static (_, ref w) => Variant.String(ref w, "none"));
@@ -216,6 +220,55 @@ internal static class ContextProperties
         }
         writer.WriteArrayEnd(array);
     }
+
+    /// <summary>DevicePolicy= as written; PrivateDevices= makes an unset ("auto") one "closed", as unit_patch_contexts.</summary>
+    private static string DevicePolicy(UnitView v) =>
+        v.Settings?.LastValue(SectionOf(v), "DevicePolicy") is { Length: > 0 } policy ? policy
+        : HasExecContext(v) && Flag(v, "PrivateDevices") ? "closed" : "auto";
+
+    /// <summary>a(ss): DeviceAllow='s devices and their rights ("rwm" when none are given); under a device policy
+    /// or any DeviceAllow=, ProtectClock= adds the real-time clock's read access, as unit_patch_contexts.</summary>
+    private static void WriteDeviceAllow(ref MessageWriter writer, UnitView v)
+    {
+        var devices = new List<(string Path, string Rights)>();
+        foreach (var assignment in v.Settings?.Assignments ?? [])
+        {
+            if (assignment.Key != "DeviceAllow" || assignment.Section != SectionOf(v))
+                continue;
+            if (assignment.Value.Length == 0)
+            {
+                devices.Clear();
+                continue;
+            }
+            string[] parts = assignment.Value.Split((char[])[' ', '\t'], 2, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            devices.Add((parts[0], parts.Length > 1 ? parts[1] : "rwm"));
+        }
+        if (HasExecContext(v) && Flag(v, "ProtectClock") && (devices.Count > 0 || DevicePolicy(v) != "auto"))
+            devices.Add(("char-rtc", "r"));
+        writer.BeginVariant("a(ss)");
+        ArrayStart array = writer.WriteArrayStart('(');
+        foreach (var (path, rights) in devices)
+        {
+            writer.WriteStructStart();
+            writer.WriteString(path);
+            writer.WriteString(rights);
+        }
+        writer.WriteArrayEnd(array);
+    }
+
+    private static bool HasExecContext(UnitView v) => v.Settings?.Exec is not null;
+
+    /// <summary>Exec options that are plain booleans, off unless the unit turns them on.</summary>
+    private static readonly string[] s_flags =
+    [
+        "PrivateDevices", "PrivateNetwork", "PrivateUsers", "PrivateMounts", "PrivateIPC", "ProtectClock", "ProtectKernelTunables",
+        "ProtectKernelModules", "ProtectKernelLogs", "ProtectControlGroups", "ProtectHostname", "TTYReset", "TTYVHangup",
+        "TTYVTDisallocate", "CPUSchedulingResetOnFork",
+    ];
+
+    /// <summary>A boolean option as its last assignment says; false when unset, empty or not a boolean.</summary>
+    internal static bool Flag(UnitView v, string key) =>
+        v.Settings?.LastValue(SectionOf(v), key) is { } value && UnitFiles.Settings.Values.Numbers.TryParseBoolean(value, out bool on) && on;
 
     /// <summary>The last value of a word-valued option as written, "no" when unset (ProtectHome=, ProtectSystem=...).</summary>
     private static string Word(UnitView v, string key)

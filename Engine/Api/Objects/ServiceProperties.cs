@@ -34,6 +34,8 @@ internal static class ServiceProperties
             .Add("WatchdogUSec", static (v, ref w) => Variant.UInt64(ref w, v.Unit.InactiveExitTimestamp.MonotonicUSec == 0 ? ulong.MaxValue : Settings(v.Unit)?.WatchdogUsec ?? 0))
             .Add("RemainAfterExit", static (v, ref w) => Variant.Boolean(ref w, Settings(v.Unit)?.RemainAfterExit ?? false))
             .Add("GuessMainPID", static (v, ref w) => Variant.Boolean(ref w, Settings(v.Unit)?.GuessMainPID ?? true))
+            .Add("RootDirectoryStartOnly", static (v, ref w) => Variant.Boolean(ref w, ContextProperties.Flag(v, "RootDirectoryStartOnly")))
+            .Add("NonBlocking", static (v, ref w) => Variant.Boolean(ref w, ContextProperties.Flag(v, "NonBlocking")))
             .Add("BusName", static (v, ref w) => Variant.String(ref w, Settings(v.Unit)?.BusName))
             .Add("MainPID", static (v, ref w) => Variant.UInt32(ref w, (uint)(Machine(v.Unit)?.MainPid ?? 0)))
             .Add("ControlPID", static (v, ref w) => Variant.UInt32(ref w, (uint)(Machine(v.Unit)?.ControlPid ?? 0)))

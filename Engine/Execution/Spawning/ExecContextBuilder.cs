@@ -166,15 +166,9 @@ public static class ExecContextBuilder
     {
         if (settings.NoNewPrivileges)
             writer.Add("no-new-privileges", 1);
-        ulong? bounding = settings.CapabilityBoundingSet;
-        // systemd drops these with PrivateDevices=/ProtectKernelModules=/ProtectKernelLogs=.
-        const int CAP_SYS_MODULE = 16, CAP_SYS_RAWIO = 17, CAP_MKNOD = 27, CAP_SYSLOG = 34;
-        if (settings.PrivateDevices)
-            bounding = (bounding ?? ulong.MaxValue) & ~(1UL << CAP_MKNOD | 1UL << CAP_SYS_RAWIO);
-        if (settings.ProtectKernelModules)
-            bounding = (bounding ?? ulong.MaxValue) & ~(1UL << CAP_SYS_MODULE);
-        if (settings.ProtectKernelLogs)
-            bounding = (bounding ?? ulong.MaxValue) & ~(1UL << CAP_SYSLOG);
+        ulong dropped = Capabilities.DroppedBySandboxing(settings.PrivateDevices, settings.ProtectKernelModules,
+            settings.ProtectKernelLogs, settings.ProtectClock);
+        ulong? bounding = dropped == 0 ? settings.CapabilityBoundingSet : (settings.CapabilityBoundingSet ?? Capabilities.All) & ~dropped;
         if (bounding is { } mask)
             writer.Add("capability-bounding-set", mask.ToString("x", CultureInfo.InvariantCulture));
         if (settings.PrivateTmp && parameters.PrivateTmp is { } tmp)
@@ -199,11 +193,15 @@ public static class ExecContextBuilder
             writer.Add("protect-kernel-modules", 1);
         if (settings.ProtectKernelLogs)
             writer.Add("protect-kernel-logs", 1);
+        if (settings.ProtectControlGroups)
+            writer.Add("read-only-path", "-/sys/fs/cgroup");
+        if (settings.ProtectHostname)
+            writer.Add("protect-hostname", 1);
         AddSeccomp(writer, settings);
     }
 
-    /// <summary>The seccomp side of the sandbox, as systemd's exec_child applies it: the calls PrivateDevices= and
-    /// ProtectKernelModules=/ProtectKernelLogs= take away, RestrictNamespaces=, RestrictAddressFamilies=,
+    /// <summary>The seccomp side of the sandbox, as systemd's exec_child applies it: the calls PrivateDevices=,
+    /// ProtectKernelModules=, ProtectKernelLogs=, ProtectClock= and ProtectHostname= take away, RestrictNamespaces=, RestrictAddressFamilies=,
     /// MemoryDenyWriteExecute=, RestrictRealtime=, RestrictSUIDSGID=, LockPersonality=, SystemCallArchitectures=, and
     /// SystemCallFilter= with SystemCallErrorNumber=.</summary>
     private static void AddSeccomp(RecordWriter writer, ExecSettings settings)
@@ -215,6 +213,10 @@ public static class ExecContextBuilder
             denied.UnionWith(SyscallGroups.Expand("@module"));
         if (settings.ProtectKernelLogs)
             denied.Add("syslog");
+        if (settings.ProtectClock)
+            denied.UnionWith(SyscallGroups.Expand("@clock"));
+        if (settings.ProtectHostname)
+            denied.UnionWith(["sethostname", "setdomainname"]);
         foreach (string call in denied)
             writer.Add("syscall-deny", call);
         if (settings.RestrictNamespaces is { } allowed)

@@ -430,7 +430,12 @@ internal static class SettingsTable
             add(x, key, Bool(), Acts);
         }
 
-        foreach (var key in (string[])["ProtectClock", "ProtectControlGroups", "PrivateUsers", "PrivateMounts", "PrivateIPC", "ProtectHostname"])
+        foreach (var key in (string[])["ProtectClock", "ProtectControlGroups", "ProtectHostname"])
+        {
+            add(x, key, Bool(), Acts);
+        }
+
+        foreach (var key in (string[])["PrivateUsers", "PrivateMounts", "PrivateIPC"])
         {
             add(x, key, Bool(), NotYet);
         }

@@ -214,20 +214,20 @@ public sealed class UnitSettingsTests
             [Service]
             ExecStart=/bin/true
             Nice=99
-            ProtectClock=yes
+            PrivateUsers=yes
             SystemCallFilter=@system-service
             SystemCallLog=@basic-io
             X-Custom=kept-out
             """);
         Assert.Single(d.Items); // Nice=99
-        Assert.Equal(["ExecStart", "ProtectClock", "SystemCallFilter", "SystemCallLog"], s.Assignments.Select(a => a.Key));
-        Assert.Equal(["ProtectClock", "SystemCallLog"], s.UnsupportedAssignments.Select(a => a.Key));
+        Assert.Equal(["ExecStart", "PrivateUsers", "SystemCallFilter", "SystemCallLog"], s.Assignments.Select(a => a.Key));
+        Assert.Equal(["PrivateUsers", "SystemCallLog"], s.UnsupportedAssignments.Select(a => a.Key));
         var first = s.Assignments[0];
         Assert.Equal(("Service", "/bin/true", "/test/d.service", 2, true), (first.Section, first.Value, first.Path, first.Line, first.IsSupported));
-        Assert.Equal("yes", s.LastValue("Service", "ProtectClock"));
-        Assert.False(SettingsBinder.IsSupportedOption("Service", "ProtectClock"));
+        Assert.Equal("yes", s.LastValue("Service", "PrivateUsers"));
+        Assert.False(SettingsBinder.IsSupportedOption("Service", "PrivateUsers"));
         Assert.Equal(
-            "/test/d.service:4: ProtectClock= in section [Service] is not supported by Units yet; the setting is kept but has no effect.",
+            "/test/d.service:4: PrivateUsers= in section [Service] is not supported by Units yet; the setting is kept but has no effect.",
             s.UnsupportedAssignments.First().ToNotSupportedDiagnostic().ToString());
         Assert.True(SettingsBinder.IsSupportedOption("Service", "ExecStart"));
     }

@@ -18,6 +18,24 @@ public static class Capabilities
         "cap_audit_read", "cap_perfmon", "cap_bpf", "cap_checkpoint_restore",
     ];
 
+    /// <summary>What unit_patch_contexts takes out of the bounding set for the sandboxing options that imply it:
+    /// PrivateDevices= (CAP_MKNOD, CAP_SYS_RAWIO), ProtectKernelModules= (CAP_SYS_MODULE), ProtectKernelLogs=
+    /// (CAP_SYSLOG), ProtectClock= (CAP_SYS_TIME, CAP_WAKE_ALARM).</summary>
+    public static ulong DroppedBySandboxing(bool privateDevices, bool protectKernelModules, bool protectKernelLogs, bool protectClock)
+    {
+        const int CAP_SYS_MODULE = 16, CAP_SYS_RAWIO = 17, CAP_SYS_TIME = 25, CAP_MKNOD = 27, CAP_SYSLOG = 34, CAP_WAKE_ALARM = 35;
+        ulong dropped = 0;
+        if (privateDevices)
+            dropped |= 1UL << CAP_MKNOD | 1UL << CAP_SYS_RAWIO;
+        if (protectKernelModules)
+            dropped |= 1UL << CAP_SYS_MODULE;
+        if (protectKernelLogs)
+            dropped |= 1UL << CAP_SYSLOG;
+        if (protectClock)
+            dropped |= 1UL << CAP_SYS_TIME | 1UL << CAP_WAKE_ALARM;
+        return dropped;
+    }
+
     /// <summary>systemd's CAP_LIMIT: numbers from here on are refused (two bits stay free for its own use).</summary>
     private const int Limit = 62;
 
