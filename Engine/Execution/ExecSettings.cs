@@ -120,6 +120,13 @@ public sealed record ExecSettings
     public IReadOnlyList<string> ReadOnlyPaths { get; init; } = [];
     public IReadOnlyList<string> ReadWritePaths { get; init; } = [];
     public IReadOnlyList<string> InaccessiblePaths { get; init; } = [];
+    /// <summary>ExecPaths=/NoExecPaths=: where programs may (not) be executed from.</summary>
+    public IReadOnlyList<string> ExecPaths { get; init; } = [];
+    public IReadOnlyList<string> NoExecPaths { get; init; } = [];
+    /// <summary>ProtectProc= ("default", "noaccess", "invisible", "ptraceable") and ProcSubset= ("all", "pid"): /proc
+    /// mounted anew with hidepid= and subset= when not the defaults.</summary>
+    public string ProtectProc { get; init; } = "default";
+    public string ProcSubset { get; init; } = "all";
     public bool PrivateDevices { get; init; }
     public bool PrivateNetwork { get; init; }
     public bool ProtectKernelTunables { get; init; }

@@ -51,6 +51,8 @@
  *   private-devices=0|1, private-network=0|1
  *   protect-system=no|yes|full|strict, protect-home=no|yes|read-only|tmpfs
  *   read-only-path=[-]P, read-write-path=[-]P, inaccessible-path=[-]P   ("-": ignore missing)
+ *   no-exec-path=[-]P, exec-path=[-]P   mounted noexec / exec again (in that order, so ExecPaths= punch holes)
+ *   protect-proc=noaccess|invisible|ptraceable, proc-subset=pid   /proc mounted anew with hidepid=/subset=
  *   protect-kernel-tunables=0|1, protect-kernel-modules=0|1, protect-kernel-logs=0|1
  *   protect-hostname=0|1      a UTS namespace of its own (where the kernel lets us: else a warning on stderr)
  *   restrict-namespaces=HEX   CLONE_NEW* flags still allowed (seccomp); absent = unrestricted
@@ -164,7 +166,7 @@ static const int directory_exit_codes[DIR_KINDS] = {
 struct context {
     const char *path;
     struct list argv, env, rlimits, supplementary_groups;
-    struct list read_only, read_write, inaccessible;
+    struct list read_only, read_write, inaccessible, no_exec, exec;
     struct list directories[DIR_KINDS];
     int passed_fds, listen_fds, idle;
     const char *std_in, *std_out, *std_err, *tty_path;
@@ -182,7 +184,7 @@ struct context {
     uint64_t bounding, ambient;
     const char *private_tmp;
     int private_devices, private_network;
-    const char *protect_system, *protect_home;
+    const char *protect_system, *protect_home, *protect_proc, *proc_subset;
     int protect_kernel_tunables, protect_kernel_modules, protect_kernel_logs, protect_hostname;
     int has_restrict_namespaces;
     uint64_t allowed_namespaces;
@@ -330,6 +332,10 @@ static void parse_context(char *data, size_t length, struct context *c) {
         else if (IS("read-only-path")) list_add(&c->read_only, value);
         else if (IS("read-write-path")) list_add(&c->read_write, value);
         else if (IS("inaccessible-path")) list_add(&c->inaccessible, value);
+        else if (IS("no-exec-path")) list_add(&c->no_exec, value);
+        else if (IS("exec-path")) list_add(&c->exec, value);
+        else if (IS("protect-proc")) c->protect_proc = value;
+        else if (IS("proc-subset")) c->proc_subset = value;
         else if (IS("protect-kernel-tunables")) c->protect_kernel_tunables = (int)parse_long(value, 10, key);
         else if (IS("protect-kernel-modules")) c->protect_kernel_modules = (int)parse_long(value, 10, key);
         else if (IS("protect-kernel-logs")) c->protect_kernel_logs = (int)parse_long(value, 10, key);
@@ -726,18 +732,129 @@ static const char *strip_optional(const char *spec, int *optional) {
     return *optional ? spec + 1 : spec;
 }
 
-static int bind_read_only(const char *path, int read_only) {
+/* The paths this namespace mounts something on: ExecPaths=/NoExecPaths= leave the mounts below them alone. */
+static struct list mount_entries;
+
+/* Binds path onto itself and sets (or clears) one mount attribute on it and every mount below. */
+static int bind_with_attribute(const char *path, uint64_t attribute, unsigned long legacy_flag, int set) {
     if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0)
         return -1;
+    list_add(&mount_entries, path);
     struct mount_attr attr = { 0 };
-    if (read_only)
-        attr.attr_set = MOUNT_ATTR_RDONLY;
+    if (set)
+        attr.attr_set = attribute;
     else
-        attr.attr_clr = MOUNT_ATTR_RDONLY;
+        attr.attr_clr = attribute;
     if (syscall(SYS_mount_setattr, AT_FDCWD, path, AT_RECURSIVE, &attr, sizeof(attr)) == 0)
         return 0;
     /* Kernels before 5.12: the top mount only. */
-    return mount(NULL, path, NULL, MS_BIND | MS_REMOUNT | (read_only ? MS_RDONLY : 0), NULL);
+    return mount(NULL, path, NULL, MS_BIND | MS_REMOUNT | (set ? legacy_flag : 0), NULL);
+}
+
+static int bind_read_only(const char *path, int read_only) {
+    return bind_with_attribute(path, MOUNT_ATTR_RDONLY, MS_RDONLY, read_only);
+}
+
+/* Whether path is base or lies below it. */
+static int path_under(const char *path, const char *base) {
+    size_t length = strlen(base);
+    if (length == 1 && base[0] == '/')
+        return 1;
+    return strncmp(path, base, length) == 0 && (path[length] == '\0' || path[length] == '/');
+}
+
+/* A mount below prefix that another entry of this namespace (strictly below prefix) covers keeps its own flags, as
+ * systemd's deny list has it. */
+static int mount_denied(const char *mount_point, const char *prefix, const struct list *const *lists, int count) {
+    for (int l = 0; l < count; l++)
+        for (int i = 0; i < lists[l]->count; i++) {
+            int optional;
+            char resolved[PATH_MAX];
+            const char *entry = strip_optional(lists[l]->items[i], &optional);
+            if (realpath(entry, resolved))
+                entry = resolved;
+            if (strcmp(entry, prefix) != 0 && path_under(entry, prefix) && path_under(mount_point, entry))
+                return 1;
+        }
+    return 0;
+}
+
+/* Undoes mountinfo's octal escapes (\040 for a space) in place. */
+static void unescape_mount_path(char *path) {
+    char *out = path;
+    for (char *in = path; *in; in++) {
+        if (in[0] == '\\' && in[1] >= '0' && in[1] <= '3' && in[2] >= '0' && in[2] <= '7' && in[3] >= '0' && in[3] <= '7') {
+            *out++ = (char)((in[1] - '0') * 64 + (in[2] - '0') * 8 + (in[3] - '0'));
+            in += 3;
+        } else {
+            *out++ = *in;
+        }
+    }
+    *out = '\0';
+}
+
+/* NoExecPaths= (no_exec) and ExecPaths=: the path, made a mount of its own, and every mount below it that no other
+ * entry of this namespace covers, become noexec (or exec). */
+static const struct context *exec_paths_context;
+static int set_exec_flag(const char *path, int no_exec) {
+    char prefix[PATH_MAX];
+    if (!realpath(path, prefix))
+        return -1;
+    if (mount(prefix, prefix, NULL, MS_BIND | MS_REC, NULL) < 0)
+        return -1;
+    const struct context *c = exec_paths_context;
+    const struct list *const entries[] = { &mount_entries, &c->no_exec, &c->exec };
+    FILE *mountinfo = fopen("/proc/self/mountinfo", "re");
+    if (!mountinfo)
+        return -1;
+    char line[PATH_MAX * 2 + 512];
+    while (fgets(line, sizeof(line), mountinfo)) {
+        /* "ID PARENT MAJ:MIN ROOT MOUNT-POINT OPTIONS ..." */
+        char *field = line, *mount_point = NULL, *options = NULL;
+        for (int n = 0; n < 6 && field; n++) {
+            char *space = strchr(field, ' ');
+            if (space)
+                *space = '\0';
+            if (n == 4)
+                mount_point = field;
+            if (n == 5)
+                options = field;
+            field = space ? space + 1 : NULL;
+        }
+        if (!mount_point || !options)
+            continue;
+        unescape_mount_path(mount_point);
+        if (!path_under(mount_point, prefix) || (strcmp(mount_point, prefix) != 0 && mount_denied(mount_point, prefix, entries, 3)))
+            continue;
+        struct mount_attr attr = { 0 };
+        if (no_exec)
+            attr.attr_set = MOUNT_ATTR_NOEXEC;
+        else
+            attr.attr_clr = MOUNT_ATTR_NOEXEC;
+        if (syscall(SYS_mount_setattr, AT_FDCWD, mount_point, AT_SYMLINK_NOFOLLOW, &attr, sizeof(attr)) == 0)
+            continue;
+        /* Kernels before 5.12: a remount, keeping what it can of the mount's flags. */
+        unsigned long flags = MS_BIND | MS_REMOUNT | (no_exec ? MS_NOEXEC : 0);
+        for (char *option = strtok(options, ","); option; option = strtok(NULL, ","))
+            flags |= strcmp(option, "ro") == 0 ? MS_RDONLY : strcmp(option, "nosuid") == 0 ? MS_NOSUID
+                   : strcmp(option, "nodev") == 0 ? MS_NODEV : 0;
+        if (mount(NULL, mount_point, NULL, flags, NULL) < 0 && errno != ENOENT && errno != EACCES) {
+            fclose(mountinfo);
+            return -1;
+        }
+    }
+    fclose(mountinfo);
+    return 0;
+}
+
+/* ProtectProc=/ProcSubset=: a /proc of our own whose hidepid=/subset= hide other users' processes or all but them. */
+static void mount_private_proc(const struct context *c) {
+    char options[64];
+    snprintf(options, sizeof(options), "%s%s%s%s", c->protect_proc ? "hidepid=" : "", c->protect_proc ? c->protect_proc : "",
+             c->protect_proc && c->proc_subset ? "," : "", c->proc_subset ? "subset=pid" : "");
+    if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NOEXEC | MS_NODEV, options) < 0)
+        fail(EXIT_CODE_NAMESPACE, errno, "ProtectProc=/ProcSubset=");
+    list_add(&mount_entries, "/proc");
 }
 
 static void ensure_inaccessible_nodes(void) {
@@ -757,6 +874,7 @@ static int make_inaccessible(const char *path) {
     const char *source = S_ISDIR(st.st_mode) ? INACCESSIBLE_DIR "/dir" : INACCESSIBLE_DIR "/reg";
     if (mount(source, path, NULL, MS_BIND, NULL) < 0)
         return -1;
+    list_add(&mount_entries, path);
     return mount(NULL, path, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 }
 
@@ -810,6 +928,7 @@ static void setup_private_devices(void) {
         mount(staging, "/dev", NULL, MS_MOVE, NULL) < 0)
         fail(EXIT_CODE_NAMESPACE, errno, "PrivateDevices=");
     rmdir(staging);
+    list_add(&mount_entries, "/dev");
 }
 
 static void setup_private_network(void) {
@@ -906,7 +1025,8 @@ static int needs_mount_namespace(const struct context *c) {
            c->protect_kernel_modules || c->protect_kernel_logs ||
            (c->protect_system && strcmp(c->protect_system, "no")) ||
            (c->protect_home && strcmp(c->protect_home, "no")) ||
-           c->read_only.count || c->read_write.count || c->inaccessible.count;
+           c->read_only.count || c->read_write.count || c->inaccessible.count || c->no_exec.count || c->exec.count ||
+           c->protect_proc || c->proc_subset;
 }
 
 static void setup_mount_namespace(const struct context *c) {
@@ -918,6 +1038,9 @@ static void setup_mount_namespace(const struct context *c) {
     /* Opened in the new namespace (a bind's source must be in it), before anything is mounted. */
     hold_private_directories(c);
     ensure_inaccessible_nodes();
+    /* Before anything is bound below /proc (ProtectKernelTunables=), which a new /proc would hide. */
+    if (c->protect_proc || c->proc_subset)
+        mount_private_proc(c);
 
     if (c->private_devices)
         setup_private_devices();
@@ -935,6 +1058,8 @@ static void setup_mount_namespace(const struct context *c) {
             fail(EXIT_CODE_NAMESPACE, errno, tmp_fd < 0 ? tmp : var_tmp);
         char source[64];
         snprintf(source, sizeof(source), "/proc/self/fd/%d", tmp_fd);
+        list_add(&mount_entries, "/tmp");
+        list_add(&mount_entries, "/var/tmp");
         if (mount(source, "/tmp", NULL, MS_BIND | MS_REC, NULL) < 0)
             fail(EXIT_CODE_NAMESPACE, errno, tmp);
         snprintf(source, sizeof(source), "/proc/self/fd/%d", var_tmp_fd);
@@ -995,6 +1120,9 @@ static void setup_mount_namespace(const struct context *c) {
     apply_path_list(&c->read_only, bind_read_only, 1);
     apply_path_list(&c->inaccessible, inaccessible_adapter, 0);
     apply_path_list(&c->read_write, bind_read_only, 0);
+    exec_paths_context = c;
+    apply_path_list(&c->no_exec, set_exec_flag, 1);
+    apply_path_list(&c->exec, set_exec_flag, 0);
     for (int i = 0; i < c->private_roots.count; i++)
         expose_private_directories(c->private_roots.items[i]);
 }

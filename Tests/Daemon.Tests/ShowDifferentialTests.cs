@@ -32,7 +32,9 @@ public sealed class ShowDifferentialTests(ITestOutputHelper output)
             + "SystemCallFilter=read\nSystemCallErrorNumber=EAGAIN\nSystemCallArchitectures=native x86-64\nRestrictAddressFamilies=none\n",
         ["hardened.service"] = "[Unit]\nDescription=Namespaces and flags\n[Service]\nExecStart=/bin/sleep infinity\nPrivateDevices=yes\nPrivateNetwork=yes\n"
             + "ProtectClock=yes\nProtectKernelTunables=yes\nProtectKernelModules=yes\nProtectKernelLogs=yes\nProtectControlGroups=yes\nProtectHostname=yes\n"
-            + "PrivateMounts=yes\nTTYReset=yes\nCPUSchedulingResetOnFork=yes\nNonBlocking=yes\nRootDirectoryStartOnly=yes\n",
+            + "PrivateMounts=yes\nTTYReset=yes\nCPUSchedulingResetOnFork=yes\nNonBlocking=yes\nRootDirectoryStartOnly=yes\n"
+            + "ReadWritePaths=-/var/lib/x /tmp\nReadWriteDirectories=/srv\nReadOnlyPaths=/usr\nNoExecPaths=/\nExecPaths=/usr/bin /usr/lib\n"
+            + "InaccessiblePaths=-/root\nProtectProc=invisible\nProcSubset=pid\n",
         ["grp.target"] = "[Unit]\nDescription=Group\nWants=once.service\nAfter=once.service\n",
         ["work.slice"] = "[Unit]\nDescription=Work slice\n[Slice]\nMemoryMax=1G\nCPUWeight=50\n",
         ["echo.socket"] = "[Unit]\nDescription=Echo socket\n[Socket]\nListenStream=127.0.0.1:7777\nListenStream=/tmp/echo.sock\nAccept=yes\nMaxConnections=10\n",

@@ -81,8 +81,13 @@ internal static class ContextProperties
             .Add("RuntimeDirectoryPreserve", static (v, ref w) => Variant.String(ref w, Word(v, "RuntimeDirectoryPreserve")))
             .Add("UtmpMode", static (_, ref w) => Variant.String(ref w, "init"))
             .Add("KeyringMode", static (_, ref w) => Variant.String(ref w, "inherit"))
-            .Add("ProtectProc", static (_, ref w) => Variant.String(ref w, "default"))
-            .Add("ProcSubset", static (_, ref w) => Variant.String(ref w, "all"))
+            .Add("ProtectProc", static (v, ref w) => Variant.String(ref w, WordOr(v, "ProtectProc", "default")))
+            .Add("ProcSubset", static (v, ref w) => Variant.String(ref w, WordOr(v, "ProcSubset", "all")))
+            .Add("ReadWritePaths", static (v, ref w) => Variant.Strings(ref w, PathList(v, "ReadWritePaths", "ReadWriteDirectories")))
+            .Add("ReadOnlyPaths", static (v, ref w) => Variant.Strings(ref w, PathList(v, "ReadOnlyPaths", "ReadOnlyDirectories")))
+            .Add("InaccessiblePaths", static (v, ref w) => Variant.Strings(ref w, PathList(v, "InaccessiblePaths", "InaccessibleDirectories")))
+            .Add("ExecPaths", static (v, ref w) => Variant.Strings(ref w, PathList(v, "ExecPaths", null)))
+            .Add("NoExecPaths", static (v, ref w) => Variant.Strings(ref w, PathList(v, "NoExecPaths", null)))
             .Add("SystemCallFilter", static (v, ref w) => WriteSyscallFilter(ref w, Exec(v)?.SystemCallFilter))
             .Add("SystemCallArchitectures", static (v, ref w) => Variant.Strings(ref w, Exec(v)?.SystemCallArchitectures ?? []))
             .Add("SystemCallErrorNumber", static (v, ref w) => Variant.Int32(ref w, Exec(v)?.SystemCallErrorNumber ?? SyscallFilter.Kill))
@@ -269,6 +274,12 @@ internal static class ContextProperties
     /// <summary>A boolean option as its last assignment says; false when unset, empty or not a boolean.</summary>
     internal static bool Flag(UnitView v, string key) =>
         v.Settings?.LastValue(SectionOf(v), key) is { } value && UnitFiles.Settings.Values.Numbers.TryParseBoolean(value, out bool on) && on;
+
+    private static string WordOr(UnitView v, string key, string unset) =>
+        v.Settings?.LastValue(SectionOf(v), key) is { Length: > 0 } value ? value : unset;
+
+    private static IReadOnlyList<string> PathList(UnitView v, string key, string? alias) =>
+        v.Settings?.PathList(SectionOf(v), key, alias) ?? [];
 
     /// <summary>The last value of a word-valued option as written, "no" when unset (ProtectHome=, ProtectSystem=...).</summary>
     private static string Word(UnitView v, string key)

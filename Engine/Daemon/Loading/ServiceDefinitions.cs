@@ -154,9 +154,13 @@ internal static class ServiceDefinitions
                 _ => ProtectHome.No,
             },
             // The *Directories= spellings of older systemd are the same lists.
-            ReadOnlyPaths = Paths(unit, section, "ReadOnlyPaths", "ReadOnlyDirectories"),
-            ReadWritePaths = Paths(unit, section, "ReadWritePaths", "ReadWriteDirectories"),
-            InaccessiblePaths = Paths(unit, section, "InaccessiblePaths", "InaccessibleDirectories"),
+            ReadOnlyPaths = unit.PathList(section, "ReadOnlyPaths", "ReadOnlyDirectories"),
+            ReadWritePaths = unit.PathList(section, "ReadWritePaths", "ReadWriteDirectories"),
+            InaccessiblePaths = unit.PathList(section, "InaccessiblePaths", "InaccessibleDirectories"),
+            ExecPaths = unit.PathList(section, "ExecPaths"),
+            NoExecPaths = unit.PathList(section, "NoExecPaths"),
+            ProtectProc = unit.LastValue(section, "ProtectProc") is { Length: > 0 } protectProc ? protectProc : "default",
+            ProcSubset = unit.LastValue(section, "ProcSubset") is { Length: > 0 } procSubset ? procSubset : "all",
             PrivateDevices = Boolean(unit, section, "PrivateDevices"),
             PrivateNetwork = Boolean(unit, section, "PrivateNetwork"),
             ProtectKernelTunables = Boolean(unit, section, "ProtectKernelTunables"),
@@ -265,19 +269,4 @@ internal static class ServiceDefinitions
         => unit.LastValue(section, key) is string value && IsTrue(value);
 
     internal static bool IsTrue(string value) => Numbers.TryParseBoolean(value, out bool b) && b;
-
-    private static List<string> Paths(Files.UnitSettings unit, string section, string key, string alias)
-    {
-        var paths = new List<string>();
-        foreach (Files.SettingAssignment assignment in unit.Assignments)
-        {
-            if (assignment.Section != section || (assignment.Key != key && assignment.Key != alias))
-                continue;
-            if (assignment.Value.Length == 0)
-                paths.Clear();
-            else
-                paths.AddRange(assignment.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries));
-        }
-        return paths;
-    }
 }

@@ -153,8 +153,9 @@ public static class ExecContextBuilder
         if (sandbox)
         {
             AddSandbox(writer, settings, parameters);
-            // The unit's own directories stay writable under ProtectSystem= (the private ones get their own mount).
-            if (settings.ProtectSystem != ProtectSystem.No)
+            // The unit's own directories are mounts of their own, as systemd binds them: writable under ProtectSystem=,
+            // left as they are by NoExecPaths= (the private ones get their own mount).
+            if (settings.ProtectSystem != ProtectSystem.No || settings.NoExecPaths.Count > 0)
                 foreach (var (_, _, path) in directories)
                     if (!privateRoots.Any(privateRoot => path.StartsWith(privateRoot + "/private/", StringComparison.Ordinal)))
                         writer.Add("read-write-path", path);
@@ -187,6 +188,14 @@ public static class ExecContextBuilder
             writer.Add("read-write-path", path);
         foreach (var path in settings.InaccessiblePaths)
             writer.Add("inaccessible-path", path);
+        foreach (var path in settings.NoExecPaths)
+            writer.Add("no-exec-path", path);
+        foreach (var path in settings.ExecPaths)
+            writer.Add("exec-path", path);
+        if (settings.ProtectProc != "default")
+            writer.Add("protect-proc", settings.ProtectProc);
+        if (settings.ProcSubset != "all")
+            writer.Add("proc-subset", settings.ProcSubset);
         if (settings.ProtectKernelTunables)
             writer.Add("protect-kernel-tunables", 1);
         if (settings.ProtectKernelModules)

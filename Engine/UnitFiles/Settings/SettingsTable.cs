@@ -390,8 +390,8 @@ internal static class SettingsTable
         add(x, "TimerSlackNSec", Nanoseconds(), NotYet);
         add(x, "NoNewPrivileges", Bool(static (s, v) => s.Exec!.NoNewPrivileges = v), Acts);
         add(x, "KeyringMode", NameIn("Failed to parse keyring mode", ["inherit", "private", "shared"]), NotYet);
-        add(x, "ProtectProc", NameIn("Failed to parse /proc/ protection mode", ["default", "noaccess", "invisible", "ptraceable"]), NotYet);
-        add(x, "ProcSubset", NameIn("Failed to parse /proc/ subset mode", ["all", "pid"]), NotYet);
+        add(x, "ProtectProc", NameIn("Failed to parse /proc/ protection mode", ["default", "noaccess", "invisible", "ptraceable"]), Acts);
+        add(x, "ProcSubset", NameIn("Failed to parse /proc/ subset mode", ["all", "pid"]), Acts);
         add(x, "RestrictNamespaces", RestrictNamespaces, Acts);
         add(x, "RestrictAddressFamilies", RestrictAddressFamilies, Acts);
         add(x, "SystemCallFilter", SystemCallFilter, Acts);
@@ -417,7 +417,7 @@ internal static class SettingsTable
 
         foreach (var key in (string[])["ExecPaths", "NoExecPaths"])
         {
-            add(x, key, NamespacePaths(), NotYet);
+            add(x, key, NamespacePaths(), Acts);
         }
 
         add(x, "ExecSearchPath", ColonSeparatedPaths, NotYet);

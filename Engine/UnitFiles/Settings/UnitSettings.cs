@@ -182,6 +182,32 @@ public sealed class UnitSettings
     public IReadOnlyList<string> Dependencies(DependencySetting kind) => dependencies[(int)kind] ?? (IReadOnlyList<string>)[];
 
     /// <summary>The last accepted raw value of an option, or null (for D-Bus properties without a typed model).</summary>
+    /// <summary>A path list option (ReadWritePaths=, ExecPaths=, ...) as its assignments build it: each adds its
+    /// space-separated paths (with their "-"/"+" prefixes), an empty one clears the list. <paramref name="alias"/> is
+    /// an older name of the same list (ReadWriteDirectories=).</summary>
+    public IReadOnlyList<string> PathList(string section, string key, string? alias = null)
+    {
+        var paths = new List<string>();
+        foreach (var a in assignments)
+        {
+            if (a.Section != section || (a.Key != key && a.Key != alias))
+            {
+                continue;
+            }
+
+            if (a.Value.Length == 0)
+            {
+                paths.Clear();
+            }
+            else
+            {
+                paths.AddRange(a.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+            }
+        }
+
+        return paths;
+    }
+
     public string? LastValue(string section, string key)
     {
         for (var i = assignments.Count - 1; i >= 0; i--)

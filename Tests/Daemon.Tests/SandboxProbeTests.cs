@@ -5,15 +5,15 @@ namespace Units.Daemon.Tests;
 
 /// <summary>The seccomp side of systemd.exec(5) (SystemCallFilter=, SystemCallErrorNumber=, SystemCallArchitectures=,
 /// RestrictAddressFamilies=, MemoryDenyWriteExecute=, RestrictRealtime=, RestrictSUIDSGID=, LockPersonality=) and
-/// ProtectClock=, ProtectHostname=, ProtectControlGroups=: a probe
+/// ProtectClock=, ProtectHostname=, ProtectControlGroups=, ExecPaths=/NoExecPaths=, ProtectProc=, ProcSubset=: a probe
 /// tries what each takes away and prints what the kernel answered. Each unit's answers are the expected ones, and the
 /// same on real systemd 252 and on unitsd; its `show` of these settings is the same too.</summary>
-public sealed class SeccompTests(ITestOutputHelper output)
+public sealed class SandboxProbeTests(ITestOutputHelper output)
 {
     /// <summary>Each line "what: ok" or "what: ERRNO". A real-time policy is the host's to allow a root service without
     /// RestrictRealtime=, so the expected "*" there takes whatever systemd answers.</summary>
     private const string Probe = """
-        import ctypes, errno, mmap, os, socket, sys
+        import ctypes, errno, mmap, os, socket, subprocess, sys
         libc = ctypes.CDLL(None, use_errno=True)
         libc.mmap.restype = ctypes.c_void_p
         libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
@@ -51,11 +51,26 @@ public sealed class SeccompTests(ITestOutputHelper output)
         report("swapon", lambda: c(libc.swapon(b"/nonexistent-swap", 0)))
         def adjtimex():
             c(libc.adjtimex(ctypes.create_string_buffer(512)))
-        with open("/proc/sys/kernel/hostname", "rb") as f:
-            hostname = f.read().strip()
+        try:
+            with open("/proc/sys/kernel/hostname", "rb") as f:
+                hostname = f.read().strip()
+        except OSError:
+            hostname = os.uname().nodename.encode()
         report("adjtimex", adjtimex)
         report("sethostname (same name)", lambda: c(libc.sethostname(hostname, len(hostname))))
         print("cgroupfs: " + ("read-only" if os.statvfs("/sys/fs/cgroup").f_flag & os.ST_RDONLY else "writable"))
+        def run_script(path):
+            with open(path, "w") as script:
+                script.write("#!/bin/sh\nexit 0\n")
+            os.chmod(path, 0o755)
+            try:
+                subprocess.run([path], check=True)
+            finally:
+                os.unlink(path)
+        report("exec from the state directory", lambda: run_script(work + "/script"))
+        report("exec from /dev/shm", lambda: run_script("/dev/shm/units-probe-%d" % os.getpid()))
+        print("/proc/meminfo: " + ("there" if os.path.exists("/proc/meminfo") else "missing"))
+        print("/proc/1: " + ("there" if os.path.exists("/proc/1") else "missing"))
         with open("/proc/self/status") as status:
             print([line.strip().replace("\t", " ") for line in status if line.startswith("NoNewPrivs")][0])
         """;
@@ -81,6 +96,10 @@ public sealed class SeccompTests(ITestOutputHelper output)
             adjtimex: ok
             sethostname (same name): ok
             cgroupfs: writable
+            exec from the state directory: ok
+            exec from /dev/shm: ok
+            /proc/meminfo: there
+            /proc/1: there
             NoNewPrivs: 0
             """),
         ["restricted"] = ("RestrictAddressFamilies=AF_UNIX AF_INET6\nRestrictAddressFamilies=AF_NETLINK\nRestrictAddressFamilies=~AF_INET6\n"
@@ -104,6 +123,36 @@ public sealed class SeccompTests(ITestOutputHelper output)
             adjtimex: ok
             sethostname (same name): ok
             cgroupfs: writable
+            exec from the state directory: ok
+            exec from /dev/shm: ok
+            /proc/meminfo: there
+            /proc/1: there
+            NoNewPrivs: 0
+            """),
+        // The unit's own directories are mounts of their own and keep executing.
+        ["noexec"] = ("NoExecPaths=/\nExecPaths=/usr\n", """
+            socket AF_UNIX: ok
+            socket AF_INET: ok
+            socket AF_NETLINK: ok
+            mmap write+exec: ok
+            mprotect exec: ok
+            sched batch: ok
+            sched fifo: *
+            chmod plain: ok
+            chmod setuid: ok
+            mkdir setgid: ok
+            create setuid: ok
+            personality linux: ok
+            personality linux32: ok
+            uname: ok
+            swapon: ENOENT
+            adjtimex: ok
+            sethostname (same name): ok
+            cgroupfs: writable
+            exec from the state directory: ok
+            exec from /dev/shm: EACCES
+            /proc/meminfo: there
+            /proc/1: there
             NoNewPrivs: 0
             """),
         // An allow list starts with @default; "~name:errno" in it answers that call with the error.
@@ -126,9 +175,13 @@ public sealed class SeccompTests(ITestOutputHelper output)
             adjtimex: EACCES
             sethostname (same name): EACCES
             cgroupfs: writable
+            exec from the state directory: ok
+            exec from /dev/shm: ok
+            /proc/meminfo: there
+            /proc/1: there
             NoNewPrivs: 0
             """),
-        ["protected"] = ("ProtectClock=yes\nProtectHostname=yes\nProtectControlGroups=yes\n", """
+        ["protected"] = ("ProtectClock=yes\nProtectHostname=yes\nProtectControlGroups=yes\nProtectProc=invisible\nProcSubset=pid\n", """
             socket AF_UNIX: ok
             socket AF_INET: ok
             socket AF_NETLINK: ok
@@ -147,10 +200,14 @@ public sealed class SeccompTests(ITestOutputHelper output)
             adjtimex: EPERM
             sethostname (same name): EPERM
             cgroupfs: read-only
+            exec from the state directory: ok
+            exec from /dev/shm: ok
+            /proc/meminfo: missing
+            /proc/1: there
             NoNewPrivs: 0
             """),
         // Without CAP_SYS_ADMIN a filter implies NoNewPrivileges=.
-        ["unprivileged"] = ("User=nobody\nSystemCallFilter=~uname:EIO\nMemoryDenyWriteExecute=yes\n", """
+        ["unprivileged"] = ("User=nobody\nSystemCallFilter=~uname:EIO\nMemoryDenyWriteExecute=yes\nProtectProc=invisible\n", """
             socket AF_UNIX: ok
             socket AF_INET: ok
             socket AF_NETLINK: ok
@@ -169,6 +226,10 @@ public sealed class SeccompTests(ITestOutputHelper output)
             adjtimex: ok
             sethostname (same name): EPERM
             cgroupfs: writable
+            exec from the state directory: ok
+            exec from /dev/shm: ok
+            /proc/meminfo: there
+            /proc/1: missing
             NoNewPrivs: 1
             """),
     };
