@@ -268,16 +268,16 @@ public sealed class UnitProcesses : IServiceProcesses
     {
         _settings = settings;
         if (CgroupPath is not null && Directory.Exists(CgroupPath) && _runtime.Cgroups is { } cgroups)
-            ResourceProblems = cgroups.Realize(CgroupPath, settings.Resources);
+            ResourceProblems = cgroups.Realize(CgroupPath, settings.Resources, out _);
     }
 
     public void Prepare()
     {
         if (CgroupPath is not null && _runtime.Cgroups is { } cgroups)
         {
-            ResourceProblems = cgroups.Realize(CgroupPath, _settings.Resources);
+            ResourceProblems = cgroups.Realize(CgroupPath, _settings.Resources, out bool created);
             _emptyReported = _runtime.RegisterCgroup(CgroupPath, this);
-            _cpuUsageBase = CgroupHierarchy.Usage(CgroupPath).CpuUsageNSec ?? 0;
+            _cpuUsageBase = created ? 0 : CgroupHierarchy.CpuUsage(CgroupPath) ?? 0;
             _cpuUsageLast = null;
         }
         if (_settings.Exec.PrivateTmp && _privateTmp is null)
@@ -492,7 +492,7 @@ public sealed class UnitProcesses : IServiceProcesses
     {
         if (CgroupPath is null || !_settings.Resources.CPUAccounting)
             return null;
-        if (CgroupHierarchy.Usage(CgroupPath).CpuUsageNSec is ulong raw)
+        if (CgroupHierarchy.CpuUsage(CgroupPath) is ulong raw)
             _cpuUsageLast = raw > _cpuUsageBase ? raw - _cpuUsageBase : 0;
         return _cpuUsageLast;
     }

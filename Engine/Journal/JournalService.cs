@@ -389,8 +389,11 @@ public sealed class JournalService : IAsyncDisposable
             catch (IOException e) { _options.ReportProblem($"cannot publish {_store.ActivePath}: {e.Message}"); }
             var due = _store.NextDue;
             var wait = reader.WaitToReadAsync().AsTask();
-            bool more = due is { } d ? wait.Wait(d) ? wait.Result : true : wait.GetAwaiter().GetResult();
-            if (!more && reader.Completion.IsCompleted) return;
+            // Block on the task's wait handle: Task.Wait spins first, and a writer woken for every few lines would
+            // spend a core spinning while services log.
+            if (!wait.IsCompleted && !((IAsyncResult)wait).AsyncWaitHandle.WaitOne(due ?? Timeout.InfiniteTimeSpan))
+                continue;
+            if (!wait.GetAwaiter().GetResult() && reader.Completion.IsCompleted) return;
         }
     }
 

@@ -42,6 +42,27 @@ public sealed class ManagerTests
     }
 
     [Fact]
+    public void Daemon_reload_lets_a_unit_start_again_that_its_start_limit_stopped()
+    {
+        var h = new Harness();
+        h.Define(Svc.New("once.service").With(d => new UnitDefinition { Name = d.Name, DefaultDependencies = false }));
+        h.Advance(1_000_000); // a monotonic clock is past zero
+        h.Load("once.service").Pin(); // not collected between its runs, which would forget its starts too
+        for (int i = 0; i < 5; i++) // StartLimitBurst=5 within StartLimitIntervalSec=10s, the defaults
+        {
+            Assert.Equal(JobResult.Done, h.Start("once.service").Result);
+            h.Stop("once.service");
+        }
+        Assert.Equal(JobResult.Failed, h.Start("once.service").Result);
+        Assert.True(h.Unit("once.service").StartLimitHit);
+
+        // systemd 252 serializes no rate limit: the units it makes again on daemon-reload count from zero.
+        h.Manager.DaemonReload();
+        Assert.False(h.Unit("once.service").StartLimitHit);
+        Assert.Equal(JobResult.Done, h.Start("once.service").Result);
+    }
+
+    [Fact]
     public void Startup_starts_a_default_target_that_may_not_be_isolated()
     {
         var h = new Harness(defaultTarget: "plain.target");

@@ -226,7 +226,8 @@ public sealed partial class UnitManager
 
     /// <summary>
     /// daemon-reload: every unit reads its configuration again and its configured dependencies are replaced. Unit
-    /// state, jobs and client references are untouched.
+    /// state, jobs and client references are untouched; the start limits start counting anew, as systemd's units,
+    /// made again from what it serialized (which has no rate limits), do.
     /// </summary>
     public void DaemonReload()
     {
@@ -237,7 +238,10 @@ public sealed partial class UnitManager
         try
         {
             foreach (var unit in Units.ToList())
+            {
+                unit.ResetRateLimits();
                 Reread(unit);
+            }
             while (_loadQueue.TryDequeue(out var unit))
                 LoadOne(unit);
             while (_targetDependencyQueue.TryDequeue(out var unit))

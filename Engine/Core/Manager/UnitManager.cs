@@ -19,7 +19,9 @@ public sealed partial class UnitManager : IUnitHost
     private readonly Dictionary<InvocationId, Unit> _unitsByInvocationId = [];
     private readonly List<IManagerObserver> _observers = [];
     private readonly ConcurrentQueue<Action> _posted = new();
-    private readonly SemaphoreSlim _wake = new(0);
+    // Set by Post, cleared by the loop before it drains the queue. No spinning before the loop sleeps: on a small
+    // machine the spin takes the core that the services the loop just started need.
+    private readonly ManualResetEventSlim _wake = new(false, spinCount: 0);
     private readonly PriorityQueue<LoopTimer, ulong> _timers = new();
     private uint _lastJobId;
     private bool _draining;
@@ -84,7 +86,7 @@ public sealed partial class UnitManager : IUnitHost
     public void Post(Action work)
     {
         _posted.Enqueue(work);
-        _wake.Release();
+        _wake.Set();
     }
 
     public LoopTimer AddTimer(ulong dueUSec, Action callback)
@@ -147,6 +149,8 @@ public sealed partial class UnitManager : IUnitHost
             {
                 return;
             }
+            // Work posted from here on sets it again; what was posted before is in the queue RunPending drains.
+            _wake.Reset();
         }
     }
 

@@ -108,7 +108,10 @@ public sealed class Unit
     /// Limits the manager's own starts and stops of this unit (Upholds=, StopWhenUnneeded=, BindsTo=) to 16 per 10s,
     /// so contradicting dependencies cannot make it loop forever (systemd's auto_start_stop_ratelimit).
     /// </summary>
-    internal RateLimit AutoStartStopLimit = new(10_000_000, 16);
+    internal RateLimit AutoStartStopLimit = new(AutoStartStopIntervalUSec, AutoStartStopBurst);
+
+    private const ulong AutoStartStopIntervalUSec = 10_000_000;
+    private const int AutoStartStopBurst = 16;
 
     /// <summary>Membership flags of the manager's queues, so a unit is queued at most once.</summary>
     internal bool InStopWhenUnneededQueue, InStartWhenUpheldQueue, InCannotBeActiveWithoutQueue, InGcQueue, InDbusQueue, InTriggerQueue;
@@ -158,6 +161,13 @@ public sealed class Unit
     {
         _startLimit = null;
         StartLimitHit = false;
+    }
+
+    /// <summary>daemon-reload forgets every count: the start limit's and the manager's own starts and stops.</summary>
+    internal void ResetRateLimits()
+    {
+        ResetStartLimit();
+        AutoStartStopLimit = new(AutoStartStopIntervalUSec, AutoStartStopBurst);
     }
 
     public void Pin() => ClientReferences++;

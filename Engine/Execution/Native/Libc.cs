@@ -116,6 +116,9 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int close(int fd);
 
+    [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int open(string path, int flags);
+
     [LibraryImport(Lib)]
     public static partial uint geteuid();
 
@@ -193,6 +196,7 @@ internal static unsafe partial class Libc
     public static partial int mkdir(string path, uint mode);
 
     public const int EEXIST = 17;
+    public const int ENOENT = 2;
 
     public const int GLOB_NOSORT = 1 << 2;
     public const int GLOB_BRACE = 1 << 10;
