@@ -120,8 +120,7 @@ public static class ExecContextBuilder
             writer.Add("cpu-sched-policy", policy);
         if (settings.CPUSchedulingPriority is { } priority)
             writer.Add("cpu-sched-priority", priority);
-        if (settings.CPUSchedulingResetOnFork)
-            writer.Add("cpu-sched-reset-on-fork", 1);
+        writer.AddSwitch("cpu-sched-reset-on-fork", settings.CPUSchedulingResetOnFork);
         foreach (var (resource, limit) in settings.Limits)
             writer.Add("rlimit", $"{(int)resource}:{Limit(limit.Soft)}:{Limit(limit.Hard)}");
 
@@ -165,8 +164,7 @@ public static class ExecContextBuilder
 
     private static void AddSandbox(RecordWriter writer, ExecSettings settings, ExecParameters parameters)
     {
-        if (settings.NoNewPrivileges)
-            writer.Add("no-new-privileges", 1);
+        writer.AddSwitch("no-new-privileges", settings.NoNewPrivileges);
         ulong dropped = Capabilities.DroppedBySandboxing(settings.PrivateDevices, settings.ProtectKernelModules,
             settings.ProtectKernelLogs, settings.ProtectClock);
         ulong? bounding = dropped == 0 ? settings.CapabilityBoundingSet : (settings.CapabilityBoundingSet ?? Capabilities.All) & ~dropped;
@@ -174,10 +172,8 @@ public static class ExecContextBuilder
             writer.Add("capability-bounding-set", mask.ToString("x", CultureInfo.InvariantCulture));
         if (settings.PrivateTmp && parameters.PrivateTmp is { } tmp)
             writer.Add("private-tmp", tmp.Tmp + ":" + tmp.VarTmp);
-        if (settings.PrivateDevices)
-            writer.Add("private-devices", 1);
-        if (settings.PrivateNetwork)
-            writer.Add("private-network", 1);
+        writer.AddSwitch("private-devices", settings.PrivateDevices);
+        writer.AddSwitch("private-network", settings.PrivateNetwork);
         if (settings.ProtectSystem != ProtectSystem.No)
             writer.Add("protect-system", settings.ProtectSystem.ToString().ToLowerInvariant());
         if (settings.ProtectHome != ProtectHome.No)
@@ -196,16 +192,12 @@ public static class ExecContextBuilder
             writer.Add("protect-proc", settings.ProtectProc);
         if (settings.ProcSubset != "all")
             writer.Add("proc-subset", settings.ProcSubset);
-        if (settings.ProtectKernelTunables)
-            writer.Add("protect-kernel-tunables", 1);
-        if (settings.ProtectKernelModules)
-            writer.Add("protect-kernel-modules", 1);
-        if (settings.ProtectKernelLogs)
-            writer.Add("protect-kernel-logs", 1);
+        writer.AddSwitch("protect-kernel-tunables", settings.ProtectKernelTunables);
+        writer.AddSwitch("protect-kernel-modules", settings.ProtectKernelModules);
+        writer.AddSwitch("protect-kernel-logs", settings.ProtectKernelLogs);
         if (settings.ProtectControlGroups)
             writer.Add("read-only-path", "-/sys/fs/cgroup");
-        if (settings.ProtectHostname)
-            writer.Add("protect-hostname", 1);
+        writer.AddSwitch("protect-hostname", settings.ProtectHostname);
         AddSeccomp(writer, settings);
     }
 
@@ -233,14 +225,10 @@ public static class ExecContextBuilder
         if (settings.RestrictAddressFamilies is { } families)
             writer.Add("restrict-address-families", (families.AllowList ? "allow:" : "deny:")
                 + string.Join(',', families.Families.Select(f => f.ToString(CultureInfo.InvariantCulture))));
-        if (settings.MemoryDenyWriteExecute)
-            writer.Add("memory-deny-write-execute", 1);
-        if (settings.RestrictRealtime)
-            writer.Add("restrict-realtime", 1);
-        if (settings.RestrictSUIDSGID)
-            writer.Add("restrict-suid-sgid", 1);
-        if (settings.LockPersonality)
-            writer.Add("lock-personality", 1);
+        writer.AddSwitch("memory-deny-write-execute", settings.MemoryDenyWriteExecute);
+        writer.AddSwitch("restrict-realtime", settings.RestrictRealtime);
+        writer.AddSwitch("restrict-suid-sgid", settings.RestrictSUIDSGID);
+        writer.AddSwitch("lock-personality", settings.LockPersonality);
         if (settings.SystemCallArchitectures.Count > 0)
             writer.Add("restrict-architectures", 1);
         if (settings.SystemCallFilter is not { } filter)
@@ -318,6 +306,13 @@ public static class ExecContextBuilder
         }
 
         public void Add(string key, int value) => Add(key, value.ToString(CultureInfo.InvariantCulture));
+
+        /// <summary>"key=1" for a switch that is on; nothing for one that is off (the executor's default).</summary>
+        public void AddSwitch(string key, bool on)
+        {
+            if (on)
+                Add(key, 1);
+        }
 
         public byte[] ToArray() => _stream.ToArray();
     }
