@@ -29,8 +29,12 @@ return argv.Length > 0 && argv[0] switch { "serve" or "feed" or "measure" => tru
 
 internal static class Bench
 {
-    private static string Self => typeof(Bench).Assembly.Location;
-    private static string Dotnet => Environment.ProcessPath!;
+    /// <summary>How to run this benchmark again with other arguments: through its apphost (what `dotnet run`
+    /// starts), or as `dotnet Units.Journal.Bench.dll`.</summary>
+    private static string[] Self(params string[] arguments) =>
+        Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet"
+            ? [Environment.ProcessPath!, typeof(Bench).Assembly.Location, .. arguments]
+            : [Environment.ProcessPath!, .. arguments];
 
     public static int Compare(int lines)
     {
@@ -62,9 +66,9 @@ internal static class Bench
         {
             string socket = Path.Combine(dir, "stdout");
             string journal = Path.Combine(dir, "journal");
-            using var server = Start(Dotnet, Self, "serve", journal, socket);
+            using var server = Start(Self("serve", journal, socket));
             WaitFor(() => File.Exists(socket), "our stdout socket");
-            var output = Run(Dotnet, Self, "measure", "unitsd-journal", server.Id.ToString(CultureInfo.InvariantCulture), journal, socket, lines.ToString(CultureInfo.InvariantCulture));
+            var output = Run(Self("measure", "unitsd-journal", server.Id.ToString(CultureInfo.InvariantCulture), journal, socket, lines.ToString(CultureInfo.InvariantCulture)));
             server.Kill();
             return ParseResults(output);
         }
@@ -97,7 +101,7 @@ internal static class Bench
                 jpid=$!
                 for i in $(seq 200); do [ -S /run/systemd/journal/stdout ] && break; sleep 0.05; done
                 dir=$(ls -d /run/log/journal/*/ | head -1)
-                '{{Dotnet}}' '{{Self}}' measure systemd-journald $jpid "$dir" /run/systemd/journal/stdout {{lines}}
+                {{string.Join(' ', Self("measure", "systemd-journald").Select(word => $"'{word}'"))}} $jpid "$dir" /run/systemd/journal/stdout {{lines}}
                 kill $jpid; wait $jpid || true
                 """;
             var output = Run("/usr/bin/unshare", "-m", "--propagation", "private", "/bin/bash", "-c", script);
@@ -134,7 +138,7 @@ internal static class Bench
             ulong target = entries + (ulong)count;
             double cpu0 = CpuSeconds(pid);
             var clock = Stopwatch.StartNew();
-            Run(Dotnet, Self, "feed", socket, streams.ToString(CultureInfo.InvariantCulture), count.ToString(CultureInfo.InvariantCulture));
+            Run(Self("feed", socket, streams.ToString(CultureInfo.InvariantCulture), count.ToString(CultureInfo.InvariantCulture)));
             while ((entries = EntriesIn(journalDir)) < target)
             {
                 if (clock.Elapsed > TimeSpan.FromMinutes(5)) throw new TimeoutException($"{name}: only {entries} of {target} entries after 5 minutes");
@@ -221,15 +225,19 @@ internal static class Bench
         return 0;
     }
 
-    private static Process Start(string file, params string[] arguments)
+    /// <summary>Starts command[0] with the rest as its arguments.</summary>
+    private static Process Start(params string[] command)
     {
-        var psi = new ProcessStartInfo(file) { UseShellExecute = false };
-        foreach (var a in arguments) psi.ArgumentList.Add(a);
+        var psi = new ProcessStartInfo(command[0]) { UseShellExecute = false };
+        foreach (var a in command[1..]) psi.ArgumentList.Add(a);
         return Process.Start(psi)!;
     }
 
-    private static string Run(string file, params string[] arguments)
+    /// <summary>Runs command[0] with the rest as its arguments and returns its output; throws if it fails.</summary>
+    private static string Run(params string[] command)
     {
+        string file = command[0];
+        string[] arguments = command[1..];
         var psi = new ProcessStartInfo(file) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in arguments) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
