@@ -98,6 +98,7 @@ internal sealed class ManagerHost : IManagerObserver, IDisposable
         PathKind.Register(kinds, execution);
         SocketKind.Register(kinds, execution);
         Execution.Scope.ScopeKind.Register(kinds, execution);
+        Execution.Slice.CgroupSliceKind.Register(kinds, execution);
         MountKind.Register(kinds, mounts, execution);
 
         _manager = manager = new UnitManager(new ManagerOptions
@@ -319,6 +320,8 @@ internal sealed class ManagerHost : IManagerObserver, IDisposable
                 Resources = ServiceDefinitions.Resources(settings.ResourceControl, cpuAccountingSet: settings.LastValue("Mount", "CPUAccounting") is not null),
             },
         },
+        { Type: UnitFiles.Names.UnitType.Slice, ResourceControl: { } resources } settings =>
+            ServiceDefinitions.Resources(resources, cpuAccountingSet: settings.LastValue("Slice", "CPUAccounting") is not null),
         { Scope: not null } settings => new Execution.Scope.ScopeSettings
         {
             Kill = settings.Kill is { } kill ? ServiceDefinitions.Kill(kill) : new(),

@@ -42,6 +42,42 @@ public sealed class ResourceControlTests
     }
 
     [Fact]
+    public void A_slice_gets_its_settings_in_its_own_directory_which_goes_when_nothing_is_left_in_it()
+    {
+        string root = TestDirectory.Create();
+        File.WriteAllText(Path.Combine(root, "cgroup.controllers"), "cpu memory pids\n");
+        using var runtime = new ExecutionRuntime(new ExecutionOptions { Post = static _ => { }, CgroupRoot = root });
+        var slice = runtime.CreateUnit("work-batch.slice", slice: null, new ServiceSettings
+        {
+            Resources = new ResourceControlSettings { MemoryMax = 1 << 30, CPUWeight = 50 },
+        });
+        // The kernel makes a cgroup's attribute files with its directory; the imitation makes them when the test
+        // sees it made.
+        string cgroup = Path.Combine(root, "work.slice", "work-batch.slice");
+        Assert.Equal(cgroup, slice.CgroupPath);
+        Directory.CreateDirectory(cgroup);
+        foreach (string attribute in new[] { "memory.max", "cpu.weight" })
+            File.WriteAllText(Path.Combine(cgroup, attribute), "");
+        slice.Prepare();
+        Assert.Equal("1073741824", File.ReadAllText(Path.Combine(cgroup, "memory.max")));
+        Assert.Equal("50", File.ReadAllText(Path.Combine(cgroup, "cpu.weight")));
+
+        // A unit with processes in it keeps the directory (the kernel refuses to remove a populated cgroup: here a
+        // file does); once it is gone, the slice's stop removes it, empty units' directories with it, as cg_trim.
+        foreach (string attribute in new[] { "memory.max", "cpu.weight" })
+            File.Delete(Path.Combine(cgroup, attribute)); // an imitation directory is empty only without them
+        string busy = Path.Combine(cgroup, "busy.service"), idle = Path.Combine(cgroup, "idle.service");
+        Directory.CreateDirectory(busy);
+        Directory.CreateDirectory(idle);
+        File.WriteAllText(Path.Combine(busy, "cgroup.procs"), "4242\n");
+        slice.Release();
+        Assert.True(Directory.Exists(busy));
+        Directory.Delete(busy, recursive: true);
+        slice.Release();
+        Assert.False(Directory.Exists(cgroup));
+    }
+
+    [Fact]
     public void A_unit_without_a_cgroup_now_gets_its_settings_when_the_cgroup_is_made()
     {
         string root = TestDirectory.Create();

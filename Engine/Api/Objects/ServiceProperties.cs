@@ -78,17 +78,18 @@ internal static class ServiceProperties
     /// <summary>The processes of a unit's control group (GetUnitProcesses); none for units without one.</summary>
     internal static IReadOnlyList<UnitProcess> Processes(Unit unit) => ProcessesOf(unit)?.Processes() ?? [];
 
-    /// <summary>What a unit's cgroup uses now (services and scopes): memory, tasks, CPU time.</summary>
+    /// <summary>What a unit's cgroup uses now (services, scopes, slices): memory, tasks, CPU time.</summary>
     internal static void AddUsage(PropertyTable<UnitView> table) =>
         table.Add("MemoryCurrent", static (v, ref w) => Variant.UInt64(ref w, Usage(v.Unit)?.MemoryCurrent ?? ulong.MaxValue))
             .Add("TasksCurrent", static (v, ref w) => Variant.UInt64(ref w, Usage(v.Unit)?.TasksCurrent ?? ulong.MaxValue))
             .Add("CPUUsageNSec", static (v, ref w) => Variant.UInt64(ref w, Usage(v.Unit)?.CpuUsageNSec ?? ulong.MaxValue));
 
-    /// <summary>The processes of a unit that has its own cgroup: a service's or a scope's.</summary>
+    /// <summary>The cgroup of a unit that has its own: a service's, a scope's or a slice's.</summary>
     private static UnitProcesses? ProcessesOf(Unit unit) => unit.Kind switch
     {
         ServiceKind service => service.Processes,
         Execution.Scope.ScopeKind scope => scope.Processes,
+        Execution.Slice.CgroupSliceKind slice => slice.Cgroup,
         _ => null,
     };
 

@@ -120,6 +120,7 @@ internal static class TypeProperties
     {
         PropertyTable<UnitView> table = Table("slice");
         table.Add("ControlGroup", static (v, ref w) => Variant.String(ref w, SliceControlGroup(v.Unit)));
+        ServiceProperties.AddUsage(table);
         ContextProperties.AddCGroup(table, defaultTasksMax: false);
         return table;
     }

@@ -117,9 +117,12 @@ public sealed partial class UnitManager
             bool slice = StateNames.TypeOfName(name) == UnitType.Slice;
             if (!slice && !SpecialUnits.PerpetualNames(Scope).Contains(name))
                 return definition ?? UnitDefinition.NotFound(name);
-            definition = new UnitDefinition { Name = name, Description = slice && name != SpecialUnits.RootSlice ? "Slice /" + SlicePath(name) : "" };
+            definition = new UnitDefinition { Name = name };
         }
         definition = SpecialUnits.Synthesize(definition, Scope);
+        // A slice without Description= is named after its path, as systemd's slice_load names it.
+        if (definition.Type == UnitType.Slice && definition.LoadState == LoadState.Loaded && definition.Description.Length == 0)
+            definition = definition with { Description = "Slice /" + SlicePath(name) };
         // Scopes are made at runtime, never read from files: systemd refuses to load a scope that is not transient.
         if (definition.Type == UnitType.Scope && !definition.Transient && definition.LoadState == LoadState.Loaded)
             return UnitDefinition.NotFound(name);

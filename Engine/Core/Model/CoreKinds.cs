@@ -164,8 +164,9 @@ public sealed class TargetKind : InstantKind
     }
 }
 
-/// <summary>slice units: nodes of the resource-control tree; each sits in its parent slice.</summary>
-public sealed class SliceKind : InstantKind
+/// <summary>slice units: nodes of the resource-control tree; each sits in its parent slice. A manager with cgroups
+/// registers Execution's slice kind over this one, which gives the slice its cgroup and resource control.</summary>
+public class SliceKind : InstantKind
 {
     public override bool UsesSlice => true;
 
