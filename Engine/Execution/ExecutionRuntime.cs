@@ -327,9 +327,10 @@ public sealed class UnitProcesses : IServiceProcesses
         var prepared = ExecContextBuilder.Build(settings, command, parameters);
         int pid = _runtime.Supervisor.Spawn(prepared, watchExec);
         journal?.Started(pid);
-        // The executor joins the cgroup itself before running anything; joining from here too means the process is
-        // in it when Spawn returns (as systemd does in both parent and child).
-        if (CgroupPath is not null)
+        // Born in its cgroup where the system allows it. Else the executor joins the cgroup itself before running
+        // anything, and joining from here too means the process is in it when Spawn returns (as systemd does in both
+        // parent and child).
+        if (CgroupPath is not null && !ProcessSupervisor.SpawnsIntoCgroups)
             CgroupHierarchy.Attach(CgroupPath, pid);
         _runtime.Register(pid, this);
         _sessions.Add(pid);

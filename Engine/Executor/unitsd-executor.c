@@ -30,7 +30,7 @@
  *   tty-path=PATH             terminal for tty (default /dev/console)
  *   idle=N                    Type=idle: wait (at most 5 s) until passed descriptor N, the read end of
  *                             unitsd's idle pipe, reports hang-up (unitsd has no job left)
- *   cgroup=DIR                cgroup directory to join before anything else (cgroup.procs)
+ *   cgroup=DIR                cgroup directory to join before anything else (cgroup.procs), unless born in it
  *   pdeathsig=SIG             parent-death signal kept across exec (0: none)
  *   setsid=0|1                new session (default 1)
  *   working-directory=[-]DIR  "~" means the user's home; "-" ignores a missing directory
@@ -541,7 +541,33 @@ static void arrange_descriptors(const struct context *c) {
 
 /* ---- cgroup, process attributes ---------------------------------------------------------- */
 
+/* Whether this process is in that cgroup directory already (unitsd had it born there): its /proc/self/cgroup path
+ * ends the directory's. */
+static int in_cgroup(const char *directory) {
+    char line[PATH_MAX + 8];
+    int fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, line, sizeof(line) - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    line[n] = '\0';
+    char *unified = strstr(line, "0::");
+    if (!unified || (unified != line && unified[-1] != '\n'))
+        return 0;
+    char *relative = unified + 3, *end = strchr(relative, '\n');
+    if (end)
+        *end = '\0';
+    size_t relative_length = strlen(relative), directory_length = strlen(directory);
+    return relative_length > 1 && directory_length >= relative_length &&
+           strcmp(directory + directory_length - relative_length, relative) == 0;
+}
+
 static void join_cgroup(const char *directory) {
+    /* Moving a process costs the kernel far more than reading where it is. */
+    if (in_cgroup(directory))
+        return;
     char path[PATH_MAX];
     snprintf(path, sizeof(path), "%s/cgroup.procs", directory);
     int fd = open(path, O_WRONLY | O_CLOEXEC);

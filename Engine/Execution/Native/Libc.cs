@@ -134,6 +134,15 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int fcntl(int fd, int command, int argument);
 
+    public const int O_DIRECTORY = 0x10000;
+
+    /// <summary>Engine/Executor/unitsd-spawn.c: the pid of a child born in the cgroup <paramref name="cgroupFd"/> is
+    /// open on, with fds[i] at 3 + i; or -errno (-ENOSYS: use posix_spawn).</summary>
+    [LibraryImport("libunitsd-spawn", EntryPoint = "units_spawn")]
+    public static partial int units_spawn(byte* path, byte** argv, byte** envp, int* fds, int fdCount, int cgroupFd);
+
+    public const int ENOSYS = 38;
+
     /// <summary>Returns an error number (not -1/errno) as POSIX specifies.</summary>
     [LibraryImport(Lib)]
     public static partial int posix_spawn(int* pid, byte* path, void* fileActions, void* attributes, byte** argv, byte** envp);

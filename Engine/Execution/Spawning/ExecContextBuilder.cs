@@ -8,13 +8,17 @@ namespace Units.Execution.Spawning;
 /// <summary>A process ready to spawn: the serialized context and the descriptors it refers to.</summary>
 public sealed class PreparedExec
 {
-    internal PreparedExec(byte[] context, int[] passedFds, IReadOnlyList<string> argv, string path)
+    internal PreparedExec(byte[] context, int[] passedFds, IReadOnlyList<string> argv, string path, string? cgroupPath)
     {
         Context = context;
         PassedFds = passedFds;
         Argv = argv;
         ProcessName = ProcessNameOf(path);
+        CgroupPath = cgroupPath;
     }
+
+    /// <summary>The cgroup the process is started in (and that the executor joins, where it was not born in it).</summary>
+    public string? CgroupPath { get; }
 
     /// <summary>The records of Engine/Executor/unitsd-executor.c's format.</summary>
     public byte[] Context { get; }
@@ -159,7 +163,7 @@ public static class ExecContextBuilder
                     if (!privateRoots.Any(privateRoot => path.StartsWith(privateRoot + "/private/", StringComparison.Ordinal)))
                         writer.Add("read-write-path", path);
         }
-        return new PreparedExec(writer.ToArray(), [.. passed], argv, command.Path);
+        return new PreparedExec(writer.ToArray(), [.. passed], argv, command.Path, parameters.CgroupPath);
     }
 
     private static void AddSandbox(RecordWriter writer, ExecSettings settings, ExecParameters parameters)

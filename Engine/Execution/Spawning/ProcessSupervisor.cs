@@ -73,9 +73,15 @@ public sealed unsafe class ProcessSupervisor
     /// <summary>unitsd-executor next to this assembly.</summary>
     public static string DefaultExecutorPath => Path.Combine(AppContext.BaseDirectory, "unitsd-executor");
 
+    /// <summary>Whether processes are born in their cgroup (clone3 with CLONE_INTO_CGROUP, see unitsd-spawn.c): true
+    /// until the kernel or the architecture turns out not to allow it, after which posix_spawn starts them and they
+    /// are moved into their cgroup.</summary>
+    public static bool SpawnsIntoCgroups { get; private set; } = true;
+
     /// <summary>
-    /// Starts one process. Returns its pid once posix_spawn returned (the executor then applies the context on its
-    /// own); a failure of any later step arrives as the process's exit with <see cref="ProcessExit.Failure"/>.
+    /// Starts one process, in <see cref="PreparedExec.CgroupPath"/> when it has one and <see cref="SpawnsIntoCgroups"/>.
+    /// Returns its pid once the executor runs (it then applies the context on its own); a failure of any later step
+    /// arrives as the process's exit with <see cref="ProcessExit.Failure"/>.
     /// </summary>
     public int Spawn(PreparedExec exec, bool watchExec = false)
     {
@@ -95,13 +101,17 @@ public sealed unsafe class ProcessSupervisor
         int pid;
         byte* actions = stackalloc byte[256];
         Libc.posix_spawn_file_actions_init(actions);
+        // The executor gets the context at 3, the status pipe at 4 and the passed descriptors from 5. dup2 clears
+        // close-on-exec on the target; sources keep theirs, so nothing else leaks.
+        int* fds = stackalloc int[2 + exec.PassedFds.Length];
+        fds[0] = contextPipe[0];
+        fds[1] = statusPipe[1];
+        for (int i = 0; i < exec.PassedFds.Length; i++)
+            fds[2 + i] = exec.PassedFds[i];
         try
         {
-            // dup2 clears close-on-exec on the target; sources keep theirs, so nothing else leaks.
-            Libc.posix_spawn_file_actions_adddup2(actions, contextPipe[0], 3);
-            Libc.posix_spawn_file_actions_adddup2(actions, statusPipe[1], 4);
-            for (int i = 0; i < exec.PassedFds.Length; i++)
-                Libc.posix_spawn_file_actions_adddup2(actions, exec.PassedFds[i], 5 + i);
+            for (int i = 0; i < 2 + exec.PassedFds.Length; i++)
+                Libc.posix_spawn_file_actions_adddup2(actions, fds[i], 3 + i);
             byte** argv = stackalloc byte*[2];
             byte** envp = stackalloc byte*[1];
             envp[0] = null;
@@ -113,11 +123,13 @@ public sealed unsafe class ProcessSupervisor
                 argv[1] = null;
                 lock (_spawnLock)
                 {
-                    int error = Libc.posix_spawn(&pid, path, actions, null, argv, envp);
+                    int error = SpawnIntoCgroup(exec.CgroupPath, path, argv, envp, fds, 2 + exec.PassedFds.Length, out pid);
+                    if (error == Libc.ENOSYS)
+                        error = Libc.posix_spawn(&pid, path, actions, null, argv, envp);
                     if (error != 0)
                     {
                         CloseAll(contextPipe[0], contextPipe[1], statusPipe[0], statusPipe[1]);
-                        throw new ExecSetupException($"posix_spawn: {Libc.ErrorText(error)}");
+                        throw new ExecSetupException($"spawn: {Libc.ErrorText(error)}");
                     }
                     // Every pipe is watched, so its fd is closed as soon as the exec is decided, not when the process
                     // exits: a manager of many long-running services would otherwise hold one fd for each.
@@ -138,6 +150,37 @@ public sealed unsafe class ProcessSupervisor
         Libc.close(contextPipe[1]);
         _childrenAppeared.Release();
         return pid;
+    }
+
+    /// <summary>unitsd-spawn.c's spawn into the cgroup: 0 with the pid, an errno, or ENOSYS when the process is to be
+    /// started without it (no cgroup, or the system cannot, which is then remembered).</summary>
+    private static int SpawnIntoCgroup(string? cgroupPath, byte* path, byte** argv, byte** envp, int* fds, int fdCount, out int pid)
+    {
+        pid = 0;
+        if (cgroupPath is null || !SpawnsIntoCgroups)
+            return Libc.ENOSYS;
+        int cgroupFd = Libc.open(cgroupPath, Libc.O_DIRECTORY | Libc.O_CLOEXEC);
+        if (cgroupFd < 0)
+            return Marshal.GetLastPInvokeError();
+        int result;
+        try
+        {
+            result = Libc.units_spawn(path, argv, envp, fds, fdCount, cgroupFd);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            result = -Libc.ENOSYS; // the library is not next to unitsd: posix_spawn it is
+        }
+        finally
+        {
+            Libc.close(cgroupFd);
+        }
+        if (result == -Libc.ENOSYS)
+            SpawnsIntoCgroups = false;
+        if (result < 0)
+            return -result;
+        pid = result;
+        return 0;
     }
 
     /// <summary>Sends a signal; false when the process is gone.</summary>
