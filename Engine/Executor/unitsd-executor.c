@@ -1,9 +1,10 @@
 /*
  * unitsd-executor: applies a unit's execution context between fork and exec, then execve()s the
- * command. unitsd starts it with posix_spawn (.NET cannot run code between fork and exec), so
- * this process is single-threaded and may change credentials, namespaces and limits freely.
+ * command. unitsd starts it through libunitsd-spawn (clone3 into the unit's cgroup) or posix_spawn (.NET cannot
+ * run code between fork and exec), so this process is single-threaded and may change credentials, namespaces and
+ * limits freely.
  *
- * File descriptors on entry (placed by unitsd's posix_spawn file actions):
+ * File descriptors on entry (placed by unitsd's spawn):
  *   0, 1, 2  whatever unitsd had (replaced below as the context says)
  *   3        the context: a pipe read until EOF (format below)
  *   4        the status pipe (write end): on failure one record is written before _exit

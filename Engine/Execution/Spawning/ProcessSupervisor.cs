@@ -16,8 +16,8 @@ public interface IProcessEvents
 }
 
 /// <summary>
-/// Spawns processes through unitsd-executor with posix_spawn and reaps every child of this process on a dedicated
-/// thread (the manager is a child subreaper, so double-forking daemons are reaped here too). The threads never
+/// Spawns processes through unitsd-executor (born in their cgroup, or with posix_spawn) and reaps every child of
+/// this process on a dedicated thread (the manager is a child subreaper, so double-forking daemons are reaped here too). The threads never
 /// touch manager state: they hand <see cref="ProcessExit"/> events to <see cref="IProcessEvents"/>.
 /// It reaps every child of the process, so there is one per process (<see cref="Shared"/>); listeners subscribe.
 /// This is the one place in unitsd that creates or reaps processes; System.Diagnostics.Process must not be used
