@@ -7,7 +7,7 @@ using Units.DBus;
 // Whole-manager benchmark: real systemd 252 and unitsd (Native AOT, published) side by side in the same run, both as
 // user instances under shared/reference-systemd/run-systemd.sh and driven by the real systemctl 252.
 //   dotnet publish Engine/Daemon -c Release -r linux-x64
-//   dotnet run -c Release --project bench/manager [-- sizes=100,1000,10000 reps=3 restarts=100 kinds=oneshot,simple
+//   dotnet run -c Release --project bench/manager [-- sizes=100,1000,10000 reps=3 restarts=100 settle=50 kinds=oneshot,simple
 //                                                     managers=systemd,unitsd unitsd=PATH]
 // 1. Start: `systemctl --user start bench.target` where bench.target Wants= and After= N instances of a template
 //    (Type=oneshot ExecStart=/bin/true, or Type=simple ExecStart=/bin/sleep infinity). systemctl waits for the anchor
@@ -16,12 +16,15 @@ using Units.DBus;
 //    (default.target wants bench.target), so the time is the transaction, the jobs and execution, not unit loading.
 //    The two managers alternate repetition by repetition, so both see the same machine load.
 // 2. Restart latency: Restart=always RestartSec=0, SIGKILL the main PID, time until the manager reports a new MainPID
-//    in a PropertiesChanged signal (subscribed over the manager's private socket, no polling).
+//    in a PropertiesChanged signal (subscribed over the manager's private socket, no polling). The managers take
+//    turns, and each round starts `settle` ms (default 50) after the last: a manager has work left after it reported
+//    the new PID (the child's exec, its logs), which would otherwise be timed as part of the other's restart.
 // Prints every time, the medians, the ratio unitsd/systemd (target: at most 0.5) and the machine load.
 var options = args.Select(a => a.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1]);
 int[] sizes = Option("sizes", "100,1000,10000").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
 int repetitions = int.Parse(Option("reps", "3"), CultureInfo.InvariantCulture);
 int restartRounds = int.Parse(Option("restarts", "100"), CultureInfo.InvariantCulture);
+int settleMilliseconds = int.Parse(Option("settle", "50"), CultureInfo.InvariantCulture);
 string[] kinds = Option("kinds", "oneshot,simple").Split(',', StringSplitOptions.RemoveEmptyEntries);
 string[] managerNames = Option("managers", "systemd,unitsd").Split(',', StringSplitOptions.RemoveEmptyEntries);
 string unitsdPath = Path.GetFullPath(Option("unitsd", Path.Combine(RepositoryRoot(), "Engine", "Daemon", "bin", "Release", "net9.0", "linux-x64", "publish", "unitsd")));
@@ -94,7 +97,10 @@ try
         for (int round = 0; round < restartRounds && !cancel.IsCancellationRequested; round++)
         {
             for (int m = 0; m < managers.Count; m++)
+            {
+                await Task.Delay(settleMilliseconds);
                 samples[m].Add(await managers[m].KillAndAwaitNewMainPidAsync());
+            }
         }
         for (int m = 0; m < managers.Count; m++)
         {
