@@ -164,8 +164,13 @@ public sealed class ExecutionRuntime : IProcessEvents, IPathWatcher, IDisposable
 
     private void OnCgroupEmpty(string path)
     {
-        if (_byCgroup.TryGetValue(path, out var unit) && unit.IsGroupEmpty)
-            unit.Owner?.OnGroupEmpty();
+        // cgroup.events changed: what was known of the cgroup's emptiness may be out of date (a process put in from
+        // outside). A unit nobody asks about (a slice) is not read at all.
+        if (!_byCgroup.TryGetValue(path, out var unit) || unit.Owner is not { } owner)
+            return;
+        unit.ForgetEmptiness();
+        if (unit.IsGroupEmpty)
+            owner.OnGroupEmpty();
     }
 
     private void OnNotify(NotifyMessage message)
@@ -235,10 +240,14 @@ public sealed class UnitProcesses : IServiceProcesses
     private DynamicCredentials? _dynamicUser;
     private (uint Uid, uint Gid)? _ipcOwner;
     private bool _emptyReported;
+    // The cgroup was seen empty and nothing was put in it since (by a spawn, or, as cgroup.events tells, from outside):
+    // an empty cgroup stays empty, and a unit settling after its exit asks many times.
+    private bool _knownEmpty;
     // systemd's cpu_usage_base and cpu_usage_last: the cgroup's counter when this activation began (a cgroup kept
     // across an automatic restart has counted the runs before), and the last reading, kept once the cgroup is gone.
     private ulong _cpuUsageBase;
     private ulong? _cpuUsageLast;
+    private bool _cpuUsageFinal; // _cpuUsageLast was read while _knownEmpty
 
     internal UnitProcesses(ExecutionRuntime runtime, string unitName, string? slice, ServiceSettings settings)
     {
@@ -276,6 +285,7 @@ public sealed class UnitProcesses : IServiceProcesses
         if (CgroupPath is not null && _runtime.Cgroups is { } cgroups)
         {
             ResourceProblems = cgroups.Realize(CgroupPath, _settings.Resources, out bool created);
+            ForgetEmptiness();
             _emptyReported = _runtime.RegisterCgroup(CgroupPath, this);
             _cpuUsageBase = created ? 0 : CgroupHierarchy.CpuUsage(CgroupPath) ?? 0;
             _cpuUsageLast = null;
@@ -325,6 +335,7 @@ public sealed class UnitProcesses : IServiceProcesses
         };
         ReferenceIpcOwner(parameters.DynamicUser);
         var prepared = ExecContextBuilder.Build(settings, command, parameters);
+        ForgetEmptiness();
         int pid = _runtime.Supervisor.Spawn(prepared, watchExec);
         journal?.Started(pid);
         // Born in its cgroup where the system allows it. Else the executor joins the cgroup itself before running
@@ -447,7 +458,7 @@ public sealed class UnitProcesses : IServiceProcesses
         {
             // Most services have no process left when their main process is gone: one read of cgroup.events instead
             // of listing cgroup.procs below the unit (and writing cgroup.kill) for both kill steps.
-            if (!CgroupHierarchy.IsPopulated(CgroupPath))
+            if (IsGroupEmpty)
                 return 0;
             if (signal == Signals.SIGKILL)
                 return cgroups.Kill(CgroupPath, signal);
@@ -464,7 +475,21 @@ public sealed class UnitProcesses : IServiceProcesses
         return n;
     }
 
-    public bool IsGroupEmpty => CgroupPath is not null ? !CgroupHierarchy.IsPopulated(CgroupPath) : GroupPids().Count == 0;
+    public bool IsGroupEmpty
+    {
+        get
+        {
+            if (CgroupPath is null)
+                return GroupPids().Count == 0;
+            if (!_knownEmpty)
+                _knownEmpty = !CgroupHierarchy.IsPopulated(CgroupPath);
+            return _knownEmpty;
+        }
+    }
+
+    /// <summary>Processes may have been put in the cgroup from outside (a scope's PIDs, cgroup.events changed): the
+    /// next question about its emptiness reads it.</summary>
+    public void ForgetEmptiness() => _knownEmpty = _cpuUsageFinal = false;
 
     public bool ReportsEmpty => CgroupPath is not null && _emptyReported;
 
@@ -493,8 +518,14 @@ public sealed class UnitProcesses : IServiceProcesses
     {
         if (CgroupPath is null || !_settings.Resources.CPUAccounting)
             return null;
+        // Without processes the counter stands still: what was read since the cgroup emptied is what it says.
+        if (_knownEmpty && _cpuUsageFinal)
+            return _cpuUsageLast;
         if (CgroupHierarchy.CpuUsage(CgroupPath) is ulong raw)
+        {
             _cpuUsageLast = raw > _cpuUsageBase ? raw - _cpuUsageBase : 0;
+            _cpuUsageFinal = _knownEmpty;
+        }
         return _cpuUsageLast;
     }
 

@@ -173,6 +173,7 @@ public sealed class ScopeKind : UnitKind, IProcessOwner
             else
                 Host.Log.Write(LogPriority.Warning, Unit.Id, $"{Unit.Id}: Couldn't move process {pid} to requested cgroup '{cgroup}'.");
         }
+        _processes.ForgetEmptiness();
         return attached;
     }
 
